@@ -1,0 +1,64 @@
+"""Health routes: the original's /api/health, liveness, readiness (Postgres + RabbitMQ), metrics."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from qbsync.api.deps import ResourcesDep
+from qbsync.metrics import REGISTRY
+from qbsync.resources import Resources
+
+router = APIRouter(tags=["health"])
+
+CHECK_TIMEOUT_S = 2.0
+
+
+@router.get("/api/health")
+async def api_health(resources: ResourcesDep) -> dict[str, str]:
+    return {
+        "status": "UP",
+        "service": resources.settings.service_name,
+        "timestamp": datetime.now(UTC).isoformat(),
+    }
+
+
+@router.get("/health/live")
+async def live() -> dict[str, str]:
+    return {"status": "UP"}
+
+
+async def _check_database(resources: Resources) -> dict[str, Any]:
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S), resources.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception as exc:  # readiness reports any failure, whatever its kind
+        return {"status": "DOWN", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return {"status": "UP"}
+
+
+def _check_broker(resources: Resources) -> dict[str, Any]:
+    if resources.amqp.is_connected:
+        return {"status": "UP"}
+    return {"status": "DOWN", "error": "not connected to RabbitMQ; reconnecting in the background"}
+
+
+@router.get("/health/ready")
+async def ready(resources: ResourcesDep) -> JSONResponse:
+    checks = {"database": await _check_database(resources), "rabbitmq": _check_broker(resources)}
+    down = [name for name, check in checks.items() if check["status"] != "UP"]
+    body: dict[str, Any] = {"status": "DOWN" if down else "UP", "checks": checks}
+    if down:
+        body["message"] = "not ready: " + ", ".join(down) + " down"
+    return JSONResponse(body, status_code=503 if down else 200)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics() -> Response:
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

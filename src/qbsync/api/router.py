@@ -1,0 +1,13 @@
+"""Mounts every feature router; the paths are fixed by the real clients."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from qbsync.api import health
+
+
+def build_router() -> APIRouter:
+    router = APIRouter()
+    router.include_router(health.router)
+    return router

@@ -1,0 +1,51 @@
+"""The FastAPI application factory; its lifespan owns the process-wide resources."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from qbsync import __version__
+from qbsync.api.errors import install_error_handlers
+from qbsync.api.middleware import RequestContextMiddleware
+from qbsync.api.router import build_router
+from qbsync.config import Settings, get_settings
+from qbsync.logging import configure_logging
+from qbsync.resources import open_resources
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; without settings (``uvicorn qbsync.app:create_app --factory``) it reads
+    them from the environment and configures logging too."""
+    if settings is None:
+        settings = get_settings()
+        configure_logging(settings.log)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_resources(settings) as resources:
+            app.state.resources = resources
+            yield
+
+    app = FastAPI(
+        title="qbsync",
+        version=__version__,
+        summary="Keeps each Aforo organization's QuickBooks Online company in step with Aforo.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors.origins,
+        allow_origin_regex=settings.cors.origin_regex,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Organization-Id", "X-Request-Id"],
+        expose_headers=["X-Request-Id"],
+    )
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+    app.include_router(build_router())
+    return app

@@ -1,0 +1,103 @@
+"""The ``qbsync`` command: serve, worker, migrate, emulator, publish, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from qbsync.config import Settings, SettingsError, get_settings
+from qbsync.logging import configure_logging
+
+
+def _settings() -> Settings:
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"qbsync: {exc}", file=sys.stderr)  # noqa: T201 - the CLI talks to a person
+        raise SystemExit(2) from None
+    configure_logging(settings.log)
+    return settings
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from qbsync.app import create_app
+
+    settings = _settings()
+    if args.no_consumers:
+        settings.server.run_consumers = False
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.server.host,
+        port=args.port or settings.server.port,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+def cmd_worker(_: argparse.Namespace) -> None:
+    import asyncio
+
+    from qbsync.worker import run_worker
+
+    asyncio.run(run_worker(_settings()))
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from qbsync.migrate import downgrade, upgrade
+
+    settings = _settings()
+    if args.downgrade:
+        downgrade(settings.db.url, args.downgrade)
+    else:
+        upgrade(settings.db.url, args.revision)
+
+
+def cmd_emulator(args: argparse.Namespace) -> None:
+    from qbsync.emulator.cli import run_emulator
+
+    run_emulator(host=args.host, port=args.port, jwt_secret=args.jwt_secret)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qbsync", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP API (port 8095) and the event consumers")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--no-consumers", action="store_true", help="API only")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run the event consumers only")
+    worker.set_defaults(func=cmd_worker)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--revision", default="head")
+    migrate.add_argument("--downgrade", metavar="REVISION", default=None)
+    migrate.set_defaults(func=cmd_migrate)
+
+    emulator = sub.add_parser(
+        "emulator", help="run the QuickBooks Online emulator and the Aforo stub services"
+    )
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8096)
+    emulator.add_argument(
+        "--jwt-secret",
+        default=None,
+        help="secret the Aforo stubs verify (default: QBSYNC_JWT_SECRET)",
+    )
+    emulator.set_defaults(func=cmd_emulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], None] = args.func
+    func(args)
+
+
+if __name__ == "__main__":
+    main()

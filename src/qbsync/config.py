@@ -1,0 +1,210 @@
+"""Settings: one ``Settings`` object with nested groups, read from ``QBSYNC_*`` variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    AnyHttpUrl,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "QBSYNC_"
+NESTED_DELIMITER = "__"
+
+# Intuit's published endpoints (discovery document); overridable so that the emulator can
+# stand in for Intuit. https://developer.api.intuit.com/.well-known/openid_configuration
+INTUIT_AUTHORIZE_URL = "https://appcenter.intuit.com/connect/oauth2"
+INTUIT_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+INTUIT_REVOKE_URL = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
+QBO_PRODUCTION_URL = "https://quickbooks.api.intuit.com"
+QBO_SANDBOX_URL = "https://sandbox-quickbooks.api.intuit.com"
+
+
+def _split_csv(value: Any) -> Any:
+    """Accept a comma-separated string where a list is expected (env vars are flat)."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped.startswith("["):
+            import json
+
+            return json.loads(stripped)
+        return [part.strip() for part in stripped.split(",") if part.strip()]
+    return value
+
+
+class ServerSettings(BaseModel):
+    host: str = "0.0.0.0"  # a service listens on every interface; deployments narrow it
+    port: int = 8095
+    # Base URL under which the UI reaches us; used for absolute links where one is needed.
+    public_base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8095")
+    run_consumers: bool = True
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/qbsync"
+    pool_size: int = 10
+    max_overflow: int = 10
+    echo: bool = False
+    sync_log_retention_days: int = 90
+
+
+class AmqpSettings(BaseModel):
+    url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    exchange: str = "aforo.events"
+    customer_queue: str = "qbsync.customer.activated"
+    invoice_queue: str = "qbsync.invoice.created"
+    payment_queue: str = "qbsync.payment.received"
+    retry_exchange: str = "qbsync.retry"
+    parking_queue: str = "qbsync.parked"
+    retry_delays_s: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [5.0, 30.0, 120.0, 600.0, 3600.0]
+    )
+    prefetch: int = 32
+    concurrency: int = 16
+    max_body_bytes: int = 256 * 1024
+    shutdown_grace_s: float = 20.0
+    reconnect_interval_s: float = 5.0
+
+    _split = field_validator("retry_delays_s", mode="before")(_split_csv)
+
+
+class QuickBooksSettings(BaseModel):
+    environment: Literal["sandbox", "production"] = "sandbox"
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    redirect_uri: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8095/api/quickbooks/callback")
+    scope: str = "com.intuit.quickbooks.accounting"
+    authorize_url: AnyHttpUrl = AnyHttpUrl(INTUIT_AUTHORIZE_URL)
+    token_url: AnyHttpUrl = AnyHttpUrl(INTUIT_TOKEN_URL)
+    revoke_url: AnyHttpUrl = AnyHttpUrl(INTUIT_REVOKE_URL)
+    # None: the Intuit base URL of ``environment``. Set it to point at the emulator.
+    api_base_url: AnyHttpUrl | None = None
+    minor_version: int = 75
+    user_agent: str = "qbsync/0.1 (+https://aforo.space)"
+    timeout_s: float = 30.0
+    max_in_flight: int = 10
+    requests_per_minute: int = 500
+    max_attempts: int = 5
+    max_backoff_s: float = 30.0
+    # Where the OAuth callback sends the browser after it is done; None renders a page.
+    ui_redirect_url: AnyHttpUrl | None = None
+    allow_company_switch: bool = False
+    refresh_margin_s: float = 300.0
+    keepalive_interval_s: float = 6 * 3600.0
+
+    @property
+    def base_url(self) -> str:
+        if self.api_base_url is not None:
+            return str(self.api_base_url).rstrip("/")
+        return QBO_PRODUCTION_URL if self.environment == "production" else QBO_SANDBOX_URL
+
+
+class AforoSettings(BaseModel):
+    org_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8081")
+    metering_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8092")
+    payment_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8093")
+    rateplan_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8080")
+    timeout_s: float = 10.0
+    service_token_ttl_s: int = 300
+
+
+class AuthSettings(BaseModel):
+    jwks_url: AnyHttpUrl | None = None
+    # A token whose ``operator_claim`` holds ``operator_value`` (or lists it) may read and act
+    # on every organization.
+    operator_claim: str = "roles"
+    operator_value: str = "QBSYNC_OPERATOR"
+    leeway_s: int = 60
+    pdf_link_ttl_s: int = 7 * 24 * 3600
+
+
+class CorsSettings(BaseModel):
+    origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://ui.dev.aforo.space", "http://localhost:3000"]
+    )
+    origin_regex: str | None = (
+        r"^https?://(localhost|127\.0\.0\.1)(:\d+)?$|^https?://([a-z0-9-]+\.)*aforo\.space(:\d+)?$"
+    )
+
+    _split = field_validator("origins", mode="before")(_split_csv)
+
+
+class LogSettings(BaseModel):
+    level: str = "INFO"
+    json_format: bool = False
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=NESTED_DELIMITER,
+        env_file=".env",
+        extra="ignore",
+    )
+
+    service_name: str = "quickbooks-integration"
+    # The platform's shared HS256 secret; Aforo services call it JWT_SECRET.
+    jwt_secret: SecretStr = Field(
+        validation_alias=AliasChoices("QBSYNC_JWT_SECRET", "JWT_SECRET")
+    )
+    # Fernet keys, newest first: the first encrypts, all of them decrypt (rotation).
+    token_encryption_keys: Annotated[list[SecretStr], NoDecode] = Field(min_length=1)
+
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    db: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    amqp: AmqpSettings = Field(default_factory=AmqpSettings)
+    quickbooks: QuickBooksSettings = Field(default_factory=QuickBooksSettings)
+    aforo: AforoSettings = Field(default_factory=AforoSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    cors: CorsSettings = Field(default_factory=CorsSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    _split = field_validator("token_encryption_keys", mode="before")(_split_csv)
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        # The Java services refuse HS256 keys under 256 bits; so do we.
+        if len(value.get_secret_value().encode()) < 32:
+            raise ValueError("must be at least 32 bytes long")
+        return value
+
+
+class SettingsError(Exception):
+    """Settings could not be loaded; the message names each offending variable."""
+
+
+def env_name(loc: tuple[int | str, ...]) -> str:
+    """The environment variable behind a validation error location."""
+    if loc and loc[0] == "QBSYNC_JWT_SECRET":
+        return "QBSYNC_JWT_SECRET (or JWT_SECRET)"
+    return (
+        ENV_PREFIX
+        + NESTED_DELIMITER.join(str(part) for part in loc if isinstance(part, str)).upper()
+    )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning pydantic's report into one that names the variables."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = env_name(tuple(error["loc"]))
+            reason = "is required but not set" if error["type"] == "missing" else error["msg"]
+            problems.append(f"{name} {reason}")
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,1 @@
+"""QuickBooks connections: OAuth per organization, encrypted tokens, refresh."""

@@ -1,0 +1,1 @@
+"""RabbitMQ inbound and outbound: topology, message schemas, consumer runner, publisher."""

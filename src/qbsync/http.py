@@ -1,0 +1,87 @@
+"""The shared outbound HTTP pieces: client construction and the one retry policy."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+
+from qbsync.errors import QbsyncError
+
+log = logging.getLogger(__name__)
+
+
+def build_http_client(
+    *,
+    base_url: str = "",
+    timeout_s: float,
+    user_agent: str,
+    max_connections: int = 100,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """One long-lived client per upstream; callers own its lifetime (see resources.py)."""
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=20),
+        headers={"User-Agent": user_agent},
+        transport=transport,
+    )
+
+
+def is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, QbsyncError) and exc.retryable
+
+
+def _wait_for(retry_state: RetryCallState, fallback: Callable[[RetryCallState], float]) -> float:
+    """Honour a server-given delay (``retry_after_s`` on the error) when it is longer."""
+    outcome = retry_state.outcome
+    exc = outcome.exception() if outcome is not None else None
+    hinted = getattr(exc, "retry_after_s", None)
+    computed = fallback(retry_state)
+    return max(computed, float(hinted)) if isinstance(hinted, int | float) else computed
+
+
+def _log_retry(retry_state: RetryCallState) -> None:
+    outcome = retry_state.outcome
+    exc = outcome.exception() if outcome is not None else None
+    log.info(
+        "retrying after retryable error",
+        extra={
+            "attempt": retry_state.attempt_number,
+            "error": type(exc).__name__ if exc else None,
+            "code": getattr(exc, "code", None),
+        },
+    )
+
+
+def retry_policy(
+    *,
+    max_attempts: int = 5,
+    max_delay_s: float = 60.0,
+    initial_s: float = 0.5,
+    max_backoff_s: float = 30.0,
+    **overrides: Any,
+) -> AsyncRetrying:
+    """The one tenacity policy: only retryable qbsync errors, jittered exponential backoff,
+    bounded in attempts and total time, and the caller sees our error (``reraise``)."""
+    backoff = wait_exponential_jitter(initial=initial_s, max=max_backoff_s, jitter=initial_s)
+    options: dict[str, Any] = {
+        "retry": retry_if_exception(is_retryable),
+        "wait": lambda state: _wait_for(state, backoff),
+        "stop": stop_after_attempt(max_attempts) | stop_after_delay(max_delay_s),
+        "reraise": True,
+        "before_sleep": _log_retry,
+    }
+    options.update(overrides)
+    return AsyncRetrying(**options)

@@ -1,0 +1,60 @@
+"""Prometheus metrics: one registry per process, named for what operators graph."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+HTTP_REQUESTS = Counter(
+    "qbsync_http_requests_total",
+    "API requests served",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+HTTP_LATENCY = Histogram(
+    "qbsync_http_request_seconds",
+    "API request latency",
+    ["method", "route"],
+    registry=REGISTRY,
+)
+SYNCS = Counter(
+    "qbsync_syncs_total",
+    "Sync attempts by entity, status and error category",
+    ["entity", "status", "category"],
+    registry=REGISTRY,
+)
+QBO_REQUESTS = Counter(
+    "qbsync_qbo_requests_total",
+    "QuickBooks API requests by operation and outcome code",
+    ["operation", "code"],
+    registry=REGISTRY,
+)
+QBO_LATENCY = Histogram(
+    "qbsync_qbo_request_seconds",
+    "QuickBooks API request latency",
+    ["operation"],
+    registry=REGISTRY,
+)
+QBO_THROTTLED = Counter(
+    "qbsync_qbo_throttled_total", "429 answers from QuickBooks", registry=REGISTRY
+)
+TOKEN_REFRESHES = Counter(
+    "qbsync_token_refreshes_total",
+    "OAuth token refreshes by outcome",
+    ["outcome"],
+    registry=REGISTRY,
+)
+QUEUE_DEPTH = Gauge("qbsync_queue_depth", "Messages ready in a queue", ["queue"], registry=REGISTRY)
+QUEUE_OLDEST_AGE = Gauge(
+    "qbsync_queue_oldest_message_age_seconds",
+    "Age of the oldest message in a queue, when known",
+    ["queue"],
+    registry=REGISTRY,
+)
+EVENTS = Counter(
+    "qbsync_events_total",
+    "Consumed messages by queue and outcome",
+    ["queue", "outcome"],
+    registry=REGISTRY,
+)

@@ -1,0 +1,49 @@
+"""Settings for tests: built directly, never from the developer's .env or os.environ edits."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+from qbsync.config import Settings
+
+TEST_DATABASE_URL = os.environ.get(
+    "QBSYNC_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/qbsync_test"
+)
+TEST_AMQP_URL = os.environ.get("QBSYNC_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+TEST_JWT_SECRET = "test-secret-that-is-at-least-32-bytes-long!"
+TEST_FERNET_KEY = Fernet.generate_key().decode()
+
+
+def unique_amqp_names(prefix: str = "t") -> dict[str, Any]:
+    """Exchange and queue names no other test uses, so tests never see each other's messages."""
+    tag = f"{prefix}.{uuid.uuid4().hex[:10]}"
+    return {
+        "url": TEST_AMQP_URL,
+        "exchange": f"{tag}.events",
+        "customer_queue": f"{tag}.customer.activated",
+        "invoice_queue": f"{tag}.invoice.created",
+        "payment_queue": f"{tag}.payment.received",
+        "retry_exchange": f"{tag}.retry",
+        "parking_queue": f"{tag}.parked",
+    }
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "jwt_secret": TEST_JWT_SECRET,
+        "token_encryption_keys": [TEST_FERNET_KEY],
+        "db": {"url": TEST_DATABASE_URL, "pool_size": 5},
+        "amqp": unique_amqp_names(),
+        "server": {"run_consumers": False},
+        "log": {"level": "WARNING"},
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(values.get(key), dict):
+            values[key] = {**values[key], **value}
+        else:
+            values[key] = value
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -1,0 +1,107 @@
+"""Dockerfile and docker-compose.yml: no engine runs here, so check what can be checked."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from qbsync.config import ENV_PREFIX, NESTED_DELIMITER, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _instructions() -> list[tuple[str, str]]:
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines()]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
+        for line in lines
+        if line and not line.startswith("#")
+    ]
+
+
+def _is_setting(variable: str) -> bool:
+    """Whether QBSYNC_A__B names a field of Settings (so a typo in compose is caught)."""
+    assert variable.startswith(ENV_PREFIX), variable
+    path = variable[len(ENV_PREFIX) :].lower().split(NESTED_DELIMITER)
+    model: Any = Settings
+    for part in path:
+        fields = model.model_fields
+        if part not in fields:
+            return False
+        annotation = fields[part].annotation
+        model = (
+            annotation
+            if isinstance(annotation, type) and hasattr(annotation, "model_fields")
+            else None
+        )
+        if model is None:
+            return part == path[-1]
+    return True
+
+
+class TestDockerfile:
+    def test_slim_base_non_root_and_serves(self) -> None:
+        instructions = _instructions()
+        bases = [arg for op, arg in instructions if op == "FROM"]
+        assert bases
+        assert all("slim" in base for base in bases)
+        users = [arg for op, arg in instructions if op == "USER"]
+        assert users
+        assert users[-1] not in {"root", "0"}
+        ops = [op for op, _ in instructions]
+        assert ops.index("USER") < ops.index("CMD")
+        assert ("EXPOSE", "8095") in instructions
+        assert ("ENTRYPOINT", '["qbsync"]') in instructions
+        assert ("CMD", '["serve"]') in instructions
+
+    def test_copied_paths_exist(self) -> None:
+        for op, arg in _instructions():
+            if op == "COPY" and "--from" not in arg:
+                for source in arg.split()[:-1]:
+                    assert (ROOT / source).exists(), source
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return loaded
+
+
+class TestCompose:
+    def test_services_and_ports(self, compose: dict[str, Any]) -> None:
+        services = compose["services"]
+        assert {"postgres", "rabbitmq", "migrate", "qbsync"} <= set(services)
+        assert "management" in services["rabbitmq"]["image"]
+        assert "15672:15672" in services["rabbitmq"]["ports"]
+        assert services["qbsync"]["ports"] == ["8095:8095"]
+        assert services["migrate"]["command"] == ["migrate"]
+        assert services["qbsync"]["command"] == ["serve"]
+        assert (
+            services["qbsync"]["depends_on"]["migrate"]["condition"]
+            == "service_completed_successfully"
+        )
+
+    def test_environment_names_real_settings(self, compose: dict[str, Any]) -> None:
+        environment = compose["services"]["qbsync"]["environment"]
+        assert environment, "qbsync needs its settings"
+        unknown = [name for name in environment if not _is_setting(name)]
+        assert unknown == []
+        required = {
+            "QBSYNC_JWT_SECRET",
+            "QBSYNC_TOKEN_ENCRYPTION_KEYS",
+            "QBSYNC_DB__URL",
+            "QBSYNC_AMQP__URL",
+        }
+        assert required <= set(environment)
+        assert re.search(r"@postgres:5432/", environment["QBSYNC_DB__URL"])
+        assert re.search(r"@rabbitmq:5672/", environment["QBSYNC_AMQP__URL"])
+
+    def test_the_checker_catches_a_typo(self) -> None:
+        assert _is_setting("QBSYNC_QUICKBOOKS__CLIENT_ID")
+        assert not _is_setting("QBSYNC_QUICKBOOKS__CLIENTID")
+        assert not _is_setting("QBSYNC_DATABASE__URL")
