@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import httpx
@@ -21,8 +21,13 @@ from sqlalchemy.ext.asyncio import (
 
 from qbsync.app import create_app
 from qbsync.config import Settings
+from qbsync.emulator.aforo_stubs import AforoStubControl, AforoStubStore, aforo_stub_router
+from qbsync.emulator.app import create_emulator_app
+from qbsync.emulator.config import EmulatorConfig
+from qbsync.emulator.control import EmulatorControl
+from qbsync.emulator.server import serve_in_thread
 from qbsync.migrate import upgrade
-from tests.settings import TEST_DATABASE_URL, make_settings
+from tests.settings import TEST_DATABASE_URL, TEST_JWT_SECRET, emulator_endpoints, make_settings
 
 
 async def _recreate_database(url: str) -> None:
@@ -45,9 +50,35 @@ def database_url() -> str:
     return TEST_DATABASE_URL
 
 
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[str]:
+    """The QuickBooks emulator and the Aforo stubs, served on a loopback port for the run."""
+    app = create_emulator_app(
+        EmulatorConfig(), extra_routers=[aforo_stub_router(AforoStubStore(), jwt_secret=TEST_JWT_SECRET)]
+    )
+    with serve_in_thread(app) as base_url:
+        yield base_url
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return make_settings(db={"url": database_url})
+async def emulator_http(emulator: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=emulator, timeout=10) as http:
+        yield http
+
+
+@pytest.fixture
+def emulator_control(emulator: str, emulator_http: httpx.AsyncClient) -> EmulatorControl:
+    return EmulatorControl(emulator, emulator_http)
+
+
+@pytest.fixture
+def stubs(emulator: str, emulator_http: httpx.AsyncClient) -> AforoStubControl:
+    return AforoStubControl(emulator, emulator_http)
+
+
+@pytest.fixture
+def settings(database_url: str, emulator: str) -> Settings:
+    return make_settings(db={"url": database_url}, **emulator_endpoints(emulator))
 
 
 @pytest.fixture(scope="session")

@@ -47,3 +47,26 @@ def make_settings(**overrides: Any) -> Settings:
         else:
             values[key] = value
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def emulator_endpoints(base_url: str) -> dict[str, Any]:
+    """Settings groups that point qbsync at the emulator's Intuit and the Aforo stubs."""
+    return {
+        "quickbooks": {
+            "client_id": "emulator-client-id",
+            "client_secret": "emulator-client-secret",
+            "authorize_url": f"{base_url}/connect/oauth2",
+            "token_url": f"{base_url}/oauth2/v1/tokens/bearer",
+            "revoke_url": f"{base_url}/v2/oauth2/tokens/revoke",
+            "api_base_url": f"{base_url}/sandbox",
+            "redirect_uri": "http://127.0.0.1:8095/api/quickbooks/callback",
+            "max_backoff_s": 0.2,
+            "timeout_s": 5.0,
+        },
+        "aforo": {
+            "org_url": base_url,
+            "metering_url": base_url,
+            "payment_url": base_url,
+            "rateplan_url": base_url,
+        },
+    }

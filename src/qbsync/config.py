@@ -152,9 +152,7 @@ class Settings(BaseSettings):
 
     service_name: str = "quickbooks-integration"
     # The platform's shared HS256 secret; Aforo services call it JWT_SECRET.
-    jwt_secret: SecretStr = Field(
-        validation_alias=AliasChoices("QBSYNC_JWT_SECRET", "JWT_SECRET")
-    )
+    jwt_secret: SecretStr = Field(validation_alias=AliasChoices("QBSYNC_JWT_SECRET", "JWT_SECRET"))
     # Fernet keys, newest first: the first encrypts, all of them decrypt (rotation).
     token_encryption_keys: Annotated[list[SecretStr], NoDecode] = Field(min_length=1)
 

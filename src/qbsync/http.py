@@ -75,7 +75,7 @@ def retry_policy(
 ) -> AsyncRetrying:
     """The one tenacity policy: only retryable qbsync errors, jittered exponential backoff,
     bounded in attempts and total time, and the caller sees our error (``reraise``)."""
-    backoff = wait_exponential_jitter(initial=initial_s, max=max_backoff_s, jitter=initial_s)
+    backoff = wait_exponential_jitter(multiplier=initial_s, max=max_backoff_s, jitter=initial_s)
     options: dict[str, Any] = {
         "retry": retry_if_exception(is_retryable),
         "wait": lambda state: _wait_for(state, backoff),

@@ -9,11 +9,19 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from qbsync.aforo.auth import AforoCredentials
+from qbsync.aforo.billing import BillingClient
+from qbsync.aforo.orgs import OrgClient
+from qbsync.aforo.payments import PaymentClient
+from qbsync.aforo.rateplans import RatePlanClient
 from qbsync.config import Settings
+from qbsync.connections.access import QuickBooksAccess
 from qbsync.connections.crypto import TokenCipher
 from qbsync.db.session import create_engine, create_sessionmaker
 from qbsync.events.connection import AmqpConnector
 from qbsync.http import build_http_client
+from qbsync.quickbooks.limiter import RealmLimiters
+from qbsync.sync.context import AforoClients, SyncDeps
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,12 @@ class Resources:
     aforo_http: httpx.AsyncClient
     amqp: AmqpConnector
     cipher: TokenCipher
+    qbo: QuickBooksAccess
+    aforo: AforoClients
+
+    @property
+    def sync_deps(self) -> SyncDeps:
+        return SyncDeps(qbo=self.qbo, aforo=self.aforo)
 
 
 @asynccontextmanager
@@ -49,12 +63,33 @@ async def open_resources(
             # Returns at once; the connector keeps trying in the background while the
             # broker is down, so the API serves and readiness reports the broker honestly.
             await amqp.start()
+        sessionmaker = create_sessionmaker(engine)
+        cipher = TokenCipher(settings.token_encryption_keys)
         yield Resources(
             settings=settings,
             engine=engine,
-            sessionmaker=create_sessionmaker(engine),
+            sessionmaker=sessionmaker,
             qbo_http=qbo_http,
             aforo_http=aforo_http,
             amqp=amqp,
-            cipher=TokenCipher(settings.token_encryption_keys),
+            cipher=cipher,
+            qbo=QuickBooksAccess(
+                sessionmaker=sessionmaker,
+                http=qbo_http,
+                settings=settings.quickbooks,
+                cipher=cipher,
+                limiters=RealmLimiters(settings.quickbooks),
+            ),
+            aforo=build_aforo_clients(settings, aforo_http),
         )
+
+
+def build_aforo_clients(settings: Settings, http: httpx.AsyncClient) -> AforoClients:
+    credentials = AforoCredentials(settings.jwt_secret, settings.aforo.service_token_ttl_s)
+    urls = settings.aforo
+    return AforoClients(
+        orgs=OrgClient(http, credentials, base_url=str(urls.org_url)),
+        billing=BillingClient(http, credentials, base_url=str(urls.metering_url)),
+        rate_plans=RatePlanClient(http, credentials, base_url=str(urls.rateplan_url)),
+        payments=PaymentClient(http, credentials, base_url=str(urls.payment_url)),
+    )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from qbsync.api import health
+from qbsync.api import connections, health
 
 
 def build_router() -> APIRouter:
     router = APIRouter()
     router.include_router(health.router)
+    router.include_router(connections.router)
     return router

@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 from typing import Final
 
 from aio_pika import RobustConnection
-from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
+from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 from yarl import URL
 
 from qbsync.config import AmqpSettings
@@ -83,23 +83,26 @@ class AmqpConnector:
         log.info("amqp connected", extra={"amqp_connection": self._name})
         await self._notify(connection)
 
-    async def _on_reconnect(self, connection: AbstractRobustConnection) -> None:
+    async def _on_reconnect(self, connection: AbstractRobustConnection | None) -> None:
         log.info("amqp reconnected", extra={"amqp_connection": self._name})
-        await self._notify(connection)
+        if connection is not None:
+            await self._notify(connection)
 
     def _on_close(self, _connection: object, exc: BaseException | None) -> None:
-        if self._connected_once.is_set() and self._connection is not None:
-            if not self._connection.close_called:
-                log.warning(
-                    "amqp connection lost; reconnecting",
-                    extra={"amqp_connection": self._name, "error": repr(exc)},
-                )
+        connection = self._connection
+        if self._connected_once.is_set() and connection is not None and not connection.close_called:
+            log.warning(
+                "amqp connection lost; reconnecting",
+                extra={"amqp_connection": self._name, "error": repr(exc)},
+            )
 
     async def _notify(self, connection: AbstractRobustConnection) -> None:
         for callback in list(self._on_connected):
             await self._notify_one(callback, connection)
 
-    async def _notify_one(self, callback: OnConnected, connection: AbstractRobustConnection) -> None:
+    async def _notify_one(
+        self, callback: OnConnected, connection: AbstractRobustConnection
+    ) -> None:
         try:
             await callback(connection)
         except Exception:
@@ -124,14 +127,14 @@ class AmqpConnector:
     async def channel(self, publisher_confirms: bool = True) -> AbstractRobustChannel:
         """A new robust channel; raises ``BrokerUnavailable`` while not connected.
 
-        Unroutable mandatory publishes raise on it (``on_return_raises``), so a missing
-        queue is an error rather than a silently dropped message.
+        With confirms on, unroutable mandatory publishes raise (``on_return_raises``), so a
+        missing queue is an error rather than a silently dropped message.
         """
         connection = self._connection
         if connection is None or not self.is_connected:
             raise BrokerUnavailable("RabbitMQ is not connected", hint="qbsync keeps reconnecting")
         channel = connection.channel(
-            publisher_confirms=publisher_confirms, on_return_raises=True
+            publisher_confirms=publisher_confirms, on_return_raises=publisher_confirms
         )
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT_S):

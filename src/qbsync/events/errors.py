@@ -3,6 +3,8 @@
     QbsyncError
     ├── InvalidInput                 422
     │   └── InvalidMessage           422  a message body we cannot turn into an event
+    ├── Conflict                     409
+    │   └── NotReplayable            409  a parked message that does not say where it came from
     └── DependencyUnavailable        503  retryable
         └── BrokerUnavailable        503  RabbitMQ is down, or did not confirm a publish
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from qbsync.errors import DependencyUnavailable, InvalidInput
+from qbsync.errors import Conflict, DependencyUnavailable, InvalidInput
 
 OVERSIZED_BODY: Final = "oversized_body"
 UNSUPPORTED_CONTENT_TYPE: Final = "unsupported_content_type"
@@ -38,3 +40,7 @@ class InvalidMessage(InvalidInput):
 class BrokerUnavailable(DependencyUnavailable):
     code = "broker_unavailable"
     category = "DEPENDENCY"
+
+
+class NotReplayable(Conflict):
+    code = "parked_message_not_replayable"

@@ -70,7 +70,13 @@ class Mapping(TimestampMixin, Base):
     __table_args__ = (
         # realm_id is part of the key: if an organization is ever allowed to switch company,
         # ids from the old company must not be reused against the new one.
-        UniqueConstraint("organization_id", "realm_id", "entity_type", "aforo_id"),
+        UniqueConstraint(
+            "organization_id",
+            "realm_id",
+            "entity_type",
+            "aforo_id",
+            name="uq_quickbooks_mapping_entity",
+        ),
         Index(None, "organization_id", "entity_type"),
         Index(None, "realm_id", "entity_type", "quickbooks_id"),
     )

@@ -97,7 +97,7 @@ def upgrade() -> None:
             "realm_id",
             "entity_type",
             "aforo_id",
-            name=op.f("uq_quickbooks_mapping_organization_id_realm_id_entity_type_aforo_id"),
+            name="uq_quickbooks_mapping_entity",
         ),
     )
     op.create_index(

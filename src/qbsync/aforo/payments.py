@@ -1,0 +1,41 @@
+"""The payment service (a contract of ours; no Aforo service has payments yet): client and schema."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import quote
+
+from pydantic import AliasChoices, Field, TypeAdapter
+
+from qbsync.aforo.base import AforoModel, AforoServiceClient, UtcDatetime
+
+
+class AforoPayment(AforoModel):
+    # Ids of other Aforo records are numbers; a payment id may be a number or an opaque string.
+    id: str = Field(validation_alias=AliasChoices("id", "paymentId", "payment_id"))
+    organization_id: int
+    customer_id: int
+    invoice_id: int
+    amount: Decimal
+    currency: str | None = None
+    payment_method: str | None = None
+    paid_at: UtcDatetime
+    reference: str | None = None
+
+
+_PAYMENT = TypeAdapter(AforoPayment)
+
+
+class PaymentClient(AforoServiceClient):
+    service = "payment"
+
+    async def get_payment(
+        self, payment_id: str | int, *, org_id: int, caller_token: str | None = None
+    ) -> AforoPayment:
+        return await self._get(
+            f"/api/payments/{quote(str(payment_id), safe='')}",
+            _PAYMENT,
+            org_id=org_id,
+            caller_token=caller_token,
+            what=f"payment {payment_id}",
+        )

@@ -1,0 +1,179 @@
+"""Bearer-token authentication: verify the platform JWT and resolve the caller's organization."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, Header, Query, Request
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet, OctKey
+
+from qbsync.api.deps import ResourcesDep
+from qbsync.config import AuthSettings, Settings
+from qbsync.errors import DependencyUnavailable, Forbidden, InvalidInput, Unauthorized
+
+log = logging.getLogger(__name__)
+
+# Where the Aforo services look for the tenant, in order (real-clients.md §2.5, §3.1).
+ORG_CLAIMS = ("organizationId", "orgId", "tenantId", "organization_id", "org_id", "tenant")
+JWKS_CACHE_S = 600.0
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: their organization (if the token names one) and whether they operate."""
+
+    organization_id: int | None
+    subject: str | None
+    is_operator: bool
+    token: str = field(repr=False)
+    claims: dict[str, Any] = field(repr=False, default_factory=dict)
+
+
+def parse_org_id(value: object) -> int | None:
+    """Aforo ids are longs, sent as numbers or numeric strings."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def org_from_claims(claims: dict[str, Any]) -> int | None:
+    for name in ORG_CLAIMS:
+        org_id = parse_org_id(claims.get(name))
+        if org_id is not None:
+            return org_id
+    return None
+
+
+def _is_operator(claims: dict[str, Any], settings: AuthSettings) -> bool:
+    value = claims.get(settings.operator_claim)
+    if isinstance(value, str):
+        return settings.operator_value in value.replace(",", " ").split()
+    if isinstance(value, list):
+        return settings.operator_value in value
+    return value is True and settings.operator_value.lower() in {"true", "1"}
+
+
+class TokenVerifier:
+    """HS256 with the shared secret; RS256 from a JWKS URL when one is configured."""
+
+    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+        self._auth = settings.auth
+        self._hs_key = OctKey.import_key(settings.jwt_secret.get_secret_value())
+        self._http = http
+        self._jwks: KeySet | None = None
+        self._jwks_loaded_at = 0.0
+        self._claims = jwt.JWTClaimsRegistry(exp={"essential": True}, leeway=self._auth.leeway_s)
+
+    async def _jwks_keys(self) -> KeySet:
+        if self._jwks is None or time.monotonic() - self._jwks_loaded_at > JWKS_CACHE_S:
+            try:
+                response = await self._http.get(str(self._auth.jwks_url))
+                response.raise_for_status()
+                self._jwks = KeySet.import_key_set(response.json())
+            except (httpx.HTTPError, ValueError, JoseError) as exc:
+                raise DependencyUnavailable(f"could not load the JWKS: {exc}") from None
+            self._jwks_loaded_at = time.monotonic()
+        return self._jwks
+
+    async def verify(self, token: str) -> dict[str, Any]:
+        try:
+            header = jws.extract_compact(token.encode()).protected
+            if header.get("alg") == "RS256" and self._auth.jwks_url is not None:
+                decoded = jwt.decode(token, await self._jwks_keys(), algorithms=["RS256"])
+            else:
+                decoded = jwt.decode(token, self._hs_key, algorithms=["HS256"])
+            self._claims.validate(decoded.claims)
+        except (JoseError, ValueError) as exc:
+            raise Unauthorized(
+                "the bearer token is not valid", hint=getattr(exc, "error", type(exc).__name__)
+            ) from None
+        return dict(decoded.claims)
+
+    def principal(self, token: str, claims: dict[str, Any]) -> Principal:
+        subject = claims.get("sub")
+        return Principal(
+            organization_id=org_from_claims(claims),
+            subject=str(subject) if subject is not None else None,
+            is_operator=_is_operator(claims, self._auth),
+            token=token,
+            claims=claims,
+        )
+
+
+def get_verifier(request: Request, resources: ResourcesDep) -> TokenVerifier:
+    verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+    if verifier is None:
+        verifier = TokenVerifier(resources.settings, resources.aforo_http)
+        request.app.state.token_verifier = verifier
+    return verifier
+
+
+async def get_principal(
+    verifier: Annotated[TokenVerifier, Depends(get_verifier)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> Principal:
+    if not authorization:
+        raise Unauthorized("missing bearer token", hint="send Authorization: Bearer <JWT>")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <JWT>'")
+    token = token.strip()
+    return verifier.principal(token, await verifier.verify(token))
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_tenant(
+    principal: PrincipalDep,
+    x_organization_id: Annotated[str | None, Header()] = None,
+    organization_id: Annotated[str | None, Query(alias="organizationId")] = None,
+) -> int:
+    """The organization a tenant route acts for.
+
+    The token names it; an ``X-Organization-Id`` header or ``organizationId`` query value
+    must agree, except for operators, who may name any organization that way."""
+    requested = None
+    for source, raw in (
+        ("X-Organization-Id", x_organization_id),
+        ("organizationId", organization_id),
+    ):
+        if raw is None or raw == "":
+            continue
+        value = parse_org_id(raw)
+        if value is None:
+            raise InvalidInput(f"{source} must be a numeric organization id")
+        if requested is not None and value != requested:
+            raise Forbidden("X-Organization-Id and organizationId name different organizations")
+        requested = value
+    if principal.is_operator and requested is not None:
+        return requested
+    if principal.organization_id is None:
+        raise Forbidden(
+            "the token names no organization", hint="expected claim organizationId or orgId"
+        )
+    if requested is not None and requested != principal.organization_id:
+        raise Forbidden("the organization requested does not match the token's organization")
+    return principal.organization_id
+
+
+TenantDep = Annotated[int, Depends(get_tenant)]
+
+
+def require_operator(principal: PrincipalDep) -> Principal:
+    if not principal.is_operator:
+        raise Forbidden("operator access required")
+    return principal
+
+
+OperatorDep = Annotated[Principal, Depends(require_operator)]

@@ -1,0 +1,1 @@
+"""The QBO entities the emulator serves, one module per entity (plus shared lines and ledger)."""

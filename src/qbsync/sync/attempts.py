@@ -1,0 +1,153 @@
+"""One sync attempt of one entity: lock it, do the work, and log the outcome either way."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from qbsync.errors import QbsyncError
+from qbsync.logging import log_context
+from qbsync.metrics import SYNCS
+from qbsync.sync import repository
+from qbsync.sync.context import LogScope, SyncContext
+from qbsync.sync.hints import error_code, hint_for
+from qbsync.sync.models import ErrorCategory, SyncAction, SyncLog, SyncStatus
+from qbsync.sync.redact import redact
+from qbsync.sync.results import SyncResult, Written
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[], Awaitable[Written]]
+
+
+class DependencyFailed(QbsyncError):
+    """Something this entity needs (its customer, its invoice) could not be synced."""
+
+    code = "dependency_failed"
+    status_code = 424
+    category = "DEPENDENCY"
+
+    def __init__(self, message: str, *, cause: QbsyncError) -> None:
+        super().__init__(message, hint=hint_for(cause))
+        self.cause = cause
+        self.retryable = cause.retryable  # type: ignore[misc]
+
+
+def failure_status(error: QbsyncError, *, will_retry: bool) -> SyncStatus:
+    if error.category == ErrorCategory.NOT_CONNECTED:
+        return SyncStatus.SKIPPED
+    return SyncStatus.RETRYING if error.retryable and will_retry else SyncStatus.FAILED
+
+
+async def record(
+    session: AsyncSession,
+    scope: LogScope,
+    *,
+    entity_type: str,
+    aforo_id: str,
+    status: SyncStatus,
+    action: SyncAction,
+    quickbooks_id: str | None = None,
+    error: QbsyncError | None = None,
+    request: object = None,
+    response: object = None,
+    duration_ms: int | None = None,
+    intuit_tid: str | None = None,
+) -> SyncLog:
+    entry = SyncLog(
+        organization_id=scope.organization_id,
+        realm_id=scope.realm_id,
+        entity_type=entity_type,
+        aforo_id=aforo_id,
+        quickbooks_id=quickbooks_id,
+        action=action,
+        status=status,
+        trigger=scope.trigger,
+        attempt=scope.attempt,
+        error_code=error_code(error) if error else None,
+        error_category=error.category if error else None,
+        error_message=_message(error) if error else None,
+        intuit_tid=getattr(error, "intuit_tid", None) or intuit_tid,
+        request_payload=redact(request),  # type: ignore[arg-type]
+        response_payload=redact(response),  # type: ignore[arg-type]
+        duration_ms=duration_ms,
+        correlation_id=scope.correlation_id,
+    )
+    SYNCS.labels(entity_type, status, entry.error_category or "").inc()
+    return await repository.add_log(session, entry)
+
+
+def _message(error: QbsyncError) -> str:
+    hint = hint_for(error)
+    return f"{error.message} — {hint}" if hint else error.message
+
+
+async def run_attempt(
+    ctx: SyncContext, *, entity_type: str, aforo_id: str, work: Work
+) -> SyncResult:
+    """Serialize on the entity, run ``work`` and write one sync-log row for the outcome."""
+    with log_context(
+        entity=entity_type, aforo_id=aforo_id, org_id=ctx.organization_id, realm_id=ctx.realm_id
+    ):
+        await repository.lock_entity(
+            ctx.session,
+            organization_id=ctx.organization_id,
+            entity_type=entity_type,
+            aforo_id=aforo_id,
+        )
+        started = time.perf_counter()
+        try:
+            written = await work()
+        except QbsyncError as error:
+            elapsed = int((time.perf_counter() - started) * 1000)
+            status = failure_status(error, will_retry=ctx.will_retry)
+            entry = await record(
+                ctx.session,
+                ctx.scope,
+                entity_type=entity_type,
+                aforo_id=aforo_id,
+                status=status,
+                action=SyncAction.NONE,
+                error=error,
+                duration_ms=elapsed,
+                intuit_tid=ctx.qbo.last_intuit_tid,
+            )
+            log.info("sync failed", extra={"code": error_code(error), "retryable": error.retryable})
+            return SyncResult(
+                entity_type,
+                aforo_id,
+                status,
+                SyncAction.NONE,
+                None,
+                entry.error_message or error.message,
+                entry.id,
+                error,
+            )
+        elapsed = int((time.perf_counter() - started) * 1000)
+        status = SyncStatus.SKIPPED if written.action == SyncAction.SKIP else SyncStatus.SUCCESS
+        entry = await record(
+            ctx.session,
+            ctx.scope,
+            entity_type=entity_type,
+            aforo_id=aforo_id,
+            status=status,
+            action=written.action,
+            quickbooks_id=written.quickbooks_id,
+            request=written.request,
+            response=written.response,
+            duration_ms=elapsed,
+            intuit_tid=ctx.qbo.last_intuit_tid,
+        )
+        log.info("sync done", extra={"action": written.action, "qbo_id": written.quickbooks_id})
+        return SyncResult(
+            entity_type,
+            aforo_id,
+            status,
+            written.action,
+            written.quickbooks_id,
+            written.message,
+            entry.id,
+        )

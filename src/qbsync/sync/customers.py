@@ -1,0 +1,165 @@
+"""Customers: create, adopt or update the QBO customer of an Aforo customer."""
+
+from __future__ import annotations
+
+from qbsync.aforo.orgs import AforoCustomer
+from qbsync.errors import Conflict, InvalidInput
+from qbsync.quickbooks.errors import QuickBooksDuplicateName
+from qbsync.quickbooks.query import Q
+from qbsync.quickbooks.schemas.names import Customer
+from qbsync.sync import repository
+from qbsync.sync.attempts import DependencyFailed, run_attempt
+from qbsync.sync.context import SyncContext
+from qbsync.sync.mappers.customers import (
+    base_display_name,
+    customer_aforo_id,
+    is_safe_to_adopt,
+    map_customer,
+    suffixed_display_name,
+)
+from qbsync.sync.mappers.text import payload_hash, request_id
+from qbsync.sync.models import EntityType, Mapping, SyncAction
+from qbsync.sync.results import SyncResult, Written
+from qbsync.sync.writes import sparse_update
+
+ENTITY = EntityType.CUSTOMER
+
+
+async def ensure_customer(ctx: SyncContext, customer_id: int) -> str:
+    """The QBO id of a customer, syncing it first when it has never been synced."""
+    mapping = await repository.get_mapping(
+        ctx.session,
+        organization_id=ctx.organization_id,
+        realm_id=ctx.realm_id,
+        entity_type=ENTITY,
+        aforo_id=customer_aforo_id(customer_id),
+    )
+    if mapping is not None:
+        return mapping.quickbooks_id
+    result = await sync_customer_in(ctx, customer_id)
+    if result.error is not None or result.quickbooks_id is None:
+        cause = result.error or InvalidInput("the customer was not synced")
+        raise DependencyFailed(
+            f"customer {customer_aforo_id(customer_id)} could not be synced: {cause.message}",
+            cause=cause,
+        )
+    return result.quickbooks_id
+
+
+async def sync_customer_in(ctx: SyncContext, customer_id: int) -> SyncResult:
+    aforo_id = customer_aforo_id(customer_id)
+
+    async def work() -> Written:
+        customer = await ctx.deps.aforo.orgs.get_customer(
+            customer_id, org_id=ctx.organization_id, caller_token=ctx.caller_token
+        )
+        if not customer.is_active:
+            raise InvalidInput(
+                f"customer {aforo_id} is {customer.status or 'not ACTIVE'} in Aforo; only ACTIVE customers are synced",
+                hint="activate the customer in Aforo, then retry",
+            )
+        mapping = await repository.get_mapping(
+            ctx.session,
+            organization_id=ctx.organization_id,
+            realm_id=ctx.realm_id,
+            entity_type=ENTITY,
+            aforo_id=aforo_id,
+        )
+        if mapping is not None:
+            return await _update(ctx, customer, mapping)
+        return await _create_or_adopt(ctx, customer)
+
+    return await run_attempt(ctx, entity_type=ENTITY, aforo_id=aforo_id, work=work)
+
+
+async def _save(ctx: SyncContext, aforo_id: str, written: Customer, hash_: str | None) -> None:
+    assert written.id is not None
+    await repository.save_mapping(
+        ctx.session,
+        organization_id=ctx.organization_id,
+        realm_id=ctx.realm_id,
+        entity_type=ENTITY,
+        aforo_id=aforo_id,
+        quickbooks_id=written.id,
+        sync_token=written.sync_token,
+        payload_hash=hash_,
+    )
+
+
+async def _update(ctx: SyncContext, customer: AforoCustomer, mapping: Mapping) -> Written:
+    """Send what changed. A customer that had to take the suffixed name keeps it."""
+    plain = map_customer(customer, display_name=base_display_name(customer))
+    suffixed = map_customer(customer, display_name=suffixed_display_name(customer))
+    if mapping.payload_hash in (payload_hash(plain), payload_hash(suffixed)):
+        return Written(SyncAction.SKIP, mapping.quickbooks_id, "unchanged since the last sync")
+    for payload in (plain, suffixed):
+        try:
+            updated = await sparse_update(
+                ctx,
+                payload,
+                entity_type=ENTITY,
+                qbo_id=mapping.quickbooks_id,
+                sync_token=mapping.sync_token,
+            )
+        except QuickBooksDuplicateName:
+            continue
+        await _save(ctx, mapping.aforo_id, updated, payload_hash(payload))
+        return Written(
+            SyncAction.UPDATE, mapping.quickbooks_id, "customer updated", payload, updated
+        )
+    raise Conflict(
+        f"both '{plain.display_name}' and '{suffixed.display_name}' are taken in QuickBooks",
+        hint="rename one of the QuickBooks records, then retry",
+    )
+
+
+async def _find_by_name(ctx: SyncContext, name: str) -> Customer | None:
+    # Inactive customers keep their names reserved, so look at them too.
+    found = await ctx.qbo.query(
+        Customer, Q.eq("DisplayName", name) & Q.in_("Active", [True, False])
+    )
+    return found[0] if found else None
+
+
+async def _create_or_adopt(ctx: SyncContext, customer: AforoCustomer) -> Written:
+    aforo_id = customer_aforo_id(customer.customer_id)
+    for name in (base_display_name(customer), suffixed_display_name(customer)):
+        payload = map_customer(customer, display_name=name)
+        existing = await _find_by_name(ctx, name)
+        if existing is not None and existing.id is not None:
+            owner = await repository.find_by_quickbooks_id(
+                ctx.session, realm_id=ctx.realm_id, entity_type=ENTITY, quickbooks_id=existing.id
+            )
+            if owner is None and is_safe_to_adopt(existing, payload, aforo_id):
+                updated = await sparse_update(
+                    ctx,
+                    payload,
+                    entity_type=ENTITY,
+                    qbo_id=existing.id,
+                    sync_token=existing.sync_token,
+                )
+                await _save(ctx, aforo_id, updated, payload_hash(payload))
+                return Written(
+                    SyncAction.LINK,
+                    existing.id,
+                    f"adopted the existing QuickBooks customer '{name}'",
+                    payload,
+                    updated,
+                )
+            continue  # the name belongs to someone else: try the suffixed one
+        try:
+            created = await ctx.qbo.create(
+                payload, request_id=request_id(ctx.realm_id, ENTITY, aforo_id, "create", name)
+            )
+        except QuickBooksDuplicateName:
+            continue  # a vendor or employee has it (not visible to a Customer query)
+        await _save(ctx, aforo_id, created, payload_hash(payload))
+        assert created.id is not None
+        return Written(
+            SyncAction.CREATE, created.id, f"customer '{name}' created", payload, created
+        )
+    raise Conflict(
+        f"QuickBooks already has other records named '{base_display_name(customer)}' and "
+        f"'{suffixed_display_name(customer)}'",
+        hint="rename one of the QuickBooks records, then retry",
+    )

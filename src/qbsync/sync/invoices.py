@@ -1,0 +1,183 @@
+"""Invoices: metering's invoice to a QBO invoice, with its customer and items first."""
+
+from __future__ import annotations
+
+from qbsync.aforo.billing import AforoInvoiceStatus
+from qbsync.errors import Conflict, InvalidInput
+from qbsync.quickbooks.errors import QuickBooksDuplicateDocNumber
+from qbsync.quickbooks.query import Q
+from qbsync.quickbooks.schemas.invoice import Invoice
+from qbsync.sync import repository
+from qbsync.sync.attempts import DependencyFailed, run_attempt
+from qbsync.sync.context import SyncContext
+from qbsync.sync.customers import ensure_customer
+from qbsync.sync.items import ensure_item
+from qbsync.sync.mappers.invoices import invoice_aforo_id, map_invoice, money
+from qbsync.sync.mappers.text import payload_hash, request_id
+from qbsync.sync.models import EntityType, Mapping, SyncAction
+from qbsync.sync.results import SyncResult, Written
+from qbsync.sync.writes import sparse_update
+
+ENTITY = EntityType.INVOICE
+
+
+async def ensure_invoice(ctx: SyncContext, invoice_id: int) -> str:
+    mapping = await _mapping(ctx, invoice_aforo_id(invoice_id))
+    if mapping is not None:
+        return mapping.quickbooks_id
+    result = await sync_invoice_in(ctx, invoice_id)
+    if result.error is not None or result.quickbooks_id is None:
+        cause = result.error or InvalidInput("the invoice was not synced")
+        raise DependencyFailed(
+            f"invoice {invoice_aforo_id(invoice_id)} could not be synced: {cause.message}",
+            cause=cause,
+        )
+    return result.quickbooks_id
+
+
+async def _mapping(ctx: SyncContext, aforo_id: str) -> Mapping | None:
+    return await repository.get_mapping(
+        ctx.session,
+        organization_id=ctx.organization_id,
+        realm_id=ctx.realm_id,
+        entity_type=ENTITY,
+        aforo_id=aforo_id,
+    )
+
+
+async def sync_invoice_in(ctx: SyncContext, invoice_id: int) -> SyncResult:
+    aforo_id = invoice_aforo_id(invoice_id)
+
+    async def work() -> Written:
+        invoice = await ctx.deps.aforo.billing.get_invoice(
+            invoice_id, org_id=ctx.organization_id, caller_token=ctx.caller_token
+        )
+        # Metering serves any id to any valid token; never sync another tenant's invoice.
+        if invoice.organization_id != ctx.organization_id:
+            raise InvalidInput(f"invoice {invoice_id} belongs to another organization")
+        mapping = await _mapping(ctx, aforo_id)
+        if invoice.status == AforoInvoiceStatus.VOID:
+            return await _void(ctx, mapping)
+        customer_qbo_id = await ensure_customer(ctx, invoice.customer_id)
+        item_ref = await ensure_item(ctx, invoice.rate_plan_id)
+        payload, totals = map_invoice(
+            invoice,
+            customer_qbo_id=customer_qbo_id,
+            item_ref=item_ref,
+            terms_days=ctx.settings.payment_terms_days,
+        )
+        note = ""
+        if totals.total != money(invoice.total_amount):
+            note = f" (lines add up to {totals.total}, metering's total is {invoice.total_amount})"
+        if mapping is not None:
+            return await _update(ctx, payload, mapping, note)
+        return await _create_or_adopt(ctx, payload, aforo_id, note)
+
+    return await run_attempt(ctx, entity_type=ENTITY, aforo_id=aforo_id, work=work)
+
+
+async def _save(ctx: SyncContext, aforo_id: str, invoice: Invoice, hash_: str | None) -> None:
+    assert invoice.id is not None
+    await repository.save_mapping(
+        ctx.session,
+        organization_id=ctx.organization_id,
+        realm_id=ctx.realm_id,
+        entity_type=ENTITY,
+        aforo_id=aforo_id,
+        quickbooks_id=invoice.id,
+        sync_token=invoice.sync_token,
+        payload_hash=hash_,
+    )
+
+
+async def _update(ctx: SyncContext, payload: Invoice, mapping: Mapping, note: str) -> Written:
+    hash_ = payload_hash(payload)
+    if mapping.payload_hash == hash_:
+        return Written(SyncAction.SKIP, mapping.quickbooks_id, "unchanged since the last sync")
+    # Sending Line replaces every line, which is what we want: metering's lines are the truth.
+    updated = await sparse_update(
+        ctx,
+        payload,
+        entity_type=ENTITY,
+        qbo_id=mapping.quickbooks_id,
+        sync_token=mapping.sync_token,
+    )
+    await _save(ctx, mapping.aforo_id, updated, hash_)
+    return Written(
+        SyncAction.UPDATE, mapping.quickbooks_id, "invoice updated" + note, payload, updated
+    )
+
+
+async def _find_by_doc_number(ctx: SyncContext, doc_number: str) -> Invoice | None:
+    found = await ctx.qbo.query(Invoice, Q.eq("DocNumber", doc_number))
+    return found[0] if found else None
+
+
+async def _create_or_adopt(ctx: SyncContext, payload: Invoice, aforo_id: str, note: str) -> Written:
+    assert payload.doc_number is not None
+    assert payload.customer_ref is not None
+    existing = await _find_by_doc_number(ctx, payload.doc_number)
+    if existing is None:
+        try:
+            created = await ctx.qbo.create(
+                payload, request_id=request_id(ctx.realm_id, ENTITY, aforo_id, "create")
+            )
+        except QuickBooksDuplicateDocNumber:
+            existing = await _find_by_doc_number(ctx, payload.doc_number)
+            if existing is None:
+                raise
+        else:
+            assert created.id is not None
+            await _save(ctx, aforo_id, created, payload_hash(payload))
+            return Written(
+                SyncAction.CREATE,
+                created.id,
+                f"invoice {payload.doc_number} created" + note,
+                payload,
+                created,
+            )
+    # An invoice with our number: ours (a create whose answer was lost, or the original
+    # service's) only if it is for the same customer.
+    assert existing.id is not None
+    if existing.customer_ref is None or existing.customer_ref.value != payload.customer_ref.value:
+        raise Conflict(
+            f"DocNumber {payload.doc_number} is already used by QuickBooks invoice {existing.id} "
+            "of another customer",
+            hint="rename or delete that invoice in QuickBooks, then retry",
+        )
+    owner = await repository.find_by_quickbooks_id(
+        ctx.session, realm_id=ctx.realm_id, entity_type=ENTITY, quickbooks_id=existing.id
+    )
+    if owner is not None:
+        raise Conflict(
+            f"QuickBooks invoice {existing.id} ({payload.doc_number}) is already linked to {owner.aforo_id}"
+        )
+    updated = await sparse_update(
+        ctx, payload, entity_type=ENTITY, qbo_id=existing.id, sync_token=existing.sync_token
+    )
+    await _save(ctx, aforo_id, updated, payload_hash(payload))
+    return Written(
+        SyncAction.LINK,
+        existing.id,
+        f"adopted the existing QuickBooks invoice {payload.doc_number}" + note,
+        payload,
+        updated,
+    )
+
+
+async def _void(ctx: SyncContext, mapping: Mapping | None) -> Written:
+    if mapping is None:
+        return Written(SyncAction.SKIP, None, "the invoice is VOID in Aforo and was never synced")
+    if mapping.payload_hash == "void":
+        return Written(SyncAction.SKIP, mapping.quickbooks_id, "already voided")
+    current = await ctx.qbo.read(Invoice, mapping.quickbooks_id)
+    assert current.sync_token is not None
+    voided = await ctx.qbo.void_invoice(
+        mapping.quickbooks_id,
+        current.sync_token,
+        request_id=request_id(ctx.realm_id, ENTITY, mapping.quickbooks_id, "void"),
+    )
+    await _save(ctx, mapping.aforo_id, voided, "void")
+    return Written(
+        SyncAction.VOID, mapping.quickbooks_id, "invoice voided (VOID in Aforo)", None, voided
+    )

@@ -1,0 +1,132 @@
+"""Service items: one per rate plan (named after it), created on demand, plus a fallback."""
+
+from __future__ import annotations
+
+import logging
+
+from qbsync.aforo.errors import AforoNotFound
+from qbsync.errors import InvalidInput
+from qbsync.quickbooks.errors import QuickBooksDuplicateName
+from qbsync.quickbooks.query import Q
+from qbsync.quickbooks.schemas import Ref
+from qbsync.quickbooks.schemas.names import Account, Item
+from qbsync.sync import repository
+from qbsync.sync.attempts import DependencyFailed, run_attempt
+from qbsync.sync.context import SyncContext
+from qbsync.sync.mappers.items import (
+    FALLBACK_ITEM_AFORO_ID,
+    item_name,
+    map_item,
+    rate_plan_item_aforo_id,
+)
+from qbsync.sync.mappers.text import payload_hash, request_id
+from qbsync.sync.models import EntityType, SyncAction
+from qbsync.sync.results import Written
+
+log = logging.getLogger(__name__)
+
+ENTITY = EntityType.ITEM
+PREFERRED_INCOME_SUBTYPE = "ServiceFeeIncome"
+
+
+async def ensure_item(ctx: SyncContext, rate_plan_id: int | None) -> Ref:
+    """The item an invoice line uses: its rate plan's, or the configured fallback."""
+    aforo_id = rate_plan_item_aforo_id(rate_plan_id) if rate_plan_id else FALLBACK_ITEM_AFORO_ID
+    mapping = await repository.get_mapping(
+        ctx.session,
+        organization_id=ctx.organization_id,
+        realm_id=ctx.realm_id,
+        entity_type=ENTITY,
+        aforo_id=aforo_id,
+    )
+    if mapping is not None:
+        return Ref(value=mapping.quickbooks_id)
+
+    async def work() -> Written:
+        name = await _name_for(ctx, rate_plan_id)
+        return await _adopt_or_create(ctx, aforo_id, name)
+
+    result = await run_attempt(ctx, entity_type=ENTITY, aforo_id=aforo_id, work=work)
+    if result.error is not None or result.quickbooks_id is None:
+        cause = result.error or InvalidInput("the item was not synced")
+        raise DependencyFailed(f"item {aforo_id} could not be synced: {cause.message}", cause=cause)
+    return Ref(value=result.quickbooks_id)
+
+
+async def _name_for(ctx: SyncContext, rate_plan_id: int | None) -> str:
+    fallback = ctx.settings.fallback_item_name
+    if rate_plan_id is None:
+        return fallback
+    try:
+        plan = await ctx.deps.aforo.rate_plans.get_rate_plan(
+            rate_plan_id, org_id=ctx.organization_id, caller_token=ctx.caller_token
+        )
+    except AforoNotFound:
+        log.info(
+            "rate plan not found; using the fallback item", extra={"rate_plan_id": rate_plan_id}
+        )
+        return fallback
+    return item_name(plan.rate_plan_name, fallback=fallback)
+
+
+async def _adopt_or_create(ctx: SyncContext, aforo_id: str, name: str) -> Written:
+    """Items are a shared catalog: an item with the plan's name is the plan's item."""
+    existing = await _find(ctx, name)
+    if existing is None:
+        payload = map_item(name, income_account_id=await income_account_id(ctx))
+        try:
+            created = await ctx.qbo.create(
+                payload, request_id=request_id(ctx.realm_id, ENTITY, aforo_id, "create", name)
+            )
+        except QuickBooksDuplicateName:
+            existing = await _find(ctx, name)  # created meanwhile, or inactive
+            if existing is None:
+                raise
+        else:
+            assert created.id is not None
+            await _save(ctx, aforo_id, created, payload_hash(payload))
+            return Written(
+                SyncAction.CREATE, created.id, f"service item '{name}' created", payload, created
+            )
+    assert existing.id is not None
+    await _save(ctx, aforo_id, existing, None)
+    return Written(
+        SyncAction.LINK, existing.id, f"using the existing item '{name}'", None, existing
+    )
+
+
+async def _save(ctx: SyncContext, aforo_id: str, item: Item, hash_: str | None) -> None:
+    assert item.id is not None
+    await repository.save_mapping(
+        ctx.session,
+        organization_id=ctx.organization_id,
+        realm_id=ctx.realm_id,
+        entity_type=ENTITY,
+        aforo_id=aforo_id,
+        quickbooks_id=item.id,
+        sync_token=item.sync_token,
+        payload_hash=hash_,
+    )
+
+
+async def _find(ctx: SyncContext, name: str) -> Item | None:
+    found = await ctx.qbo.query(Item, Q.eq("Name", name) & Q.in_("Active", [True, False]))
+    return found[0] if found else None
+
+
+async def income_account_id(ctx: SyncContext) -> str:
+    """The configured income account, else the company's first active Income account
+    (Service Fee Income preferred). Accounts are never created silently."""
+    configured = ctx.settings.income_account_id
+    if configured:
+        return configured
+    accounts = await ctx.qbo.query(Account, Q.eq("AccountType", "Income") & Q.eq("Active", True))
+    if not accounts:
+        raise InvalidInput(
+            "the QuickBooks company has no active Income account for service items",
+            hint="create an Income account in QuickBooks or set income_account_id in the connection settings",
+        )
+    preferred = [a for a in accounts if a.account_sub_type == PREFERRED_INCOME_SUBTYPE]
+    chosen = (preferred or accounts)[0]
+    assert chosen.id is not None
+    return chosen.id

@@ -1,0 +1,1 @@
+"""Pure functions from Aforo records to QuickBooks payloads (no I/O, table-tested)."""

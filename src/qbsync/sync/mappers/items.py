@@ -1,0 +1,27 @@
+"""Rate plan -> QBO Service item (one per plan, created on demand)."""
+
+from __future__ import annotations
+
+from qbsync.quickbooks.schemas import Ref
+from qbsync.quickbooks.schemas.names import Item
+from qbsync.sync.mappers.text import ITEM_NAME_MAX, clean_name
+
+FALLBACK_ITEM_AFORO_ID = "item-fallback"
+
+
+def rate_plan_item_aforo_id(rate_plan_id: int) -> str:
+    return f"rateplan-{rate_plan_id}"
+
+
+def item_name(rate_plan_name: str | None, *, fallback: str) -> str:
+    return clean_name(rate_plan_name, max_len=ITEM_NAME_MAX) or fallback
+
+
+def map_item(name: str, *, income_account_id: str, description: str | None = None) -> Item:
+    return Item(
+        name=name,
+        type="Service",
+        income_account_ref=Ref(value=income_account_id),
+        description=description,
+        active=True,
+    )

@@ -1,0 +1,69 @@
+"""Aforo payment -> QBO Payment linked to its invoice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from qbsync.quickbooks.schemas import Ref
+from qbsync.quickbooks.schemas.invoice import LinkedTxn
+from qbsync.quickbooks.schemas.payment import Payment, PaymentLine
+from qbsync.sync.mappers.invoices import money
+from qbsync.sync.mappers.text import clean_text
+
+
+def payment_aforo_id(payment_id: str) -> str:
+    return f"payment-{payment_id}"
+
+
+@dataclass(frozen=True)
+class PaymentFacts:
+    """A payment as qbsync needs it, from the event when it carries enough, else the
+    payment service."""
+
+    payment_id: str
+    organization_id: int
+    invoice_id: int
+    customer_id: int | None
+    amount: Decimal
+    paid_at: datetime | None
+    currency: str | None = None
+    payment_method: str | None = None
+    reference: str | None = None
+
+
+def applied_amount(amount: Decimal, open_balance: Decimal) -> Decimal:
+    """A payment applies at most the invoice's open balance; the rest stays unapplied
+    (a customer credit in QBO) rather than failing."""
+    return max(Decimal(0), min(money(amount), money(open_balance)))
+
+
+def map_payment(
+    payment: PaymentFacts,
+    *,
+    customer_qbo_id: str,
+    invoice_qbo_id: str,
+    applied: Decimal,
+    deposit_account_id: str | None,
+    payment_method_id: str | None,
+) -> Payment:
+    lines = (
+        [
+            PaymentLine(
+                amount=applied, linked_txn=[LinkedTxn(txn_id=invoice_qbo_id, txn_type="Invoice")]
+            )
+        ]
+        if applied > 0
+        else []
+    )
+    return Payment(
+        customer_ref=Ref(value=customer_qbo_id),
+        total_amt=money(payment.amount),
+        txn_date=payment.paid_at.date() if payment.paid_at else None,
+        payment_ref_num=clean_text(payment.reference, max_len=21),
+        private_note=f"Aforo payment {payment.payment_id} for Aforo invoice {payment.invoice_id}. Synced by qbsync.",
+        line=lines,
+        deposit_to_account_ref=Ref(value=deposit_account_id) if deposit_account_id else None,
+        payment_method_ref=Ref(value=payment_method_id) if payment_method_id else None,
+    )

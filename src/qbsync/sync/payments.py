@@ -1,0 +1,148 @@
+"""Payments: an Aforo payment to a QBO payment applied to its (synced-first) invoice."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from qbsync.errors import InvalidInput
+from qbsync.quickbooks.schemas.invoice import Invoice
+from qbsync.quickbooks.schemas.payment import Payment
+from qbsync.sync import repository
+from qbsync.sync.attempts import run_attempt
+from qbsync.sync.context import SyncContext
+from qbsync.sync.invoices import ensure_invoice
+from qbsync.sync.mappers.payments import PaymentFacts, applied_amount, map_payment, payment_aforo_id
+from qbsync.sync.mappers.text import payload_hash, request_id
+from qbsync.sync.models import EntityType, SyncAction
+from qbsync.sync.results import SyncResult, Written
+from qbsync.sync.writes import sparse_update
+
+ENTITY = EntityType.PAYMENT
+
+
+async def load_facts(ctx: SyncContext, payment_id: str) -> PaymentFacts:
+    payment = await ctx.deps.aforo.payments.get_payment(
+        payment_id, org_id=ctx.organization_id, caller_token=ctx.caller_token
+    )
+    return PaymentFacts(
+        payment_id=payment.id,
+        organization_id=payment.organization_id,
+        invoice_id=payment.invoice_id,
+        customer_id=payment.customer_id,
+        amount=payment.amount,
+        paid_at=payment.paid_at,
+        currency=payment.currency,
+        payment_method=payment.payment_method,
+        reference=payment.reference,
+    )
+
+
+async def sync_payment_in(
+    ctx: SyncContext, payment_id: str, facts: PaymentFacts | None = None
+) -> SyncResult:
+    """``facts`` come from the event when it carries them; otherwise the payment service."""
+    aforo_id = payment_aforo_id(payment_id)
+
+    async def work() -> Written:
+        known = facts or await load_facts(ctx, payment_id)
+        if known.organization_id != ctx.organization_id:
+            raise InvalidInput(f"payment {payment_id} belongs to another organization")
+        if known.amount <= 0:
+            raise InvalidInput(f"payment {payment_id} has a non-positive amount ({known.amount})")
+        invoice_qbo_id = await ensure_invoice(ctx, known.invoice_id)
+        mapping = await repository.get_mapping(
+            ctx.session,
+            organization_id=ctx.organization_id,
+            realm_id=ctx.realm_id,
+            entity_type=ENTITY,
+            aforo_id=aforo_id,
+        )
+        # The hash covers the payment's own facts, so that a replayed event is skipped
+        # before any QuickBooks read.
+        nominal = _payload(
+            ctx, known, customer_qbo_id="", invoice_qbo_id=invoice_qbo_id, applied=known.amount
+        )
+        facts_hash = payload_hash(nominal)
+        if mapping is not None and mapping.payload_hash == facts_hash:
+            return Written(SyncAction.SKIP, mapping.quickbooks_id, "unchanged since the last sync")
+        invoice = await ctx.qbo.read(Invoice, invoice_qbo_id)
+        assert invoice.customer_ref is not None
+        open_balance = invoice.balance or Decimal(0)
+        if mapping is not None:
+            open_balance += await _applied_by(ctx, mapping.quickbooks_id, invoice_qbo_id)
+        payload = _payload(
+            ctx,
+            known,
+            customer_qbo_id=invoice.customer_ref.value,
+            invoice_qbo_id=invoice_qbo_id,
+            applied=applied_amount(known.amount, open_balance),
+        )
+        note = ""
+        if known.amount > open_balance:
+            note = f"; {known.amount - open_balance} left unapplied (more than the open balance)"
+        if mapping is not None:
+            updated = await sparse_update(
+                ctx,
+                payload,
+                entity_type=ENTITY,
+                qbo_id=mapping.quickbooks_id,
+                sync_token=mapping.sync_token,
+            )
+            await _save(ctx, aforo_id, updated, facts_hash)
+            return Written(
+                SyncAction.UPDATE, mapping.quickbooks_id, "payment updated" + note, payload, updated
+            )
+        created = await ctx.qbo.create(
+            payload, request_id=request_id(ctx.realm_id, ENTITY, aforo_id, "create")
+        )
+        assert created.id is not None
+        await _save(ctx, aforo_id, created, facts_hash)
+        return Written(SyncAction.CREATE, created.id, "payment created" + note, payload, created)
+
+    return await run_attempt(ctx, entity_type=ENTITY, aforo_id=aforo_id, work=work)
+
+
+def _payload(
+    ctx: SyncContext,
+    facts: PaymentFacts,
+    *,
+    customer_qbo_id: str,
+    invoice_qbo_id: str,
+    applied: Decimal,
+) -> Payment:
+    settings = ctx.settings
+    return map_payment(
+        facts,
+        customer_qbo_id=customer_qbo_id,
+        invoice_qbo_id=invoice_qbo_id,
+        applied=applied,
+        deposit_account_id=settings.deposit_account_id,
+        payment_method_id=settings.payment_method_id(facts.payment_method),
+    )
+
+
+async def _applied_by(ctx: SyncContext, payment_qbo_id: str, invoice_qbo_id: str) -> Decimal:
+    """How much of the invoice this payment already covers (so an update can re-apply it)."""
+    current = await ctx.qbo.read(Payment, payment_qbo_id)
+    return sum(
+        (
+            line.amount or Decimal(0)
+            for line in current.line or []
+            if any(link.txn_id == invoice_qbo_id for link in line.linked_txn or [])
+        ),
+        Decimal(0),
+    )
+
+
+async def _save(ctx: SyncContext, aforo_id: str, payment: Payment, hash_: str) -> None:
+    assert payment.id is not None
+    await repository.save_mapping(
+        ctx.session,
+        organization_id=ctx.organization_id,
+        realm_id=ctx.realm_id,
+        entity_type=ENTITY,
+        aforo_id=aforo_id,
+        quickbooks_id=payment.id,
+        sync_token=payment.sync_token,
+        payload_hash=hash_,
+    )
