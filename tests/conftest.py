@@ -119,6 +119,8 @@ def org_id() -> int:
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with LifespanManager(application, startup_timeout=20, shutdown_timeout=20):
+        # Tests expect a running broker: start from a settled connection, not a half-open one.
+        await application.state.resources.amqp.wait_connected(10)
         yield application
 
 
