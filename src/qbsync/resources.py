@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from qbsync.aforo.auth import AforoCredentials
+from qbsync.aforo.base import AforoRetry
 from qbsync.aforo.billing import BillingClient
 from qbsync.aforo.orgs import OrgClient
 from qbsync.aforo.payments import PaymentClient
@@ -84,12 +85,14 @@ async def open_resources(
         )
 
 
-def build_aforo_clients(settings: Settings, http: httpx.AsyncClient) -> AforoClients:
+def build_aforo_clients(
+    settings: Settings, http: httpx.AsyncClient, *, retry: AforoRetry | None = None
+) -> AforoClients:
     credentials = AforoCredentials(settings.jwt_secret, settings.aforo.service_token_ttl_s)
     urls = settings.aforo
     return AforoClients(
-        orgs=OrgClient(http, credentials, base_url=str(urls.org_url)),
-        billing=BillingClient(http, credentials, base_url=str(urls.metering_url)),
-        rate_plans=RatePlanClient(http, credentials, base_url=str(urls.rateplan_url)),
-        payments=PaymentClient(http, credentials, base_url=str(urls.payment_url)),
+        orgs=OrgClient(http, credentials, base_url=str(urls.org_url), retry=retry),
+        billing=BillingClient(http, credentials, base_url=str(urls.metering_url), retry=retry),
+        rate_plans=RatePlanClient(http, credentials, base_url=str(urls.rateplan_url), retry=retry),
+        payments=PaymentClient(http, credentials, base_url=str(urls.payment_url), retry=retry),
     )
