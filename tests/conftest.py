@@ -30,6 +30,8 @@ from qbsync.migrate import upgrade
 from tests.settings import TEST_DATABASE_URL, TEST_JWT_SECRET, emulator_endpoints, make_settings
 
 
+pytest_plugins = ["tests.fixtures.sync"]
+
 async def _recreate_database(url: str) -> None:
     target = make_url(url)
     admin = await asyncpg.connect(

@@ -20,6 +20,7 @@ from qbsync.connections.access import QuickBooksAccess
 from qbsync.connections.crypto import TokenCipher
 from qbsync.db.session import create_engine, create_sessionmaker
 from qbsync.events.connection import AmqpConnector
+from qbsync.events.publisher import Publisher
 from qbsync.http import build_http_client
 from qbsync.quickbooks.limiter import RealmLimiters
 from qbsync.sync.context import AforoClients, SyncDeps
@@ -33,6 +34,7 @@ class Resources:
     qbo_http: httpx.AsyncClient
     aforo_http: httpx.AsyncClient
     amqp: AmqpConnector
+    publisher: Publisher
     cipher: TokenCipher
     qbo: QuickBooksAccess
     aforo: AforoClients
@@ -60,6 +62,8 @@ async def open_resources(
         stack.push_async_callback(aforo_http.aclose)
         amqp = AmqpConnector(settings.amqp)
         stack.push_async_callback(amqp.close)
+        publisher = Publisher(amqp, settings.amqp)
+        stack.push_async_callback(publisher.close)
         if connect_amqp:
             # Returns at once; the connector keeps trying in the background while the
             # broker is down, so the API serves and readiness reports the broker honestly.
@@ -73,6 +77,7 @@ async def open_resources(
             qbo_http=qbo_http,
             aforo_http=aforo_http,
             amqp=amqp,
+            publisher=publisher,
             cipher=cipher,
             qbo=QuickBooksAccess(
                 sessionmaker=sessionmaker,

@@ -65,7 +65,9 @@ class TestRefused:
         assert response.json()["error"] in {"unauthorized", "forbidden", "invalid_input"}
 
     async def test_query_org_must_match(self, client: httpx.AsyncClient) -> None:
-        response = await client.get(STATUS, params={"organizationId": 6}, headers=_bearer(make_jwt(5)))
+        response = await client.get(
+            STATUS, params={"organizationId": 6}, headers=_bearer(make_jwt(5))
+        )
         assert response.status_code == 403
 
     async def test_401_names_the_scheme(self, client: httpx.AsyncClient) -> None:
@@ -78,7 +80,9 @@ class TestAccepted:
         ("claim", "value"),
         [("organizationId", 5), ("orgId", 5), ("orgId", "5"), ("tenantId", 5), ("org_id", "5")],
     )
-    async def test_org_claims_metering_accepts(self, client: httpx.AsyncClient, claim, value) -> None:
+    async def test_org_claims_metering_accepts(
+        self, client: httpx.AsyncClient, claim, value
+    ) -> None:
         response = await client.get(STATUS, headers=_bearer(make_jwt(value, claim=claim)))
         assert response.status_code == 200
         assert response.json()["organizationId"] == 5
@@ -86,7 +90,9 @@ class TestAccepted:
 
     async def test_matching_header_and_query(self, client: httpx.AsyncClient) -> None:
         response = await client.get(
-            STATUS, params={"organizationId": "5"}, headers=_bearer(make_jwt(5), **{"X-Organization-Id": "5"})
+            STATUS,
+            params={"organizationId": "5"},
+            headers=_bearer(make_jwt(5), **{"X-Organization-Id": "5"}),
         )
         assert response.status_code == 200
 
@@ -109,7 +115,11 @@ class TestJwks:
         settings = make_settings(db={"url": database_url}, auth={"jwks_url": jwks_url})
         now = int(time.time())
         token = jwt.encode({"alg": "RS256", "kid": "k1"}, {"orgId": 8, "exp": now + 60}, key)
-        forged = jwt.encode({"alg": "RS256", "kid": "k1"}, {"orgId": 8, "exp": now + 60}, RSAKey.generate_key(2048, parameters={"kid": "k1"}))
+        forged = jwt.encode(
+            {"alg": "RS256", "kid": "k1"},
+            {"orgId": 8, "exp": now + 60},
+            RSAKey.generate_key(2048, parameters={"kid": "k1"}),
+        )
         app = create_app(settings)
         with respx.mock(assert_all_called=True) as mock:
             mock.get(jwks_url).respond(json={"keys": [key.as_dict(private=False)]})

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from qbsync.api import connections, health
+from qbsync.api import connections, health, sync
 
 
 def build_router() -> APIRouter:
     router = APIRouter()
     router.include_router(health.router)
     router.include_router(connections.router)
+    router.include_router(sync.router)
     return router
