@@ -142,7 +142,7 @@ class TestInvoiceWebhook:
         )
         assert response.status_code == 422
 
-    async def test_broker_down_answers_503(self, database_url, emulator) -> None:
+    async def test_broker_down_answers_503(self, database_url) -> None:
         settings = make_settings(
             db={"url": database_url}, amqp={"url": "amqp://guest:guest@127.0.0.1:9/"}
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
+from pydantic import ValidationError
 from starlette.responses import Response
 
 from qbsync.emulator.config import ConfigPatch, EmulatorConfig
@@ -95,8 +96,12 @@ async def get_config(state: StateDep) -> EmulatorConfig:
 
 @router.put("/config")
 async def put_config(state: StateDep, patch: ConfigPatch) -> EmulatorConfig:
-    state.set_config(patch.apply_to(state.config))
-    return state.config
+    try:
+        config = patch.apply_to(state.config)
+    except ValidationError as exc:
+        raise HTTPException(422, exc.errors(include_url=False, include_context=False)) from None
+    state.set_config(config)
+    return config
 
 
 @router.post("/faults", status_code=201)

@@ -98,6 +98,10 @@ class Realm:
         self.records[entity][record_id] = record
         return record
 
+    def next_id(self, sequence: str) -> str:
+        """The next Id of a sequence that has no records of its own (addresses)."""
+        return str(self._next_id(sequence))
+
     def _next_id(self, entity: str) -> int:
         # Per-entity sequences, continuing after any seeded Id, as in a real sandbox.
         current = self._sequences.get(entity)

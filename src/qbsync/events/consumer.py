@@ -137,9 +137,12 @@ class ConsumerRunner:
                 await self._settler.hand_back(message, pause=False)
             raise
         except Exception:
-            # Only a bug in the settlement path gets here; the message stays unacked and
-            # comes back when the channel closes. The runner goes on.
+            # Only a bug in the settlement path gets here. Hand the message back (after a
+            # pause, so a bug cannot spin) rather than leave it unacked until the channel
+            # closes; the runner goes on either way.
             log.exception("message settlement failed")
+            if not message.processed:
+                await self._settler.hand_back(message)
 
     async def _process(
         self, routing_key: str, queue: str, message: AbstractIncomingMessage
@@ -218,13 +221,16 @@ class ConsumerRunner:
 def message_context(
     message: AbstractIncomingMessage, *, routing_key: str, queue: str, event: Event | None
 ) -> MessageContext:
-    """The handler's view of a delivery. The correlation id is the message id, else the
-    body's ``eventId``, else the AMQP correlation id, else a new one (Spring AMQP sets
-    none of these unless the application does)."""
+    """The handler's view of a delivery.
+
+    The correlation id is the AMQP correlation id when a publisher set one (qbsync's own
+    publisher sets it to the request that caused the event), else the message id, else the
+    body's ``eventId``, else a new one: Spring AMQP sets none of them unless asked to.
+    """
     correlation_id = (
-        message.message_id
+        message.correlation_id
+        or message.message_id
         or (event.event_id if event is not None else None)
-        or message.correlation_id
         or uuid.uuid4().hex
     )
     attempt = h.header_int(message.headers, h.ATTEMPT) or 1

@@ -15,7 +15,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final
+from typing import Final, Literal
 
 from aio_pika.abc import AbstractIncomingMessage, HeadersType
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, MessageProcessError
@@ -52,6 +52,8 @@ class MessageContext:
 
 @dataclass(frozen=True)
 class Failure:
+    """Why a message could not be acked: ``reason`` is the ParkReason it gets if parked."""
+
     reason: str
     category: str
     code: str
@@ -99,7 +101,9 @@ class Settler:
             await self.park(message, ctx, exhausted)
             return
         delay_s = delays[ctx.attempt - 1]
-        outcome = self._outcome(message, ctx, failure, status="RETRYING", next_delay_s=delay_s)
+        outcome = self._outcome(
+            message, ctx, failure, status="RETRYING", reason=RETRY_SCHEDULED, next_delay_s=delay_s
+        )
         if not await self._record(message, outcome):
             return
         headers = h.copy_headers(
@@ -134,7 +138,9 @@ class Settler:
     async def park(
         self, message: AbstractIncomingMessage, ctx: MessageContext, failure: Failure
     ) -> None:
-        outcome = self._outcome(message, ctx, failure, status="FAILED", next_delay_s=None)
+        outcome = self._outcome(
+            message, ctx, failure, status="FAILED", reason=failure.reason, next_delay_s=None
+        )
         if not await self._record(message, outcome):
             return
         headers = h.copy_headers(message.headers, drop=h.PARK_HEADERS | {RETRY_DELAY_HEADER})
@@ -221,13 +227,14 @@ class Settler:
         ctx: MessageContext,
         failure: Failure,
         *,
-        status: str,
+        status: Literal["RETRYING", "FAILED"],
+        reason: str,
         next_delay_s: float | None,
     ) -> RunnerOutcome:
         entity_type, entity_id, org_id = _peek_ids(message.body, ctx.routing_key)
         return RunnerOutcome(
-            status="RETRYING" if status == "RETRYING" else "FAILED",
-            reason=RETRY_SCHEDULED if status == "RETRYING" else failure.reason,
+            status=status,
+            reason=reason,
             category=failure.category,
             code=failure.code,
             message=h.clip(failure.message),

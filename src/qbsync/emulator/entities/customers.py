@@ -92,6 +92,11 @@ class CustomerKind(EntityKind):
         stored = dict(body)
         stored["DisplayName"] = display
         stored.setdefault("PrintOnCheckName", display)
+        for key in ("BillAddr", "ShipAddr"):
+            address = stored.get(key)
+            if isinstance(address, dict) and "Id" not in address:
+                # QBO gives every stored address its own Id (PhysicalAddress).
+                stored[key] = {"Id": realm.next_id("PhysicalAddress"), **address}
         parent_id = ref_value(body, "ParentRef")
         if parent_id is not None:
             parent = resolve(realm, "Customer", parent_id, "ParentRef")
