@@ -85,7 +85,7 @@ def settings(database_url: str, emulator: str) -> Settings:
 
 @pytest.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(database_url, pool_size=5)
+    engine = create_async_engine(database_url, pool_size=5, pool_pre_ping=True)
     yield engine
     await engine.dispose()
 

@@ -13,6 +13,7 @@ from qbsync.api.errors import install_error_handlers
 from qbsync.api.middleware import RequestContextMiddleware
 from qbsync.api.router import build_router
 from qbsync.config import Settings, get_settings
+from qbsync.consumers import build_runner
 from qbsync.logging import configure_logging
 from qbsync.resources import open_resources
 
@@ -28,7 +29,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_resources(settings) as resources:
             app.state.resources = resources
-            yield
+            runner = build_runner(resources) if settings.server.run_consumers else None
+            app.state.runner = runner
+            if runner is not None:
+                await runner.start()
+            try:
+                yield
+            finally:
+                if runner is not None:
+                    await runner.stop()
 
     app = FastAPI(
         title="qbsync",

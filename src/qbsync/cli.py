@@ -61,6 +61,25 @@ def cmd_emulator(args: argparse.Namespace) -> None:
     run_emulator(host=args.host, port=args.port, jwt_secret=args.jwt_secret)
 
 
+def cmd_publish(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from qbsync.events.samples import publish_samples_to
+
+    settings = _settings()
+    events = asyncio.run(
+        publish_samples_to(
+            settings.amqp,
+            args.org,
+            customer_id=args.customer,
+            invoice_id=args.invoice,
+            payment_id=args.payment,
+        )
+    )
+    for event in events:
+        print(f"published {event.routing_key}: {event.model_dump_json(exclude_none=True)}")  # noqa: T201
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qbsync", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="secret the Aforo stubs verify (default: QBSYNC_JWT_SECRET)",
     )
     emulator.set_defaults(func=cmd_emulator)
+
+    publish = sub.add_parser(
+        "publish",
+        help="publish a sample CustomerActivated, InvoiceCreated and PaymentReceived event",
+    )
+    # The defaults name records the bundled Aforo stubs hold (organization 1).
+    publish.add_argument("--org", type=int, default=1)
+    publish.add_argument("--customer", type=int, default=1)
+    publish.add_argument("--invoice", type=int, default=101)
+    publish.add_argument("--payment", default="PAY-1001")
+    publish.set_defaults(func=cmd_publish)
     return parser
 
 

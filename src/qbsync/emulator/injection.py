@@ -51,9 +51,17 @@ class FaultInjector:
     def pending(self) -> list[FaultSpec]:
         return [spec.model_copy() for spec in self._queue]
 
-    def take(self, *, realm_id: str | None, method: str, path: str) -> FaultKind | None:
-        """The first queued fault matching this request, consuming one of its count."""
+    def take(
+        self, *, realm_id: str | None, method: str, path: str, named_only: bool = False
+    ) -> FaultKind | None:
+        """The first queued fault matching this request, consuming one of its count.
+
+        ``named_only``: only faults whose ``path_contains`` is set match (the token endpoint
+        is hit only by faults aimed at it, never by catch-all API faults).
+        """
         for spec in self._queue:
+            if named_only and spec.path_contains is None:
+                continue
             if spec.matches(realm_id=realm_id, method=method, path=path):
                 spec.count -= 1
                 if spec.count == 0:

@@ -158,8 +158,9 @@ async def token(state: StateDep, request: Request) -> Response:
     client_id = _client(state, request, form)
     if client_id is None:
         return _oauth_error("invalid_client", status=401)
-    # Faults queued for the token endpoint (realm_id unset) test refresh-under-failure paths.
-    fault = state.injector.take(realm_id=None, method="POST", path=TOKEN_PATH)
+    # Faults aimed at the token endpoint (path_contains set, realm_id unset) test refresh
+    # under failure, e.g. a rotation whose answer is lost.
+    fault = state.injector.take(realm_id=None, method="POST", path=TOKEN_PATH, named_only=True)
     if fault in ("http_500", "http_503"):
         return (
             gateway.service_unavailable()

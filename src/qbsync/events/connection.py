@@ -10,8 +10,8 @@ from typing import Final
 
 from aio_pika import RobustConnection
 from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
+from aio_pika.connection import make_url
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
-from yarl import URL
 
 from qbsync.config import AmqpSettings
 from qbsync.events.errors import BrokerUnavailable
@@ -41,6 +41,7 @@ class AmqpConnector:
         self._connect_task: asyncio.Task[None] | None = None
         self._on_connected: list[OnConnected] = []
         self._connected_once = asyncio.Event()
+        self._late_notifications: set[asyncio.Task[None]] = set()
 
     @property
     def is_connected(self) -> bool:
@@ -53,10 +54,13 @@ class AmqpConnector:
         )
 
     def add_on_connected(self, callback: OnConnected) -> None:
+        """Call ``callback`` after every (re)connect, once all channels are restored. If the
+        connection is already up it is called now too, so callbacks should be idempotent."""
         self._on_connected.append(callback)
         if self.is_connected and self._connection is not None:
-            # Registered late: the connection is already up, so this is its "first connect".
-            asyncio.get_running_loop().create_task(self._notify_one(callback, self._connection))
+            task = asyncio.create_task(self._notify_one(callback, self._connection))
+            self._late_notifications.add(task)
+            task.add_done_callback(self._late_notifications.discard)
 
     def remove_on_connected(self, callback: OnConnected) -> None:
         if callback in self._on_connected:
@@ -66,7 +70,7 @@ class AmqpConnector:
         if self._connect_task is not None:
             return
         connection = RobustConnection(
-            URL(self._settings.url),
+            make_url(self._settings.url),
             client_properties={"connection_name": self._name},
             reconnect_interval=self._settings.reconnect_interval_s,
             fail_fast=False,
@@ -144,11 +148,13 @@ class AmqpConnector:
         return channel
 
     async def close(self) -> None:
-        task, self._connect_task = self._connect_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        tasks = [*self._late_notifications, self._connect_task]
+        self._connect_task = None
+        for task in tasks:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         connection, self._connection = self._connection, None
         if connection is not None:
             await connection.close()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-
-from yarl import URL
+from urllib.parse import urlsplit
 
 from qbsync.config import AmqpSettings
 from qbsync.events.connection import AmqpConnector
@@ -91,8 +90,10 @@ async def publish_samples_to(
     publisher = Publisher(connector, settings)
     try:
         if not await connector.wait_connected(connect_timeout_s):
-            where = URL(settings.url).with_password(None).with_user(None)
-            raise BrokerUnavailable(f"RabbitMQ at {where} is not reachable")
+            where = urlsplit(settings.url)
+            raise BrokerUnavailable(
+                f"RabbitMQ at {where.hostname}:{where.port or 5672} is not reachable"
+            )
         return await publish_samples(
             publisher, org_id, customer_id=customer_id, invoice_id=invoice_id, payment_id=payment_id
         )

@@ -1,13 +1,15 @@
-"""Per-realm request limits: at most N in flight and M per minute, slowed down after a 429.
+"""Per-realm request limits: N in flight, M per minute and S per second; paused after a 429.
 
 QBO throttles per app and realm: 10 concurrent requests and 500 per minute (Intuit blog
-2016-08-08); above that it answers 429 / fault 3001. Staying under the limits ourselves
-keeps a busy tenant from throttling itself. Limits are per process (see architecture §11).
+2016-08-08), and since 2025 also 10 per second (Intuit blog 2025-08-13); above that it
+answers 429 / fault 3001. Staying under the limits ourselves keeps a busy tenant from
+throttling itself. Limits are per process (see architecture §11).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -18,13 +20,37 @@ from qbsync.config import QuickBooksSettings
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
+# QBO's per-second cap per realm and app (Intuit blog 2025-08-13).
+QBO_MAX_PER_SECOND = 10
+
+
+class _SlidingLog:
+    """Start times within the last ``window_s``: at most ``limit`` of them, in any window."""
+
+    def __init__(self, limit: int, window_s: float) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._starts: deque[float] = deque()
+
+    def wait_s(self, now: float) -> float:
+        while self._starts and self._starts[0] <= now - self.window_s:
+            self._starts.popleft()
+        if len(self._starts) < self.limit:
+            return 0.0
+        return self._starts[0] + self.window_s - now
+
+    def record(self, now: float) -> None:
+        self._starts.append(now)
+
 
 class RealmLimiter:
     """Async context manager around each HTTP request to one realm.
 
     The in-flight slot is taken before the rate slot, so a request's start time is recorded
-    right before it is sent; the window is a sliding log of start times, which allows
-    steady throughput right up to the limit and never above it in any ``window_s`` span.
+    right before it is sent. Each rate limit is a sliding log of start times: never more
+    than the limit in any window, and the full limit is usable. ``per_second`` defaults to
+    an even share of the minute (``ceil(per_minute / 60)``, at most 10), which spreads a
+    backlog over the minute instead of sending it in one burst.
     """
 
     def __init__(
@@ -32,24 +58,26 @@ class RealmLimiter:
         max_in_flight: int,
         per_minute: int,
         *,
-        window_s: float = 60.0,
+        per_second: int | None = None,
         throttle_pause_s: float = 1.0,
         max_pause_s: float = 30.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        if max_in_flight < 1 or per_minute < 1:
+        if per_second is None:
+            per_second = min(QBO_MAX_PER_SECOND, math.ceil(per_minute / 60))
+        if max_in_flight < 1 or per_minute < 1 or per_second < 1:
             raise ValueError("limits must be at least 1")
         self.max_in_flight = max_in_flight
         self.per_minute = per_minute
-        self._window_s = window_s
+        self.per_second = per_second
+        self._windows = (_SlidingLog(per_minute, 60.0), _SlidingLog(per_second, 1.0))
         self._throttle_pause_s = throttle_pause_s
         self._max_pause_s = max_pause_s
         self._clock = clock
         self._sleep = sleep
         self._slots = asyncio.Semaphore(max_in_flight)
         self._window_lock = asyncio.Lock()
-        self._starts: deque[float] = deque()
         self._paused_until = 0.0
         self._throttled_streak = 0
         self._in_flight = 0
@@ -85,13 +113,10 @@ class RealmLimiter:
         async with self._window_lock:
             while True:
                 now = self._clock()
-                while self._starts and self._starts[0] <= now - self._window_s:
-                    self._starts.popleft()
-                wait = self._paused_until - now
-                if len(self._starts) >= self.per_minute:
-                    wait = max(wait, self._starts[0] + self._window_s - now)
+                wait = max(self._paused_until - now, *(w.wait_s(now) for w in self._windows))
                 if wait <= 0:
-                    self._starts.append(now)
+                    for window in self._windows:
+                        window.record(now)
                     return
                 await self._sleep(wait)
 
@@ -120,10 +145,12 @@ class RealmLimiters:
         self,
         settings: QuickBooksSettings,
         *,
+        per_second: int | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._settings = settings
+        self._per_second = per_second
         self._clock = clock
         self._sleep = sleep
         self._limiters: dict[str, RealmLimiter] = {}
@@ -134,6 +161,7 @@ class RealmLimiters:
             limiter = RealmLimiter(
                 self._settings.max_in_flight,
                 self._settings.requests_per_minute,
+                per_second=self._per_second,
                 max_pause_s=self._settings.max_backoff_s,
                 clock=self._clock,
                 sleep=self._sleep,

@@ -63,6 +63,18 @@ class QboResponse:
     document: Any = None
 
 
+@dataclass(frozen=True)
+class _Request:
+    """One logical call: sent as is on every attempt (same requestid, same bytes)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: bytes | None
+    content_type: str | None
+    accept: str
+
+
 @dataclass
 class _CallState:
     """What one logical call remembers across its retries."""
@@ -105,6 +117,7 @@ class RealmTransport:
         query = {"minorversion": str(self._settings.minor_version), **(params or {})}
         if request_id is not None:
             query["requestid"] = request_id
+        call = _Request(method, path, query, body, content_type, accept)
         state = _CallState()
         policy = retry_policy(
             max_attempts=self._settings.max_attempts, max_backoff_s=self._settings.max_backoff_s
@@ -112,23 +125,14 @@ class RealmTransport:
         async for attempt in policy:
             with attempt:
                 state.attempt += 1
-                return await self._attempt(method, path, query, body, content_type, accept, state)
+                return await self._attempt(call, state)
         raise AssertionError("retry_policy re-raises instead of finishing without a result")
 
-    async def _attempt(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        body: bytes | None,
-        content_type: str | None,
-        accept: str,
-        state: _CallState,
-    ) -> QboResponse:
+    async def _attempt(self, call: _Request, state: _CallState) -> QboResponse:
         if state.token is None:
             state.token = await self._tokens.get_token()
         try:
-            return await self._exchange(method, path, query, body, content_type, accept, state)
+            return await self._exchange(call, state)
         except QuickBooksAuthError as exc:
             # One refresh per call: a second 401 with a fresh token is not a token problem.
             if not exc.is_token_problem or state.refreshed:
@@ -136,34 +140,28 @@ class RealmTransport:
             state.refreshed = True
             state.token = await self._tokens.refresh(state.token)
             log.info("qbo token refreshed after 401", extra={"realm_id": self._realm_id})
-            return await self._exchange(method, path, query, body, content_type, accept, state)
+            return await self._exchange(call, state)
 
-    async def _exchange(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        body: bytes | None,
-        content_type: str | None,
-        accept: str,
-        state: _CallState,
-    ) -> QboResponse:
+    async def _exchange(self, call: _Request, state: _CallState) -> QboResponse:
         headers = {
             "Authorization": f"Bearer {state.token}",
-            "Accept": accept,
+            "Accept": call.accept,
             "User-Agent": self._settings.user_agent,
         }
-        if content_type is not None:
-            headers["Content-Type"] = content_type
-        url = f"{self._base}/{path}"
+        if call.content_type is not None:
+            headers["Content-Type"] = call.content_type
         async with self._limiter:
             started = time.perf_counter()
             try:
                 response = await self._http.request(
-                    method, url, params=query, content=body, headers=headers
+                    call.method,
+                    f"{self._base}/{call.path}",
+                    params=call.query,
+                    content=call.body,
+                    headers=headers,
                 )
             except httpx.TransportError as exc:
-                self._log(method, path, None, started, None, state, type(exc).__name__)
+                self._log(call, None, started, None, state, type(exc).__name__)
                 kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
                 raise QuickBooksUnavailable(
                     f"QuickBooks request {kind}: {type(exc).__name__}"
@@ -171,9 +169,9 @@ class RealmTransport:
         tid = intuit_tid_of(response.headers)
         if tid is not None:
             self.last_intuit_tid = tid
-        self._log(method, path, response.status_code, started, tid, state, None)
+        self._log(call, response.status_code, started, tid, state, None)
         try:
-            result = self._read(response, accept, tid)
+            result = self._read(response, call.accept, tid)
         except QuickBooksThrottled as exc:
             if exc.retry_after_s is not None:
                 # Honour the server's hint, but never let one header stall a worker for long.
@@ -209,8 +207,7 @@ class RealmTransport:
 
     def _log(
         self,
-        method: str,
-        path: str,
+        call: _Request,
         status: int | None,
         started: float,
         tid: str | None,
@@ -221,8 +218,8 @@ class RealmTransport:
         log.debug(
             "qbo request",
             extra={
-                "method": method,
-                "path": f"/v3/company/{self._realm_id}/{path}",
+                "method": call.method,
+                "path": f"/v3/company/{self._realm_id}/{call.path}",
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 "intuit_tid": tid,

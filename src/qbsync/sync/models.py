@@ -86,7 +86,8 @@ class SyncLog(Base):
     __tablename__ = "quickbooks_sync_log"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    organization_id: Mapped[int] = mapped_column(BigInteger)
+    # None only for a message so broken that it names no organization (it is parked).
+    organization_id: Mapped[int | None] = mapped_column(BigInteger)
     realm_id: Mapped[str | None] = mapped_column(String(50))
     entity_type: Mapped[str] = mapped_column(String(32))
     aforo_id: Mapped[str] = mapped_column(String(100))

@@ -103,15 +103,15 @@ class AccountKind(EntityKind):
         if account_type is None:
             if sub_type is None:
                 raise faults.required_param("AccountType")
-            if sub_type not in SUBTYPE_TO_TYPE:
+            if not isinstance(sub_type, str) or sub_type not in SUBTYPE_TO_TYPE:
                 raise faults.invalid_enumeration("AccountSubType", sub_type)
-            account_type = SUBTYPE_TO_TYPE[str(sub_type)]
-        if account_type not in CLASSIFICATION:
+            account_type = SUBTYPE_TO_TYPE[sub_type]
+        if not isinstance(account_type, str) or account_type not in CLASSIFICATION:
             raise faults.invalid_enumeration("AccountType", account_type)
         stored = dict(body)
         stored["Name"] = name.strip()
         stored["AccountType"] = account_type
-        stored.setdefault("AccountSubType", DEFAULT_SUBTYPE.get(str(account_type), ""))
+        stored.setdefault("AccountSubType", DEFAULT_SUBTYPE.get(account_type, ""))
         parent_id = ref_value(body, "ParentRef")
         if parent_id is not None:
             resolve(realm, "Account", parent_id, "ParentRef")

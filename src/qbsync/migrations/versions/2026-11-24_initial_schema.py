@@ -133,7 +133,7 @@ def upgrade() -> None:
     op.create_table(
         "quickbooks_sync_log",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
-        sa.Column("organization_id", sa.BigInteger(), nullable=False),
+        sa.Column("organization_id", sa.BigInteger(), nullable=True),
         sa.Column("realm_id", sa.String(length=50), nullable=True),
         sa.Column("entity_type", sa.String(length=32), nullable=False),
         sa.Column("aforo_id", sa.String(length=100), nullable=False),

@@ -1,0 +1,27 @@
+"""``qbsync worker``: the consumers alone, until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from qbsync.config import Settings
+from qbsync.consumers import build_runner
+from qbsync.resources import open_resources
+
+log = logging.getLogger(__name__)
+
+
+async def run_worker(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with open_resources(settings) as resources:
+        runner = build_runner(resources)
+        await runner.start()
+        log.info("worker started; consuming as soon as RabbitMQ is reachable")
+        await stop.wait()
+        log.info("worker stopping: finishing in-flight messages")
+        await runner.stop()
