@@ -29,8 +29,8 @@ from qbsync.emulator.server import serve_in_thread
 from qbsync.migrate import upgrade
 from tests.settings import TEST_DATABASE_URL, TEST_JWT_SECRET, emulator_endpoints, make_settings
 
-
 pytest_plugins = ["tests.fixtures.sync"]
+
 
 async def _recreate_database(url: str) -> None:
     target = make_url(url)
@@ -56,7 +56,8 @@ def database_url() -> str:
 def emulator() -> Iterator[str]:
     """The QuickBooks emulator and the Aforo stubs, served on a loopback port for the run."""
     app = create_emulator_app(
-        EmulatorConfig(), extra_routers=[aforo_stub_router(AforoStubStore(), jwt_secret=TEST_JWT_SECRET)]
+        EmulatorConfig(),
+        extra_routers=[aforo_stub_router(AforoStubStore(), jwt_secret=TEST_JWT_SECRET)],
     )
     with serve_in_thread(app) as base_url:
         yield base_url

@@ -20,7 +20,9 @@ from tests.tokens import auth_headers
 pytestmark = pytest.mark.usefixtures("emulator")
 
 
-async def _consent(emulator_http: httpx.AsyncClient, auth_url: str, *, realm: str, decision: str) -> dict[str, str]:
+async def _consent(
+    emulator_http: httpx.AsyncClient, auth_url: str, *, realm: str, decision: str
+) -> dict[str, str]:
     """What a person does on Intuit's page: open it, pick a company, click a button."""
     page = await emulator_http.get(auth_url)
     assert page.status_code == 200
@@ -95,7 +97,9 @@ class TestConnectFlow:
 
     async def test_denied_consent_stores_nothing(self, client, emulator_http, org_id) -> None:
         started = await client.get("/api/quickbooks/connect", headers=auth_headers(org_id))
-        redirect = await _consent(emulator_http, started.json()["authUrl"], realm="new", decision="deny")
+        redirect = await _consent(
+            emulator_http, started.json()["authUrl"], realm="new", decision="deny"
+        )
         assert redirect["error"] == "access_denied"
         page = await client.get("/api/quickbooks/callback", params=redirect)
         assert page.status_code == 400
@@ -116,7 +120,9 @@ class TestConnectFlow:
         assert replay.status_code == 400
         assert "already been used" in replay.text
 
-    async def test_expired_state_is_refused(self, client, emulator_http, sessionmaker, org_id) -> None:
+    async def test_expired_state_is_refused(
+        self, client, emulator_http, sessionmaker, org_id
+    ) -> None:
         started = await client.get("/api/quickbooks/connect", headers=auth_headers(org_id))
         async with sessionmaker.begin() as session:
             await session.execute(
@@ -124,13 +130,17 @@ class TestConnectFlow:
                 .where(OAuthState.organization_id == org_id)
                 .values(expires_at=utcnow() - timedelta(seconds=1))
             )
-        redirect = await _consent(emulator_http, started.json()["authUrl"], realm="new", decision="allow")
+        redirect = await _consent(
+            emulator_http, started.json()["authUrl"], realm="new", decision="allow"
+        )
         page = await client.get("/api/quickbooks/callback", params=redirect)
         assert page.status_code == 400
         assert "expired" in page.text
         assert (await _status(client, org_id))["connected"] is False
 
-    async def test_reconnect_to_another_company_is_refused(self, client, emulator_http, org_id) -> None:
+    async def test_reconnect_to_another_company_is_refused(
+        self, client, emulator_http, org_id
+    ) -> None:
         first = await _connect(client, emulator_http, org_id)
         await client.get("/api/quickbooks/callback", params=first)
         second = await _connect(client, emulator_http, org_id, realm="new")
@@ -139,7 +149,9 @@ class TestConnectFlow:
         assert page.status_code == 409
         assert (await _status(client, org_id))["realmId"] == first["realmId"]
 
-    async def test_reconnect_to_the_same_company_is_fine(self, client, emulator_http, org_id) -> None:
+    async def test_reconnect_to_the_same_company_is_fine(
+        self, client, emulator_http, org_id
+    ) -> None:
         first = await _connect(client, emulator_http, org_id)
         await client.get("/api/quickbooks/callback", params=first)
         again = await _connect(client, emulator_http, org_id, realm=first["realmId"])
@@ -187,19 +199,25 @@ class TestTokens:
         # database row lock stands between the two refreshes.
         monkeypatch.setattr(token_module, "_lock_for", lambda _org: asyncio.Lock())
         access = app.state.resources.qbo
-        first, second = await asyncio.gather(access.tokens(org_id).get_token(), access.tokens(org_id).get_token())
+        first, second = await asyncio.gather(
+            access.tokens(org_id).get_token(), access.tokens(org_id).get_token()
+        )
         assert first == second
         # The stored refresh token is the latest one: refreshing again works.
         assert await access.tokens(org_id).refresh(first) != first
 
-    async def test_invalid_grant_marks_needs_reauth(self, client, emulator_http, org_id, app) -> None:
+    async def test_invalid_grant_marks_needs_reauth(
+        self, client, emulator_http, org_id, app
+    ) -> None:
         await self._connected(client, emulator_http, org_id)
         access = app.state.resources.qbo
         # Revoke the grant behind qbsync's back (as a user disconnecting from QuickBooks would).
         async with access.sessionmaker() as session:
             connection = (
                 await session.execute(
-                    text("SELECT refresh_token_encrypted FROM quickbooks_connection WHERE organization_id = :o"),
+                    text(
+                        "SELECT refresh_token_encrypted FROM quickbooks_connection WHERE organization_id = :o"
+                    ),
                     {"o": org_id},
                 )
             ).one()
@@ -220,7 +238,9 @@ class TestTokens:
         async with access.sessionmaker() as session:
             stored = (
                 await session.execute(
-                    text("SELECT refresh_token_encrypted FROM quickbooks_connection WHERE organization_id = :o"),
+                    text(
+                        "SELECT refresh_token_encrypted FROM quickbooks_connection WHERE organization_id = :o"
+                    ),
                     {"o": org_id},
                 )
             ).one()

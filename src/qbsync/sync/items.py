@@ -56,7 +56,7 @@ async def ensure_item(ctx: SyncContext, rate_plan_id: int | None) -> Ref:
 async def _name_for(ctx: SyncContext, rate_plan_id: int | None) -> str:
     fallback = ctx.settings.fallback_item_name
     if rate_plan_id is None:
-        return fallback
+        return item_name(None, fallback=fallback)
     try:
         plan = await ctx.deps.aforo.rate_plans.get_rate_plan(
             rate_plan_id, org_id=ctx.organization_id, caller_token=ctx.caller_token

@@ -10,6 +10,7 @@ from qbsync.quickbooks.schemas.names import Customer
 from qbsync.sync.mappers.text import DISPLAY_NAME_MAX, clean_name, clean_text, with_suffix
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_MAX = 100
 
 
 def customer_aforo_id(customer_id: int) -> str:
@@ -35,8 +36,11 @@ def suffixed_display_name(customer: AforoCustomer) -> str:
 
 
 def _email(value: str | None) -> EmailAddress | None:
-    text = clean_text(value, max_len=100)
-    return EmailAddress(address=text) if text and _EMAIL.match(text) else None
+    # Too long is dropped, not cut: a cut address would still look valid and reach a stranger.
+    text = clean_text(value, max_len=EMAIL_MAX + 1)
+    if text and len(text) <= EMAIL_MAX and _EMAIL.match(text):
+        return EmailAddress(address=text)
+    return None
 
 
 def _phone(value: str | None) -> TelephoneNumber | None:
@@ -107,8 +111,14 @@ def map_customer(customer: AforoCustomer, *, display_name: str) -> Customer:
 def is_safe_to_adopt(existing: Customer, wanted: Customer, aforo_id: str) -> bool:
     """An unmapped QBO customer with our name is ours to adopt only when something besides
     the name ties it to this Aforo customer: our id in its notes, or the same e-mail."""
-    if existing.notes and aforo_id in existing.notes:
+    if existing.notes and _mentions(existing.notes, aforo_id):
         return True
     ours = wanted.primary_email_addr.address if wanted.primary_email_addr else None
     theirs = existing.primary_email_addr.address if existing.primary_email_addr else None
-    return bool(ours and theirs and ours.casefold() == theirs.casefold())
+    return bool(ours and theirs and ours.strip().casefold() == theirs.strip().casefold())
+
+
+def _mentions(notes: str, aforo_id: str) -> bool:
+    """``aforo_id`` as a whole token: a substring test would let CUST-5 adopt CUST-50's record."""
+    pattern = rf"(?<![\w-]){re.escape(aforo_id)}(?![\w-])"
+    return re.search(pattern, notes, flags=re.IGNORECASE) is not None

@@ -39,7 +39,9 @@ class InvoiceTotals:
 
 
 def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    rounded = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    # -0.004 rounds to -0.00, which would go out as a negative amount: zero has no sign.
+    return abs(rounded) if rounded.is_zero() else rounded
 
 
 def line_description(line: AforoInvoiceLine) -> str:
@@ -57,6 +59,7 @@ def _quantity_and_price(line: AforoInvoiceLine, amount: Decimal) -> tuple[Decima
         line.quantity is not None
         and line.unit_price is not None
         and line.quantity > 0
+        and line.unit_price >= 0
         and money(line.quantity * line.unit_price) == amount
     ):
         return line.quantity, line.unit_price

@@ -7,6 +7,8 @@ from qbsync.quickbooks.schemas.names import Item
 from qbsync.sync.mappers.text import ITEM_NAME_MAX, clean_name
 
 FALLBACK_ITEM_AFORO_ID = "item-fallback"
+# The original service's fallback, for when the configured one cleans down to nothing.
+DEFAULT_ITEM_NAME = "Subscription Service"
 
 
 def rate_plan_item_aforo_id(rate_plan_id: int) -> str:
@@ -14,7 +16,12 @@ def rate_plan_item_aforo_id(rate_plan_id: int) -> str:
 
 
 def item_name(rate_plan_name: str | None, *, fallback: str) -> str:
-    return clean_name(rate_plan_name, max_len=ITEM_NAME_MAX) or fallback
+    """The plan's name made QBO-safe, else the (user-configured, so also cleaned) fallback."""
+    return (
+        clean_name(rate_plan_name, max_len=ITEM_NAME_MAX)
+        or clean_name(fallback, max_len=ITEM_NAME_MAX)
+        or DEFAULT_ITEM_NAME
+    )
 
 
 def map_item(name: str, *, income_account_id: str, description: str | None = None) -> Item:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from qbsync.quickbooks.schemas import Ref
@@ -39,6 +39,12 @@ def applied_amount(amount: Decimal, open_balance: Decimal) -> Decimal:
     return max(Decimal(0), min(money(amount), money(open_balance)))
 
 
+def _utc_date(value: datetime) -> date:
+    # The UTC date, as for invoices; a naive time is UTC, as the Java services write it.
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).date()
+
+
 def map_payment(
     payment: PaymentFacts,
     *,
@@ -48,6 +54,9 @@ def map_payment(
     deposit_account_id: str | None,
     payment_method_id: str | None,
 ) -> Payment:
+    total = money(payment.amount)
+    # In cents and never above the payment itself (QBO refuses lines above TotalAmt).
+    applied = min(money(applied), total)
     lines = (
         [
             PaymentLine(
@@ -59,8 +68,8 @@ def map_payment(
     )
     return Payment(
         customer_ref=Ref(value=customer_qbo_id),
-        total_amt=money(payment.amount),
-        txn_date=payment.paid_at.date() if payment.paid_at else None,
+        total_amt=total,
+        txn_date=_utc_date(payment.paid_at) if payment.paid_at else None,
         payment_ref_num=clean_text(payment.reference, max_len=21),
         private_note=f"Aforo payment {payment.payment_id} for Aforo invoice {payment.invoice_id}. Synced by qbsync.",
         line=lines,

@@ -6,6 +6,8 @@ import hashlib
 import json
 import re
 import unicodedata
+from datetime import date
+from decimal import Decimal
 
 from pydantic import BaseModel
 
@@ -14,7 +16,8 @@ ITEM_NAME_MAX = 100
 DOC_NUMBER_MAX = 21
 
 _COLON = re.compile(r"\s*:\s*")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls, and lone surrogates (a JSON "\ud800" escape) UTF-8 cannot encode.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -36,8 +39,10 @@ def clean_name(value: str | None, *, max_len: int) -> str | None:
 
 def with_suffix(name: str, suffix: str, *, max_len: int) -> str:
     """``name (suffix)`` cut so that the whole fits and the suffix always survives."""
-    tail = f" ({suffix})"
-    return name[: max_len - len(tail)].rstrip() + tail
+    tail = f"({suffix})"
+    head = name[: max(0, max_len - len(tail) - 1)].rstrip()
+    # An empty head must not leave a leading space; a suffix longer than max_len is cut.
+    return (f"{head} {tail}" if head else tail)[:max_len]
 
 
 def short_hash(value: str, length: int = 8) -> str:
@@ -53,10 +58,25 @@ def fit_doc_number(number: str) -> str:
     return f"{number[: DOC_NUMBER_MAX - 9]}-{short_hash(number)}"
 
 
+def _canonical(value: object) -> str:
+    if isinstance(value, Decimal):
+        # QBO treats 210.0 and 210.00 as one amount: hash the value, not its scale, so that
+        # the same payment read from the event ("50.5") and the service ("50.50") is a no-op.
+        if value.is_zero():
+            return "0"
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(value, date):  # datetime included
+        return value.isoformat()
+    raise TypeError(f"cannot hash a {type(value).__name__}")
+
+
 def payload_hash(payload: BaseModel) -> str:
     """A stable hash of what we would send: unchanged hash, nothing to write."""
-    data = payload.model_dump(mode="json", by_alias=True, exclude_none=True)
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    data = payload.model_dump(mode="python", by_alias=True, exclude_none=True)
+    canonical = json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_canonical
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
