@@ -328,6 +328,16 @@ class TestNames:
 
 
 class TestInvoiceLines:
+    async def test_a_credit_invoice_is_refused_clearly(self, run, aforo, org, emulator_control) -> None:
+        customer = await aforo.customer()
+        invoice = await aforo.invoice(customer, lines=[("Flat Discount", "-30.00")])
+        result = await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        assert result.status == SyncStatus.FAILED
+        assert result.error is not None
+        assert not result.retryable
+        assert "credit memo" in result.message
+        assert await emulator_control.live(org.realm_id, "Invoice") == []
+
     async def test_discount_and_zero_lines(self, run, aforo, org, emulator_control) -> None:
         customer = await aforo.customer()
         invoice = await aforo.invoice(

@@ -66,6 +66,12 @@ async def sync_invoice_in(ctx: SyncContext, invoice_id: int) -> SyncResult:
             item_ref=item_ref,
             terms_days=ctx.settings.payment_terms_days,
         )
+        if totals.total < 0 or (totals.charges == 0 and totals.discount > 0):
+            raise InvalidInput(
+                f"invoice {invoice.invoice_number} is a credit ({totals.total}); QuickBooks "
+                "records credits as credit memos, which qbsync does not create",
+                hint="enter the credit in QuickBooks by hand",
+            )
         note = ""
         if totals.total != money(invoice.total_amount):
             note = f" (lines add up to {totals.total}, metering's total is {invoice.total_amount})"
