@@ -29,7 +29,7 @@ from qbsync.emulator.server import serve_in_thread
 from qbsync.migrate import upgrade
 from tests.settings import TEST_DATABASE_URL, TEST_JWT_SECRET, emulator_endpoints, make_settings
 
-pytest_plugins = ["tests.fixtures.sync"]
+pytest_plugins = ["tests.fixtures.sync", "tests.fixtures.consumers"]
 
 
 async def _recreate_database(url: str) -> None:

@@ -328,7 +328,9 @@ class TestNames:
 
 
 class TestInvoiceLines:
-    async def test_a_credit_invoice_is_refused_clearly(self, run, aforo, org, emulator_control) -> None:
+    async def test_a_credit_invoice_is_refused_clearly(
+        self, run, aforo, org, emulator_control
+    ) -> None:
         customer = await aforo.customer()
         invoice = await aforo.invoice(customer, lines=[("Flat Discount", "-30.00")])
         result = await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)

@@ -134,15 +134,7 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-async def get_tenant(
-    principal: PrincipalDep,
-    x_organization_id: Annotated[str | None, Header()] = None,
-    organization_id: Annotated[str | None, Query(alias="organizationId")] = None,
-) -> int:
-    """The organization a tenant route acts for.
-
-    The token names it; an ``X-Organization-Id`` header or ``organizationId`` query value
-    must agree, except for operators, who may name any organization that way."""
+def _requested_org(x_organization_id: str | None, organization_id: str | None) -> int | None:
     requested = None
     for source, raw in (
         ("X-Organization-Id", x_organization_id),
@@ -156,7 +148,18 @@ async def get_tenant(
         if requested is not None and value != requested:
             raise Forbidden("X-Organization-Id and organizationId name different organizations")
         requested = value
-    if principal.is_operator and requested is not None:
+    return requested
+
+
+async def get_scope(
+    principal: PrincipalDep,
+    x_organization_id: Annotated[str | None, Header()] = None,
+    organization_id: Annotated[str | None, Query(alias="organizationId")] = None,
+) -> int | None:
+    """The organization an operator route reads: the caller's own, or for operators the one
+    they name, or every organization (None) when an operator names none."""
+    requested = _requested_org(x_organization_id, organization_id)
+    if principal.is_operator:
         return requested
     if principal.organization_id is None:
         raise Forbidden(
@@ -165,6 +168,18 @@ async def get_tenant(
     if requested is not None and requested != principal.organization_id:
         raise Forbidden("the organization requested does not match the token's organization")
     return principal.organization_id
+
+
+ScopeDep = Annotated[int | None, Depends(get_scope)]
+
+
+async def get_tenant(scope: ScopeDep) -> int:
+    """The one organization a tenant route acts for: the token's; an ``X-Organization-Id``
+    header or ``organizationId`` query value must agree, except for operators, who may
+    name any organization that way (and must name one)."""
+    if scope is None:
+        raise InvalidInput("name the organization", hint="send X-Organization-Id or organizationId")
+    return scope
 
 
 TenantDep = Annotated[int, Depends(get_tenant)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from qbsync.api import connections, health, sync
+from qbsync.api import connections, dead_letters, diagnose, health, operator_logs, sync
 
 
 def build_router() -> APIRouter:
@@ -12,4 +12,7 @@ def build_router() -> APIRouter:
     router.include_router(health.router)
     router.include_router(connections.router)
     router.include_router(sync.router)
+    router.include_router(operator_logs.router)
+    router.include_router(diagnose.router)
+    router.include_router(dead_letters.router)
     return router

@@ -21,6 +21,10 @@ SOURCE_QUEUE: Final = "x-qbsync-source-queue"
 ROUTING_KEY: Final = "x-qbsync-routing-key"
 ORIGINAL_MESSAGE_ID: Final = "x-qbsync-original-message-id"
 REPLAYED_AT: Final = "x-qbsync-replayed-at"
+# Who the parked message is about, when it could be decoded (operators filter on these).
+ORGANIZATION_ID: Final = "x-qbsync-organization-id"
+ENTITY_TYPE: Final = "x-qbsync-entity-type"
+ENTITY_ID: Final = "x-qbsync-entity-id"
 
 # What the broker adds on dead-lettering and redelivery; copies we publish start clean.
 BROKER_HEADERS: Final = frozenset(
@@ -47,6 +51,9 @@ PARK_HEADERS: Final = frozenset(
         ORIGINAL_MESSAGE_ID,
         ATTEMPT,
         LAST_ERROR,
+        ORGANIZATION_ID,
+        ENTITY_TYPE,
+        ENTITY_ID,
     }
 )
 

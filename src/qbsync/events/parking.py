@@ -43,6 +43,9 @@ class ParkedMessage(BaseModel):
     content_type: str | None
     body_size: int
     body_excerpt: str  # ≤ 2 KB, tokens redacted
+    organization_id: int | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
 
     @classmethod
     def from_message(cls, message: AbstractIncomingMessage) -> ParkedMessage:
@@ -66,6 +69,9 @@ class ParkedMessage(BaseModel):
             content_type=message.content_type,
             body_size=len(message.body),
             body_excerpt=h.body_excerpt(message.body),
+            organization_id=h.header_int(message.headers, h.ORGANIZATION_ID),
+            entity_type=h.header_str(message.headers, h.ENTITY_TYPE),
+            entity_id=h.header_str(message.headers, h.ENTITY_ID),
         )
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.events.outcomes import ParkReason, RunnerOutcome
 from qbsync.sync import repository
+from qbsync.sync.engine import log_aforo_id
 from qbsync.sync.models import SyncAction, SyncLog, SyncStatus, SyncTrigger
 
 _RECORDED = {ParkReason.INVALID_MESSAGE, ParkReason.UNEXPECTED_ERROR}
@@ -25,8 +26,11 @@ class SyncLogRecorder:
                 SyncLog(
                     organization_id=outcome.organization_id,
                     entity_type=outcome.entity_type or "UNKNOWN",
-                    aforo_id=outcome.entity_id
-                    or f"message:{outcome.message_id or outcome.correlation_id}",
+                    aforo_id=log_aforo_id(
+                        outcome.entity_type,
+                        outcome.entity_id,
+                        fallback=f"message:{outcome.message_id or outcome.correlation_id}",
+                    ),
                     action=SyncAction.NONE,
                     status=SyncStatus.FAILED,
                     trigger=SyncTrigger.EVENT,

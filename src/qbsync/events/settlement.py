@@ -155,6 +155,12 @@ class Settler:
             h.ROUTING_KEY: ctx.routing_key,
             h.ORIGINAL_MESSAGE_ID: message.message_id or "",
         }
+        subject = {
+            h.ORGANIZATION_ID: outcome.organization_id,
+            h.ENTITY_TYPE: outcome.entity_type,
+            h.ENTITY_ID: outcome.entity_id,
+        }
+        headers |= {key: value for key, value in subject.items() if value is not None}
         # Every parked copy gets its own id: the same event can be parked more than once.
         if await self._publish_copy(
             message,

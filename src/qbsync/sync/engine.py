@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from qbsync.connections import repository as connections
 from qbsync.connections.tokens import ensure_usable
 from qbsync.db.base import utcnow
-from qbsync.errors import QbsyncError
+from qbsync.errors import InvalidInput, QbsyncError
 from qbsync.sync.attempts import failure_status, record
 from qbsync.sync.context import LogScope, SyncContext, SyncDeps
 from qbsync.sync.customers import sync_customer_in
@@ -154,3 +154,64 @@ async def sync_payment(
     if isinstance(ctx, SyncResult):
         return ctx
     return _finish(ctx, await sync_payment_in(ctx, payment_id, facts))
+
+
+async def sync_entity(
+    session: AsyncSession,
+    deps: SyncDeps,
+    *,
+    organization_id: int,
+    entity_type: str,
+    aforo_id: str,
+    options: SyncOptions = SyncOptions(),
+) -> SyncResult:
+    """Sync one entity named as the sync log names it (``CUST-5``, ``invoice-42``, …)."""
+    kind, number = parse_aforo_id(entity_type, aforo_id)
+    if kind == EntityType.CUSTOMER:
+        return await sync_customer(
+            session, deps, organization_id=organization_id, customer_id=int(number), options=options
+        )
+    if kind == EntityType.INVOICE:
+        return await sync_invoice(
+            session, deps, organization_id=organization_id, invoice_id=int(number), options=options
+        )
+    return await sync_payment(
+        session, deps, organization_id=organization_id, payment_id=number, options=options
+    )
+
+
+_PREFIXES = {
+    EntityType.CUSTOMER: "CUST-",
+    EntityType.INVOICE: "invoice-",
+    EntityType.PAYMENT: "payment-",
+}
+
+
+def parse_aforo_id(entity_type: str, aforo_id: str) -> tuple[EntityType, str]:
+    """``("INVOICE", "invoice-42")`` or ``("invoice", "42")`` -> ``(INVOICE, "42")``."""
+    try:
+        kind = EntityType(entity_type.upper())
+    except ValueError:
+        raise InvalidInput(f"unknown entity type {entity_type!r}") from None
+    if kind not in _PREFIXES:
+        raise InvalidInput(
+            f"{kind} records are synced with the invoices that use them; retry the invoice"
+        )
+    prefix = _PREFIXES[kind]
+    value = aforo_id.strip()
+    if value.lower().startswith(prefix.lower()):
+        value = value[len(prefix) :]
+    if not value or (kind != EntityType.PAYMENT and not value.isdigit()):
+        raise InvalidInput(f"{aforo_id!r} is not a {kind.lower()} id")
+    return kind, value
+
+
+def aforo_id_of(kind: EntityType, value: str) -> str:
+    return _PREFIXES[kind] + value
+
+
+def log_aforo_id(entity_type: str | None, entity_id: str | None, *, fallback: str) -> str:
+    """The sync log's id for an entity an event names (``CUSTOMER``, ``5`` -> ``CUST-5``)."""
+    if entity_type and entity_id and entity_type in _PREFIXES:
+        return aforo_id_of(EntityType(entity_type), entity_id)
+    return fallback

@@ -27,6 +27,9 @@ class SyncAction(StrEnum):
     SKIP = "SKIP"
     VOID = "VOID"
     NONE = "NONE"
+    # Operators' actions on parked messages.
+    REPLAY = "REPLAY"
+    DISCARD = "DISCARD"
 
 
 class SyncStatus(StrEnum):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,17 +97,89 @@ async def add_log(session: AsyncSession, entry: SyncLog) -> SyncLog:
     return entry
 
 
-async def previous_attempts(
-    session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str, since: datetime
-) -> int:
-    count: int | None = await session.scalar(
-        select(func.count())
-        .select_from(SyncLog)
+@dataclass(frozen=True)
+class LogFilter:
+    organization_id: int | None = None
+    entity_type: str | None = None
+    aforo_id: str | None = None
+    quickbooks_id: str | None = None
+    status: str | None = None
+    error_category: str | None = None
+    trigger: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def list_logs(
+    session: AsyncSession, filters: LogFilter, *, before_id: int | None, limit: int
+) -> list[SyncLog]:
+    """Newest first. Paging is keyed on the id, so rows added while an operator pages never
+    shift or repeat what the next page shows."""
+    query = select(SyncLog)
+    conditions = {
+        SyncLog.organization_id: filters.organization_id,
+        SyncLog.entity_type: filters.entity_type,
+        SyncLog.aforo_id: filters.aforo_id,
+        SyncLog.quickbooks_id: filters.quickbooks_id,
+        SyncLog.status: filters.status,
+        SyncLog.error_category: filters.error_category,
+        SyncLog.trigger: filters.trigger,
+    }
+    for column, value in conditions.items():
+        if value is not None:
+            query = query.where(column == value)
+    if filters.since is not None:
+        query = query.where(SyncLog.created_at >= filters.since)
+    if filters.until is not None:
+        query = query.where(SyncLog.created_at < filters.until)
+    if before_id is not None:
+        query = query.where(SyncLog.id < before_id)
+    rows = await session.scalars(query.order_by(SyncLog.id.desc()).limit(limit))
+    return list(rows)
+
+
+async def get_log(session: AsyncSession, log_id: int) -> SyncLog | None:
+    return await session.get(SyncLog, log_id)
+
+
+async def list_mappings(
+    session: AsyncSession,
+    *,
+    organization_id: int | None,
+    entity_type: str | None,
+    aforo_id: str | None,
+    quickbooks_id: str | None,
+    limit: int,
+) -> list[Mapping]:
+    query = select(Mapping)
+    if organization_id is not None:
+        query = query.where(Mapping.organization_id == organization_id)
+    if entity_type is not None:
+        query = query.where(Mapping.entity_type == entity_type)
+    if aforo_id is not None:
+        query = query.where(Mapping.aforo_id == aforo_id)
+    if quickbooks_id is not None:
+        query = query.where(Mapping.quickbooks_id == quickbooks_id)
+    rows = await session.scalars(query.order_by(Mapping.id.desc()).limit(limit))
+    return list(rows)
+
+
+async def latest_logs_for(
+    session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str, limit: int = 5
+) -> list[SyncLog]:
+    rows = await session.scalars(
+        select(SyncLog)
         .where(
             SyncLog.organization_id == organization_id,
             SyncLog.entity_type == entity_type,
             SyncLog.aforo_id == aforo_id,
-            SyncLog.created_at >= since,
         )
+        .order_by(SyncLog.id.desc())
+        .limit(limit)
     )
-    return count or 0
+    return list(rows)
+
+
+async def purge_logs(session: AsyncSession, *, older_than: datetime) -> int:
+    result = await session.execute(delete(SyncLog).where(SyncLog.created_at < older_than))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,152 @@
+"""GET /diagnose: the debugging checklist for one record, answered in one call."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from qbsync.aforo.errors import AforoNotReady
+from qbsync.api.auth import PrincipalDep, TenantDep
+from qbsync.api.dead_letters import parked_view, visible_parked
+from qbsync.api.deps import ResourcesDep, SessionDep
+from qbsync.api.operator_logs import log_view, mapping_view
+from qbsync.connections import repository as connections
+from qbsync.connections.models import ConnectionStatus, QuickBooksConnection
+from qbsync.connections.service import status_view
+from qbsync.errors import QbsyncError
+from qbsync.events.parking import ParkedMessage
+from qbsync.quickbooks.errors import QuickBooksNotFound
+from qbsync.quickbooks.schemas.base import QboEntity
+from qbsync.quickbooks.schemas.invoice import Invoice
+from qbsync.quickbooks.schemas.names import Customer
+from qbsync.quickbooks.schemas.payment import Payment
+from qbsync.resources import Resources
+from qbsync.sync import repository
+from qbsync.sync.diagnosis import ParkedFact, diagnose
+from qbsync.sync.engine import aforo_id_of, parse_aforo_id
+from qbsync.sync.models import EntityType, Mapping
+
+router = APIRouter(prefix="/api/quickbooks", tags=["operators"])
+
+_MODELS: dict[EntityType, type[QboEntity]] = {
+    EntityType.CUSTOMER: Customer,
+    EntityType.INVOICE: Invoice,
+    EntityType.PAYMENT: Payment,
+}
+
+
+async def _in_quickbooks(
+    resources: Resources,
+    connection: QuickBooksConnection | None,
+    mapping: Mapping | None,
+    kind: EntityType,
+) -> dict[str, Any]:
+    if mapping is None or connection is None or connection.status != ConnectionStatus.ACTIVE:
+        return {"checked": False, "exists": None}
+    client = resources.qbo.client(
+        organization_id=connection.organization_id, realm_id=connection.realm_id
+    )
+    try:
+        record = await client.read(_MODELS[kind], mapping.quickbooks_id)
+    except QuickBooksNotFound:
+        return {"checked": True, "exists": False, "id": mapping.quickbooks_id}
+    except QbsyncError as exc:
+        return {"checked": False, "exists": None, "error": f"{exc.code}: {exc.message}"}
+    active = getattr(record, "active", None)
+    return {
+        "checked": True,
+        "exists": active is not False,
+        "id": record.id,
+        "syncToken": record.sync_token,
+        "active": active,
+    }
+
+
+async def _in_aforo(
+    resources: Resources, kind: EntityType, number: str, organization_id: int, token: str
+) -> dict[str, Any]:
+    aforo = resources.aforo
+    try:
+        if kind == EntityType.CUSTOMER:
+            customer = await aforo.orgs.get_customer(
+                int(number), org_id=organization_id, caller_token=token
+            )
+            return {"exists": True, "status": customer.status}
+        if kind == EntityType.INVOICE:
+            invoice = await aforo.billing.get_invoice(
+                int(number), org_id=organization_id, caller_token=token
+            )
+            return {
+                "exists": True,
+                "status": str(invoice.status),
+                "totalAmount": str(invoice.total_amount),
+            }
+        payment = await aforo.payments.get_payment(
+            number, org_id=organization_id, caller_token=token
+        )
+        return {"exists": True, "amount": str(payment.amount)}
+    except AforoNotReady as exc:
+        # Metering answers 404 both before its commit and for ids it never had.
+        return {"exists": False, "error": f"{exc.code}: {exc.message}"}
+    except QbsyncError as exc:
+        return {"exists": None if exc.retryable else False, "error": f"{exc.code}: {exc.message}"}
+
+
+@router.get("/diagnose")
+async def diagnose_entity(
+    organization_id: TenantDep,
+    principal: PrincipalDep,
+    session: SessionDep,
+    resources: ResourcesDep,
+    entity_type: Annotated[str, Query(alias="entityType")],
+    aforo_id: Annotated[str, Query(alias="aforoId")],
+) -> dict[str, Any]:
+    kind, number = parse_aforo_id(entity_type, aforo_id)
+    full_id = aforo_id_of(kind, number)
+    connection = await connections.get_connection(session, organization_id)
+    mapping = (
+        await repository.get_mapping(
+            session,
+            organization_id=organization_id,
+            realm_id=connection.realm_id,
+            entity_type=kind,
+            aforo_id=full_id,
+        )
+        if connection is not None
+        else None
+    )
+    attempts = await repository.latest_logs_for(
+        session, organization_id=organization_id, entity_type=kind, aforo_id=full_id
+    )
+    try:
+        parked: list[ParkedMessage] | None = [
+            m
+            for m in await visible_parked(resources, organization_id)
+            if m.entity_type == kind and m.entity_id == number
+        ]
+    except QbsyncError:
+        parked = None  # RabbitMQ is down: say so rather than fail the whole checklist
+    quickbooks = await _in_quickbooks(resources, connection, mapping, kind)
+    verdict = diagnose(
+        connection=connection,
+        mapping=mapping,
+        attempts=attempts,
+        parked=[
+            ParkedFact(m.message_id, m.reason, m.error_code, m.parked_at) for m in parked or []
+        ],
+        exists_in_quickbooks=quickbooks["exists"] if quickbooks["checked"] else None,
+    )
+    return {
+        "organizationId": organization_id,
+        "entityType": kind,
+        "aforoId": full_id,
+        "verdict": verdict.verdict,
+        "nextSteps": verdict.next_steps,
+        "connection": status_view(organization_id, connection),
+        "mapping": mapping_view(mapping) if mapping else None,
+        "quickbooks": quickbooks,
+        "aforo": await _in_aforo(resources, kind, number, organization_id, principal.token),
+        "lastAttempts": [log_view(row) for row in attempts],
+        "deadLetters": [parked_view(m) for m in parked] if parked is not None else None,
+    }

@@ -1,0 +1,183 @@
+"""Operator routes: the sync log (filtered, paged), one attempt, retry it, and mappings."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from qbsync.api.auth import PrincipalDep, ScopeDep
+from qbsync.api.deps import ResourcesDep, SessionDep
+from qbsync.errors import InvalidInput, NotFound
+from qbsync.sync import repository
+from qbsync.sync.engine import SyncOptions, sync_entity
+from qbsync.sync.models import Mapping, SyncLog, SyncTrigger
+
+router = APIRouter(prefix="/api/quickbooks", tags=["operators"])
+
+MAX_PAGE = 200
+
+
+def log_view(row: SyncLog, *, payloads: bool = False) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": row.id,
+        "organizationId": row.organization_id,
+        "realmId": row.realm_id,
+        "entityType": row.entity_type,
+        "aforoId": row.aforo_id,
+        "quickbooksId": row.quickbooks_id,
+        "action": row.action,
+        "status": row.status,
+        "trigger": row.trigger,
+        "attempt": row.attempt,
+        "errorCode": row.error_code,
+        "errorCategory": row.error_category,
+        "errorMessage": row.error_message,
+        "intuitTid": row.intuit_tid,
+        "durationMs": row.duration_ms,
+        "correlationId": row.correlation_id,
+        "createdAt": row.created_at.isoformat(),
+    }
+    if payloads:
+        view["requestPayload"] = row.request_payload
+        view["responsePayload"] = row.response_payload
+    return view
+
+
+def mapping_view(row: Mapping) -> dict[str, Any]:
+    return {
+        "organizationId": row.organization_id,
+        "realmId": row.realm_id,
+        "entityType": row.entity_type,
+        "aforoId": row.aforo_id,
+        "quickbooksId": row.quickbooks_id,
+        "syncToken": row.sync_token,
+        "syncVersion": row.sync_version,
+        "lastSyncedAt": row.last_synced_at.isoformat(),
+        "createdAt": row.created_at.isoformat(),
+    }
+
+
+def _cursor(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(base64.urlsafe_b64decode(value.encode() + b"==").decode())
+    except (ValueError, binascii.Error):
+        raise InvalidInput("cursor is not one this service issued") from None
+
+
+def _next_cursor(rows: list[SyncLog], limit: int) -> str | None:
+    if len(rows) < limit:
+        return None
+    return base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode().rstrip("=")
+
+
+def _upper(value: str | None) -> str | None:
+    return value.upper() if value else None
+
+
+@router.get("/sync-logs")
+async def list_sync_logs(
+    scope: ScopeDep,
+    session: SessionDep,
+    entity_type: Annotated[str | None, Query(alias="entityType")] = None,
+    aforo_id: Annotated[str | None, Query(alias="aforoId")] = None,
+    quickbooks_id: Annotated[str | None, Query(alias="quickbooksId")] = None,
+    status: str | None = None,
+    error_category: Annotated[str | None, Query(alias="errorCategory")] = None,
+    trigger: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """Newest first; pass ``nextCursor`` back as ``cursor`` for the next page."""
+    filters = repository.LogFilter(
+        organization_id=scope,
+        entity_type=_upper(entity_type),
+        aforo_id=aforo_id,
+        quickbooks_id=quickbooks_id,
+        status=_upper(status),
+        error_category=_upper(error_category),
+        trigger=_upper(trigger),
+        since=since,
+        until=until,
+    )
+    rows = await repository.list_logs(session, filters, before_id=_cursor(cursor), limit=limit)
+    return {
+        "items": [log_view(row) for row in rows],
+        "nextCursor": _next_cursor(rows, limit),
+        "limit": limit,
+    }
+
+
+async def _visible_log(session: SessionDep, scope: int | None, log_id: int) -> SyncLog:
+    row = await repository.get_log(session, log_id)
+    # Another organization's row is answered like a missing one: ids are not a side channel.
+    if row is None or (scope is not None and row.organization_id != scope):
+        raise NotFound(f"sync log {log_id} not found")
+    return row
+
+
+@router.get("/sync-logs/{log_id}")
+async def get_sync_log(log_id: int, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
+    return log_view(await _visible_log(session, scope, log_id), payloads=True)
+
+
+@router.post("/sync-logs/{log_id}/retry", response_model=None)
+async def retry_sync_log(
+    log_id: int,
+    scope: ScopeDep,
+    principal: PrincipalDep,
+    session: SessionDep,
+    resources: ResourcesDep,
+) -> JSONResponse:
+    """Run that entity's sync again now; the answer is the new attempt."""
+    row = await _visible_log(session, scope, log_id)
+    if row.organization_id is None:
+        raise InvalidInput(
+            "this message named no organization; replay or discard it from dead letters"
+        )
+    result = await sync_entity(
+        session,
+        resources.sync_deps,
+        organization_id=row.organization_id,
+        entity_type=row.entity_type,
+        aforo_id=row.aforo_id,
+        options=SyncOptions(trigger=SyncTrigger.RETRY, caller_token=principal.token),
+    )
+    attempt = await repository.get_log(session, result.log_id) if result.log_id else None
+    body = {
+        "retriedLogId": log_id,
+        "status": result.status,
+        "action": result.action,
+        "quickbooksId": result.quickbooks_id,
+        "message": result.message,
+        "attempt": log_view(attempt) if attempt else None,
+    }
+    return JSONResponse(body, status_code=200 if result.error is None else result.error.status_code)
+
+
+@router.get("/mappings")
+async def list_mappings(
+    scope: ScopeDep,
+    session: SessionDep,
+    entity_type: Annotated[str | None, Query(alias="entityType")] = None,
+    aforo_id: Annotated[str | None, Query(alias="aforoId")] = None,
+    quickbooks_id: Annotated[str | None, Query(alias="quickbooksId")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+) -> dict[str, Any]:
+    rows = await repository.list_mappings(
+        session,
+        organization_id=scope,
+        entity_type=_upper(entity_type),
+        aforo_id=aforo_id,
+        quickbooks_id=quickbooks_id,
+        limit=limit,
+    )
+    return {"items": [mapping_view(row) for row in rows], "count": len(rows)}

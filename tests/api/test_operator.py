@@ -1,0 +1,309 @@
+"""Operator routes against data produced by real syncs: logs, retry, mappings, diagnose,
+dead letters; and what another organization's user cannot see or do."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from qbsync.sync.engine import sync_customer, sync_invoice
+from tests.fixtures.consumers import eventually, parked_count, publish_like_spring
+from tests.tokens import auth_headers, make_jwt
+
+LOGS = "/api/quickbooks/sync-logs"
+
+
+def _operator() -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_jwt(None, roles=['QBSYNC_OPERATOR'])}"}
+
+
+async def _all_pages(client: httpx.AsyncClient, headers: dict, **params) -> list[dict]:
+    items, cursor = [], None
+    for _ in range(50):
+        page = await client.get(
+            LOGS, params={**params, **({"cursor": cursor} if cursor else {})}, headers=headers
+        )
+        assert page.status_code == 200, page.text
+        body = page.json()
+        items += body["items"]
+        cursor = body["nextCursor"]
+        if cursor is None:
+            return items
+    raise AssertionError("too many pages")
+
+
+class TestSyncLogs:
+    async def test_filters_newest_first_and_redacted_detail(self, client, run, org, aforo) -> None:
+        ok = await aforo.customer(
+            customer_name="Stark Industries", primary_email="tony@stark.example"
+        )
+        draft = await aforo.customer(customer_name="Draft Co", status="DRAFT")
+        await run(sync_customer, organization_id=org.organization_id, customer_id=ok.customer_id)
+        await run(sync_customer, organization_id=org.organization_id, customer_id=draft.customer_id)
+        headers = auth_headers(org.organization_id)
+
+        everything = (await client.get(LOGS, headers=headers)).json()["items"]
+        assert [row["aforoId"] for row in everything] == [
+            f"CUST-{draft.customer_id}",
+            f"CUST-{ok.customer_id}",
+        ]
+        failed = (await client.get(LOGS, params={"status": "failed"}, headers=headers)).json()[
+            "items"
+        ]
+        assert [row["aforoId"] for row in failed] == [f"CUST-{draft.customer_id}"]
+        assert failed[0]["errorCategory"] == "INVALID_INPUT"
+        assert "ACTIVE" in failed[0]["errorMessage"]
+        by_id = await client.get(
+            LOGS, params={"aforoId": f"CUST-{ok.customer_id}"}, headers=headers
+        )
+        [row] = by_id.json()["items"]
+        by_qbo = await client.get(
+            LOGS,
+            params={"quickbooksId": row["quickbooksId"], "entityType": "customer"},
+            headers=headers,
+        )
+        assert [r["id"] for r in by_qbo.json()["items"]] == [row["id"]]
+
+        detail = (await client.get(f"{LOGS}/{row['id']}", headers=headers)).json()
+        assert detail["requestPayload"]["DisplayName"] == "Stark Industries"
+        assert detail["requestPayload"]["PrimaryEmailAddr"]["Address"] == "to***@stark.example"
+
+    async def test_pagination_stays_correct_while_rows_are_added(
+        self, client, run, org, aforo
+    ) -> None:
+        customers = [await aforo.customer(customer_name=f"Page Co {n}") for n in range(7)]
+        for customer in customers:
+            await run(
+                sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            )
+        headers = auth_headers(org.organization_id)
+        first = (await client.get(LOGS, params={"limit": 3}, headers=headers)).json()
+        extra = await aforo.customer(customer_name="Late Co")
+
+        async def page_rest() -> list[dict]:
+            items, cursor = [], first["nextCursor"]
+            while cursor:
+                body = (
+                    await client.get(LOGS, params={"limit": 3, "cursor": cursor}, headers=headers)
+                ).json()
+                items += body["items"]
+                cursor = body["nextCursor"]
+            return items
+
+        rest, _ = await asyncio.gather(
+            page_rest(),
+            run(sync_customer, organization_id=org.organization_id, customer_id=extra.customer_id),
+        )
+        seen = [row["aforoId"] for row in first["items"] + rest]
+        assert len(seen) == len(set(seen)) == 7
+        assert set(seen) == {f"CUST-{c.customer_id}" for c in customers}
+
+    async def test_retry_runs_the_entity_again(self, client, run, org, aforo, stubs) -> None:
+        customer = await aforo.customer(customer_name="Late Bloomer", status="DRAFT")
+        failed = await run(
+            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+        )
+        await stubs.put_customer(
+            org.organization_id, customer.model_copy(update={"status": "ACTIVE"})
+        )
+        retried = await client.post(
+            f"{LOGS}/{failed.log_id}/retry", headers=auth_headers(org.organization_id)
+        )
+        assert retried.status_code == 200, retried.text
+        body = retried.json()
+        assert body["action"] == "CREATE"
+        assert body["attempt"]["trigger"] == "RETRY"
+        assert body["attempt"]["status"] == "SUCCESS"
+
+    async def test_mappings_by_aforo_or_quickbooks_id(self, client, run, org, aforo) -> None:
+        customer = await aforo.customer()
+        invoice = await aforo.invoice(customer)
+        result = await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        headers = auth_headers(org.organization_id)
+        by_aforo = (
+            await client.get(
+                "/api/quickbooks/mappings",
+                params={"aforoId": f"invoice-{invoice.id}"},
+                headers=headers,
+            )
+        ).json()
+        assert by_aforo["items"][0]["quickbooksId"] == result.quickbooks_id
+        by_qbo = (
+            await client.get(
+                "/api/quickbooks/mappings",
+                params={"entityType": "invoice", "quickbooksId": result.quickbooks_id},
+                headers=headers,
+            )
+        ).json()
+        assert [m["aforoId"] for m in by_qbo["items"]] == [f"invoice-{invoice.id}"]
+
+
+class TestIsolation:
+    async def test_another_org_sees_and_does_nothing(self, client, run, org, aforo, org_id) -> None:
+        customer = await aforo.customer()
+        result = await run(
+            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+        )
+        stranger = auth_headers(org_id + 1)
+        assert (await client.get(LOGS, headers=stranger)).json()["items"] == []
+        assert (await client.get(f"{LOGS}/{result.log_id}", headers=stranger)).status_code == 404
+        assert (
+            await client.post(f"{LOGS}/{result.log_id}/retry", headers=stranger)
+        ).status_code == 404
+        assert (await client.get("/api/quickbooks/mappings", headers=stranger)).json()[
+            "items"
+        ] == []
+        spoofed = await client.get(
+            LOGS, params={"organizationId": org.organization_id}, headers=stranger
+        )
+        assert spoofed.status_code == 403
+
+    async def test_operators_read_every_org_or_one(self, client, run, org, aforo) -> None:
+        customer = await aforo.customer()
+        await run(
+            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+        )
+        one = (
+            await client.get(
+                LOGS, params={"organizationId": org.organization_id}, headers=_operator()
+            )
+        ).json()
+        assert {row["organizationId"] for row in one["items"]} == {org.organization_id}
+        everyone = await client.get(LOGS, params={"limit": 200}, headers=_operator())
+        assert everyone.status_code == 200
+        plain_user = await client.get(
+            LOGS,
+            params={"organizationId": org.organization_id + 5},
+            headers=auth_headers(org.organization_id),
+        )
+        assert plain_user.status_code == 403
+
+
+class TestDiagnose:
+    async def _diagnose(self, client, org, entity_type: str, aforo_id: str) -> dict:
+        response = await client.get(
+            "/api/quickbooks/diagnose",
+            params={"entityType": entity_type, "aforoId": aforo_id},
+            headers=auth_headers(org.organization_id),
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def test_healthy(self, client, run, org, aforo) -> None:
+        customer = await aforo.customer()
+        invoice = await aforo.invoice(customer)
+        await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        report = await self._diagnose(client, org, "INVOICE", str(invoice.id))
+        assert report["verdict"] == "SYNCED"
+        assert report["connection"]["connected"] is True
+        assert report["mapping"]["aforoId"] == f"invoice-{invoice.id}"
+        assert report["quickbooks"]["exists"] is True
+        assert report["aforo"]["exists"] is True
+        assert report["lastAttempts"][0]["status"] == "SUCCESS"
+
+    async def test_failing_says_why_and_what_next(self, client, run, org, aforo) -> None:
+        customer = await aforo.customer(status="DRAFT")
+        invoice = await aforo.invoice(customer)
+        failed = await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        report = await self._diagnose(client, org, "invoice", f"invoice-{invoice.id}")
+        assert report["verdict"] == "FAILING"
+        assert report["mapping"] is None
+        assert any("ACTIVE" in step for step in report["nextSteps"])
+        assert any(f"/sync-logs/{failed.log_id}/retry" in step for step in report["nextSteps"])
+
+    async def test_never_seen(self, client, org) -> None:
+        report = await self._diagnose(client, org, "INVOICE", "789")
+        assert report["verdict"] == "NEVER_SEEN"
+        assert report["aforo"]["exists"] is False
+        assert report["lastAttempts"] == []
+
+
+class TestDeadLetters:
+    async def test_parked_then_fixed_then_replayed(
+        self, consuming_app, org, aforo, stubs, emulator_control
+    ) -> None:
+        settings = consuming_app.state.resources.settings
+        transport = httpx.ASGITransport(app=consuming_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            customer = await aforo.customer(status="DRAFT")
+            await publish_like_spring(
+                settings,
+                "customer.activated",
+                {"customerId": customer.customer_id, "organizationId": org.organization_id},
+                "x.CustomerActivatedEvent",
+            )
+
+            async def parked() -> bool:
+                return await parked_count(settings) == 1
+
+            await eventually(parked)
+            headers = auth_headers(org.organization_id)
+            listed = (await client.get("/api/quickbooks/dead-letters", headers=headers)).json()
+            [letter] = listed["items"]
+            assert letter["organizationId"] == org.organization_id
+            assert letter["entityType"] == "CUSTOMER"
+            assert letter["reason"] == "permanent_error"
+            stranger = auth_headers(org.organization_id + 1)
+            assert (await client.get("/api/quickbooks/dead-letters", headers=stranger)).json()[
+                "items"
+            ] == []
+            assert (
+                await client.post(
+                    f"/api/quickbooks/dead-letters/{letter['messageId']}/replay", headers=stranger
+                )
+            ).status_code == 404
+
+            report = (
+                await client.get(
+                    "/api/quickbooks/diagnose",
+                    params={"entityType": "CUSTOMER", "aforoId": str(customer.customer_id)},
+                    headers=headers,
+                )
+            ).json()
+            assert report["verdict"] == "PARKED"
+
+            await stubs.put_customer(
+                org.organization_id, customer.model_copy(update={"status": "ACTIVE"})
+            )
+            replayed = await client.post(
+                f"/api/quickbooks/dead-letters/{letter['messageId']}/replay", headers=headers
+            )
+            assert replayed.status_code == 200
+
+            async def synced() -> bool:
+                return len(await emulator_control.live(org.realm_id, "Customer")) == 1
+
+            await eventually(synced)
+            assert await parked_count(settings) == 0
+            logs = (
+                await client.get(
+                    LOGS, params={"aforoId": f"CUST-{customer.customer_id}"}, headers=headers
+                )
+            ).json()
+            assert [row["action"] for row in logs["items"]][:2] == ["CREATE", "REPLAY"]
+
+    async def test_discard(self, consuming_app, org) -> None:
+        settings = consuming_app.state.resources.settings
+        await publish_like_spring(
+            settings,
+            "invoice.created",
+            {"invoiceId": "nope", "organizationId": org.organization_id},
+            "x",
+        )
+
+        async def parked() -> bool:
+            return await parked_count(settings) == 1
+
+        await eventually(parked)
+        transport = httpx.ASGITransport(app=consuming_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            [letter] = (
+                await client.get("/api/quickbooks/dead-letters", headers=_operator())
+            ).json()["items"]
+            assert letter["reason"] == "invalid_message"
+            gone = await client.delete(
+                f"/api/quickbooks/dead-letters/{letter['messageId']}", headers=_operator()
+            )
+            assert gone.status_code == 200
+        assert await parked_count(settings) == 0
