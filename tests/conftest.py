@@ -27,29 +27,44 @@ from qbsync.emulator.config import EmulatorConfig
 from qbsync.emulator.control import EmulatorControl
 from qbsync.emulator.server import serve_in_thread
 from qbsync.migrate import upgrade
-from tests.settings import TEST_DATABASE_URL, TEST_JWT_SECRET, emulator_endpoints, make_settings
+from tests.amqp_cleanup import delete_created
+from tests.settings import (
+    TEST_AMQP_URL,
+    TEST_DATABASE_URL,
+    TEST_JWT_SECRET,
+    emulator_endpoints,
+    make_settings,
+)
 
 pytest_plugins = ["tests.fixtures.sync", "tests.fixtures.consumers"]
 
 
-async def _recreate_database(url: str) -> None:
+async def _admin(url: str, *statements: str) -> None:
     target = make_url(url)
     admin = await asyncpg.connect(
         host=target.host, port=target.port, user=target.username, database="postgres"
     )
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{target.database}"')
+        for statement in statements:
+            await admin.execute(statement.format(name=target.database))
     finally:
         await admin.close()
 
 
 @pytest.fixture(scope="session")
-def database_url() -> str:
-    """A fresh test database per run, migrated to head by alembic (which tests the migrations)."""
-    asyncio.run(_recreate_database(TEST_DATABASE_URL))
+def database_url() -> Iterator[str]:
+    """A fresh database for this run, migrated to head by alembic (which tests the
+    migrations too), dropped at the end."""
+    asyncio.run(_admin(TEST_DATABASE_URL, 'CREATE DATABASE "{name}"'))
     upgrade(TEST_DATABASE_URL)
-    return TEST_DATABASE_URL
+    yield TEST_DATABASE_URL
+    asyncio.run(_admin(TEST_DATABASE_URL, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _amqp_cleanup() -> Iterator[None]:
+    yield
+    asyncio.run(delete_created(TEST_AMQP_URL))
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,16 @@ from typing import Any
 from cryptography.fernet import Fernet
 
 from qbsync.config import Settings
+from tests.amqp_cleanup import CREATED
 
-TEST_DATABASE_URL = os.environ.get(
+# Each test run gets its own databases (suffix below), so that two runs on one machine
+# (a developer's and CI's, say) never drop each other's database mid-run.
+RUN_TAG = uuid.uuid4().hex[:8]
+_BASE_DATABASE_URL = os.environ.get(
     "QBSYNC_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/qbsync_test"
+)
+TEST_DATABASE_URL = (
+    _BASE_DATABASE_URL.rsplit("/", 1)[0] + f"/{_BASE_DATABASE_URL.rsplit('/', 1)[1]}_{RUN_TAG}"
 )
 TEST_AMQP_URL = os.environ.get("QBSYNC_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 TEST_JWT_SECRET = "test-secret-that-is-at-least-32-bytes-long!"
@@ -36,7 +43,7 @@ def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "jwt_secret": TEST_JWT_SECRET,
         "token_encryption_keys": [TEST_FERNET_KEY],
-        "db": {"url": TEST_DATABASE_URL, "pool_size": 5},
+        "db": {"url": TEST_DATABASE_URL, "pool_size": 8, "max_overflow": 8},
         "amqp": unique_amqp_names(),
         "server": {"run_consumers": False},
         "log": {"level": "WARNING"},
@@ -46,7 +53,9 @@ def make_settings(**overrides: Any) -> Settings:
             values[key] = {**values[key], **value}
         else:
             values[key] = value
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, **values)
+    CREATED.append(settings.amqp)
+    return settings
 
 
 def emulator_endpoints(base_url: str) -> dict[str, Any]:

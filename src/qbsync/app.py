@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,7 +14,7 @@ from qbsync.api.errors import install_error_handlers
 from qbsync.api.middleware import RequestContextMiddleware
 from qbsync.api.router import build_router
 from qbsync.config import Settings, get_settings
-from qbsync.consumers import build_runner
+from qbsync.consumers import build_runner, resume_backfills
 from qbsync.logging import configure_logging
 from qbsync.resources import open_resources
 
@@ -33,9 +34,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.runner = runner
             if runner is not None:
                 await runner.start()
+            resumer = asyncio.create_task(resume_backfills(resources))
             try:
                 yield
             finally:
+                resumer.cancel()
                 if runner is not None:
                     await runner.stop()
 

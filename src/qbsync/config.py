@@ -13,6 +13,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -92,6 +93,8 @@ class QuickBooksSettings(BaseModel):
     timeout_s: float = 30.0
     max_in_flight: int = 10
     requests_per_minute: int = 500
+    # None: Intuit's 10 per second, or less when the per-minute budget is smaller.
+    requests_per_second: int | None = None
     max_attempts: int = 5
     max_backoff_s: float = 30.0
     # Where the OAuth callback sends the browser after it is done; None renders a page.
@@ -167,6 +170,16 @@ class Settings(BaseSettings):
 
     _split = field_validator("token_encryption_keys", mode="before")(_split_csv)
 
+    @model_validator(mode="after")
+    def _pool_fits_consumers(self) -> Settings:
+        # Each handler holds one connection for its unit of work while it talks to QBO.
+        if self.db.pool_size + self.db.max_overflow < self.amqp.concurrency:
+            raise ValueError(
+                "QBSYNC_DB__POOL_SIZE + QBSYNC_DB__MAX_OVERFLOW must be at least "
+                "QBSYNC_AMQP__CONCURRENCY, or handlers wait for database connections"
+            )
+        return self
+
     @field_validator("jwt_secret")
     @classmethod
     def _long_enough(cls, value: SecretStr) -> SecretStr:
@@ -197,9 +210,8 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            name = env_name(tuple(error["loc"]))
             reason = "is required but not set" if error["type"] == "missing" else error["msg"]
-            problems.append(f"{name} {reason}")
+            problems.append(f"{env_name(tuple(error['loc']))} {reason}" if error["loc"] else reason)
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None
 
 

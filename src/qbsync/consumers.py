@@ -1,7 +1,11 @@
-"""The consumer side of a process: the runner wired to the engine, started and stopped."""
+"""The queue side of a process: the runner wired to the engine, and interrupted backfills."""
 
 from __future__ import annotations
 
+import logging
+
+from qbsync.backfill import service as backfills
+from qbsync.errors import QbsyncError
 from qbsync.events.consumer import ConsumerRunner
 from qbsync.events.handlers import build_handler
 from qbsync.events.recorder import SyncLogRecorder
@@ -17,3 +21,19 @@ def build_runner(resources: Resources) -> ConsumerRunner:
         SyncLogRecorder(resources.sessionmaker),
         publisher=resources.publisher,
     )
+
+
+log = logging.getLogger(__name__)
+
+
+async def resume_backfills(resources: Resources) -> None:
+    """Finish queueing backfills a stopped process left half-published."""
+    if not await resources.amqp.wait_connected(60):
+        return
+    async with resources.sessionmaker() as session:
+        job_ids = await backfills.resumable_jobs(session)
+    for job_id in job_ids:
+        try:
+            await backfills.publish(resources.sessionmaker, resources.publisher, job_id)
+        except QbsyncError as exc:
+            log.warning("backfill resume failed", extra={"job_id": job_id, "code": exc.code})

@@ -11,6 +11,7 @@ def alembic_config(database_url: str) -> Config:
     # the source tree (alembic.ini at the root is only for `alembic revision` while developing).
     config = Config()
     config.set_main_option("script_location", "qbsync:migrations")
+    config.set_main_option("file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(slug)s")
     config.attributes["database_url"] = database_url
     config.attributes["configure_logging"] = False
     return config

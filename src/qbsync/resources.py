@@ -18,7 +18,7 @@ from qbsync.aforo.rateplans import RatePlanClient
 from qbsync.config import Settings
 from qbsync.connections.access import QuickBooksAccess
 from qbsync.connections.crypto import TokenCipher
-from qbsync.db.session import create_engine, create_sessionmaker
+from qbsync.db.session import create_engine, create_sessionmaker, create_token_engine
 from qbsync.events.connection import AmqpConnector
 from qbsync.events.publisher import Publisher
 from qbsync.http import build_http_client
@@ -51,6 +51,8 @@ async def open_resources(
     async with AsyncExitStack() as stack:
         engine = create_engine(settings.db)
         stack.push_async_callback(engine.dispose)
+        token_engine = create_token_engine(settings.db)
+        stack.push_async_callback(token_engine.dispose)
         qbo_http = build_http_client(
             timeout_s=settings.quickbooks.timeout_s, user_agent=settings.quickbooks.user_agent
         )
@@ -80,11 +82,13 @@ async def open_resources(
             publisher=publisher,
             cipher=cipher,
             qbo=QuickBooksAccess(
-                sessionmaker=sessionmaker,
+                sessionmaker=create_sessionmaker(token_engine),
                 http=qbo_http,
                 settings=settings.quickbooks,
                 cipher=cipher,
-                limiters=RealmLimiters(settings.quickbooks),
+                limiters=RealmLimiters(
+                    settings.quickbooks, per_second=settings.quickbooks.requests_per_second
+                ),
             ),
             aforo=build_aforo_clients(settings, aforo_http),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import asyncpg
 import pytest
@@ -10,13 +11,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import make_url
 
+from qbsync.backfill import models as _backfill  # noqa: F401 - registers tables
 from qbsync.connections import models as _connections  # noqa: F401 - registers tables
 from qbsync.db.base import Base
 from qbsync.migrate import downgrade, upgrade
 from qbsync.sync import models as _sync  # noqa: F401 - registers tables
 from tests.settings import TEST_DATABASE_URL
 
-SCRATCH_URL = str(make_url(TEST_DATABASE_URL).set(database="qbsync_test_migrations"))
+SCRATCH_URL = str(
+    make_url(TEST_DATABASE_URL).set(database=f"{make_url(TEST_DATABASE_URL).database}_migrations")
+)
 TABLES = {
     "quickbooks_connection",
     "quickbooks_oauth_state",
@@ -49,10 +53,11 @@ async def _tables() -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def scratch_database() -> str:
-    asyncio.run(_admin('DROP DATABASE IF EXISTS "qbsync_test_migrations" WITH (FORCE)'))
-    asyncio.run(_admin('CREATE DATABASE "qbsync_test_migrations"'))
-    return SCRATCH_URL
+def scratch_database() -> Iterator[str]:
+    name = make_url(SCRATCH_URL).database
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    yield SCRATCH_URL
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_upgrade_downgrade_upgrade(scratch_database: str) -> None:

@@ -14,7 +14,7 @@ from qbsync.events.connection import AmqpConnector
 from qbsync.events.consumer import ConsumerRunner, Handler
 from qbsync.events.outcomes import OutcomeRecorder
 from qbsync.events.publisher import Publisher
-from qbsync.events.topology import TopologyNames
+from tests.amqp_cleanup import delete_topology
 from tests.events.proxy import TcpProxy
 from tests.events.support import WAIT_S, ListRecorder
 from tests.settings import TEST_AMQP_URL, unique_amqp_names
@@ -31,16 +31,6 @@ def make_amqp_settings(**overrides: Any) -> AmqpSettings:
     }
     values.update(overrides)
     return AmqpSettings(**values)
-
-
-async def delete_topology(connection: AbstractConnection, settings: AmqpSettings) -> None:
-    channel = await connection.channel()
-    names = TopologyNames.from_settings(settings)
-    for queue in names.all_queues():
-        await channel.queue_delete(queue)
-    for exchange in (names.exchange, names.retry_exchange):
-        await channel.exchange_delete(exchange)
-    await channel.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from qbsync.api import connections, dead_letters, diagnose, health, operator_logs, sync
+from qbsync.api import (
+    admin,
+    backfill,
+    compat,
+    connections,
+    dead_letters,
+    diagnose,
+    health,
+    invoices,
+    operator_logs,
+    sync,
+)
 
 
 def build_router() -> APIRouter:
@@ -15,4 +26,8 @@ def build_router() -> APIRouter:
     router.include_router(operator_logs.router)
     router.include_router(diagnose.router)
     router.include_router(dead_letters.router)
+    router.include_router(backfill.router)
+    router.include_router(compat.router)
+    router.include_router(admin.router)
+    router.include_router(invoices.router)
     return router

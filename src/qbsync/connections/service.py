@@ -21,7 +21,8 @@ from qbsync.connections.errors import (
     OAuthStateInvalid,
 )
 from qbsync.connections.models import ConnectionStatus, OAuthState, QuickBooksConnection
-from qbsync.connections.oauth import IntuitOAuth, TokenSet
+from qbsync.connections.oauth import IntuitOAuth
+from qbsync.connections.tokens import forget_token, store_tokens
 from qbsync.db.base import utcnow
 from qbsync.errors import InvalidInput, QbsyncError
 
@@ -143,19 +144,6 @@ async def complete_callback(
     return Connected(organization_id, realm_id, connection.company_name, existing is not None)
 
 
-def store_tokens(
-    connection: QuickBooksConnection, tokens: TokenSet, cipher: TokenCipher, *, now: datetime
-) -> None:
-    connection.access_token_encrypted = cipher.encrypt(tokens.access_token.get_secret_value())
-    connection.refresh_token_encrypted = cipher.encrypt(tokens.refresh_token.get_secret_value())
-    connection.access_token_expires_at = tokens.access_expires_at(now)
-    connection.refresh_token_expires_at = tokens.refresh_expires_at(now)
-    connection.refresh_token_hard_expires_at = (
-        tokens.hard_expires_at(now) or connection.refresh_token_hard_expires_at
-    )
-    connection.last_refreshed_at = now
-
-
 async def disconnect(
     session: AsyncSession, *, organization_id: int, oauth: IntuitOAuth, cipher: TokenCipher
 ) -> bool:
@@ -176,6 +164,7 @@ async def disconnect(
     connection.access_token_expires_at = None
     connection.status = ConnectionStatus.DISCONNECTED
     connection.disconnected_at = utcnow()
+    forget_token(organization_id)
     await session.flush()
     log.info("quickbooks disconnected", extra={"org_id": organization_id})
     return True

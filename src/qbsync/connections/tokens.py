@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,14 +13,34 @@ from qbsync.connections import repository
 from qbsync.connections.crypto import TokenCipher
 from qbsync.connections.errors import NeedsReauth, NotConnected, OAuthInvalidGrant
 from qbsync.connections.models import ConnectionStatus, QuickBooksConnection
-from qbsync.connections.oauth import IntuitOAuth
-from qbsync.connections.service import store_tokens
+from qbsync.connections.oauth import IntuitOAuth, TokenSet
 from qbsync.db.base import utcnow
 from qbsync.metrics import TOKEN_REFRESHES
 
 log = logging.getLogger(__name__)
 
 _process_locks: dict[int, asyncio.Lock] = {}
+# Access tokens this process holds, by organization: most calls then need no database at
+# all. Another process refreshing does not make ours invalid (Intuit keeps an access token
+# valid until it expires), and a revoked one comes back as a 401, which refreshes.
+_cached: dict[int, tuple[str, datetime]] = {}
+
+
+def store_tokens(
+    connection: QuickBooksConnection, tokens: TokenSet, cipher: TokenCipher, *, now: datetime
+) -> None:
+    connection.access_token_encrypted = cipher.encrypt(tokens.access_token.get_secret_value())
+    connection.refresh_token_encrypted = cipher.encrypt(tokens.refresh_token.get_secret_value())
+    connection.access_token_expires_at = tokens.access_expires_at(now)
+    connection.refresh_token_expires_at = tokens.refresh_expires_at(now)
+    connection.refresh_token_hard_expires_at = (
+        tokens.hard_expires_at(now) or connection.refresh_token_hard_expires_at
+    )
+    connection.last_refreshed_at = now
+
+
+def forget_token(organization_id: int) -> None:
+    _cached.pop(organization_id, None)
 
 
 def _lock_for(organization_id: int) -> asyncio.Lock:
@@ -67,17 +87,29 @@ class ConnectionTokens:
         self._margin = timedelta(seconds=refresh_margin_s)
 
     async def get_token(self) -> str:
+        cached = _cached.get(self.organization_id)
+        if cached is not None and cached[1] - self._margin > utcnow():
+            return cached[0]
         async with self._sessionmaker() as session:
             connection = ensure_usable(
                 self.organization_id, await repository.get_connection(session, self.organization_id)
             )
             if self._is_fresh(connection):
-                assert connection.access_token_encrypted is not None
-                return self._cipher.decrypt(connection.access_token_encrypted)
+                return self._remember(connection)
         return await self._refresh(rejected=None)
 
     async def refresh(self, rejected_token: str) -> str:
+        cached = _cached.get(self.organization_id)
+        if cached is not None and cached[0] == rejected_token:
+            del _cached[self.organization_id]
         return await self._refresh(rejected=rejected_token)
+
+    def _remember(self, connection: QuickBooksConnection) -> str:
+        assert connection.access_token_encrypted is not None
+        assert connection.access_token_expires_at is not None
+        token = self._cipher.decrypt(connection.access_token_encrypted)
+        _cached[self.organization_id] = (token, connection.access_token_expires_at)
+        return token
 
     def _is_fresh(self, connection: QuickBooksConnection) -> bool:
         return (
@@ -103,7 +135,7 @@ class ConnectionTokens:
                 )
                 if current is not None and current != rejected and self._is_fresh(connection):
                     TOKEN_REFRESHES.labels("reused").inc()
-                    return current
+                    return self._remember(connection)
                 assert connection.refresh_token_encrypted is not None
                 try:
                     tokens = await self._oauth.refresh(
@@ -115,6 +147,7 @@ class ConnectionTokens:
                     connection.status = ConnectionStatus.NEEDS_REAUTH
                     connection.access_token_encrypted = None
                     connection.last_error = "Intuit answered invalid_grant to a token refresh"
+                    _cached.pop(self.organization_id, None)
                     TOKEN_REFRESHES.labels("invalid_grant").inc()
                     needs_reauth = NeedsReauth(
                         f"organization {self.organization_id} must reconnect QuickBooks",
@@ -123,6 +156,7 @@ class ConnectionTokens:
                 else:
                     store_tokens(connection, tokens, self._cipher, now=utcnow())
                     TOKEN_REFRESHES.labels("refreshed").inc()
+                    self._remember(connection)
                     log.info("quickbooks token refreshed", extra={"org_id": self.organization_id})
                     return tokens.access_token.get_secret_value()
             raise needs_reauth

@@ -1,0 +1,1 @@
+"""Backfills: every customer and invoice of an organization, through the same queues."""
