@@ -16,6 +16,7 @@ from qbsync.api.router import build_router
 from qbsync.config import Settings, get_settings
 from qbsync.consumers import build_runner, resume_backfills
 from qbsync.logging import configure_logging
+from qbsync.maintenance import run_upkeep
 from qbsync.resources import open_resources
 
 
@@ -34,11 +35,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.runner = runner
             if runner is not None:
                 await runner.start()
-            resumer = asyncio.create_task(resume_backfills(resources))
+            background = [
+                asyncio.create_task(resume_backfills(resources)),
+                asyncio.create_task(run_upkeep(resources)),
+            ]
             try:
                 yield
             finally:
-                resumer.cancel()
+                for task in background:
+                    task.cancel()
                 if runner is not None:
                     await runner.stop()
 

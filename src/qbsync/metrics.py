@@ -58,3 +58,8 @@ EVENTS = Counter(
     ["queue", "outcome"],
     registry=REGISTRY,
 )
+CONNECTIONS_NEAR_HARD_CAP = Gauge(
+    "qbsync_connections_near_hard_cap",
+    "Active connections whose refresh token hits Intuit's 5-year cap within 60 days",
+    registry=REGISTRY,
+)

@@ -7,7 +7,8 @@ import logging
 import signal
 
 from qbsync.config import Settings
-from qbsync.consumers import build_runner
+from qbsync.consumers import build_runner, resume_backfills
+from qbsync.maintenance import run_upkeep
 from qbsync.resources import open_resources
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,11 @@ async def run_worker(settings: Settings) -> None:
     async with open_resources(settings) as resources:
         runner = build_runner(resources)
         await runner.start()
+        upkeep = asyncio.create_task(run_upkeep(resources))
+        resumer = asyncio.create_task(resume_backfills(resources))
         log.info("worker started; consuming as soon as RabbitMQ is reachable")
         await stop.wait()
         log.info("worker stopping: finishing in-flight messages")
+        upkeep.cancel()
+        resumer.cancel()
         await runner.stop()

@@ -96,13 +96,22 @@ class ConnectionTokens:
             )
             if self._is_fresh(connection):
                 return self._remember(connection)
-        return await self._refresh(rejected=None)
+        token = await self._refresh(rejected=None)
+        assert token is not None
+        return token
+
+    async def refresh_if_idle(self, *, refreshed_before: datetime) -> bool:
+        """Use the refresh token if nobody has since ``refreshed_before``: Intuit's refresh
+        tokens expire after ~100 days without use. True when it refreshed."""
+        return await self._refresh(rejected=None, idle_before=refreshed_before) is not None
 
     async def refresh(self, rejected_token: str) -> str:
         cached = _cached.get(self.organization_id)
         if cached is not None and cached[0] == rejected_token:
             del _cached[self.organization_id]
-        return await self._refresh(rejected=rejected_token)
+        token = await self._refresh(rejected=rejected_token)
+        assert token is not None
+        return token
 
     def _remember(self, connection: QuickBooksConnection) -> str:
         assert connection.access_token_encrypted is not None
@@ -118,7 +127,11 @@ class ConnectionTokens:
             and connection.access_token_expires_at - self._margin > utcnow()
         )
 
-    async def _refresh(self, *, rejected: str | None) -> str:
+    async def _refresh(
+        self, *, rejected: str | None, idle_before: datetime | None = None
+    ) -> str | None:
+        """Refresh under the row lock. With ``idle_before`` (keep-alive) it refreshes only a
+        connection nobody refreshed since, and returns None when there was nothing to do."""
         async with _lock_for(self.organization_id):
             needs_reauth: NeedsReauth | None = None
             async with self._sessionmaker.begin() as session:
@@ -133,7 +146,13 @@ class ConnectionTokens:
                     if connection.access_token_encrypted
                     else None
                 )
-                if current is not None and current != rejected and self._is_fresh(connection):
+                if idle_before is not None:
+                    if (
+                        connection.last_refreshed_at is not None
+                        and connection.last_refreshed_at >= idle_before
+                    ):
+                        return None
+                elif current is not None and current != rejected and self._is_fresh(connection):
                     TOKEN_REFRESHES.labels("reused").inc()
                     return self._remember(connection)
                 assert connection.refresh_token_encrypted is not None
