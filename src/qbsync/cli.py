@@ -80,6 +80,15 @@ def cmd_publish(args: argparse.Namespace) -> None:
         print(f"published {event.routing_key}: {event.model_dump_json(exclude_none=True)}")  # noqa: T201
 
 
+def cmd_token(args: argparse.Namespace) -> None:
+    """A bearer token as the Aforo platform would issue it, for trying the API by hand."""
+    from qbsync.aforo.auth import mint_service_token
+
+    settings = _settings()
+    token = mint_service_token(settings.jwt_secret, organization_id=args.org, ttl_s=args.ttl)
+    print(token)  # noqa: T201 - the CLI talks to a person
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qbsync", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--invoice", type=int, default=101)
     publish.add_argument("--payment", default="PAY-1001")
     publish.set_defaults(func=cmd_publish)
+
+    token = sub.add_parser(
+        "token", help="print a bearer token for an organization (signed with the JWT secret)"
+    )
+    token.add_argument("--org", type=int, default=1)
+    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    token.set_defaults(func=cmd_token)
     return parser
 
 
