@@ -125,9 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # The defaults name records the bundled Aforo stubs hold (organization 1).
     publish.add_argument("--org", type=int, default=1)
-    publish.add_argument("--customer", type=int, default=1)
-    publish.add_argument("--invoice", type=int, default=101)
-    publish.add_argument("--payment", default="PAY-1001")
+    publish.add_argument("--customer", type=int, default=2)
+    publish.add_argument("--invoice", type=int, default=102)
+    publish.add_argument("--payment", default="PAY-DEMO-1")
     publish.set_defaults(func=cmd_publish)
 
     token = sub.add_parser(

@@ -61,7 +61,7 @@ def _numeric(name: str, value: str) -> int:
 
 def _answer(result: SyncResult, *, id_name: str, qbo_name: str, aforo_value: str) -> JSONResponse:
     body: dict[str, Any] = {
-        "status": "success" if result.ok else "error",
+        "status": "success" if result.error is None else "error",
         id_name: aforo_value,
         qbo_name: result.quickbooks_id,
         "action": result.action,
