@@ -20,7 +20,7 @@ from qbsync.sync.mappers.customers import (
 from qbsync.sync.mappers.text import payload_hash, request_id
 from qbsync.sync.models import EntityType, Mapping, SyncAction
 from qbsync.sync.results import SyncResult, Written
-from qbsync.sync.writes import sparse_update
+from qbsync.sync.writes import save_mapping, sparse_update
 
 ENTITY = EntityType.CUSTOMER
 
@@ -72,20 +72,6 @@ async def sync_customer_in(ctx: SyncContext, customer_id: int) -> SyncResult:
     return await run_attempt(ctx, entity_type=ENTITY, aforo_id=aforo_id, work=work)
 
 
-async def _save(ctx: SyncContext, aforo_id: str, written: Customer, hash_: str | None) -> None:
-    assert written.id is not None
-    await repository.save_mapping(
-        ctx.session,
-        organization_id=ctx.organization_id,
-        realm_id=ctx.realm_id,
-        entity_type=ENTITY,
-        aforo_id=aforo_id,
-        quickbooks_id=written.id,
-        sync_token=written.sync_token,
-        payload_hash=hash_,
-    )
-
-
 async def _update(ctx: SyncContext, customer: AforoCustomer, mapping: Mapping) -> Written:
     """Send what changed. A customer that had to take the suffixed name keeps it."""
     plain = map_customer(customer, display_name=base_display_name(customer))
@@ -103,7 +89,13 @@ async def _update(ctx: SyncContext, customer: AforoCustomer, mapping: Mapping) -
             )
         except QuickBooksDuplicateName:
             continue
-        await _save(ctx, mapping.aforo_id, updated, payload_hash(payload))
+        await save_mapping(
+            ctx,
+            updated,
+            entity_type=ENTITY,
+            aforo_id=mapping.aforo_id,
+            payload_hash=payload_hash(payload),
+        )
         return Written(
             SyncAction.UPDATE, mapping.quickbooks_id, "customer updated", payload, updated
         )
@@ -138,7 +130,13 @@ async def _create_or_adopt(ctx: SyncContext, customer: AforoCustomer) -> Written
                     qbo_id=existing.id,
                     sync_token=existing.sync_token,
                 )
-                await _save(ctx, aforo_id, updated, payload_hash(payload))
+                await save_mapping(
+                    ctx,
+                    updated,
+                    entity_type=ENTITY,
+                    aforo_id=aforo_id,
+                    payload_hash=payload_hash(payload),
+                )
                 return Written(
                     SyncAction.LINK,
                     existing.id,
@@ -153,7 +151,9 @@ async def _create_or_adopt(ctx: SyncContext, customer: AforoCustomer) -> Written
             )
         except QuickBooksDuplicateName:
             continue  # a vendor or employee has it (not visible to a Customer query)
-        await _save(ctx, aforo_id, created, payload_hash(payload))
+        await save_mapping(
+            ctx, created, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=payload_hash(payload)
+        )
         assert created.id is not None
         return Written(
             SyncAction.CREATE, created.id, f"customer '{name}' created", payload, created

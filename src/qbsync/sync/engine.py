@@ -3,6 +3,7 @@ webhook, retries, backfills) calls these and nothing else."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,7 +87,27 @@ async def _context(
     )
 
 
-def _finish(ctx: SyncContext, result: SyncResult) -> SyncResult:
+async def _run(
+    session: AsyncSession,
+    deps: SyncDeps,
+    *,
+    organization_id: int,
+    entity_type: str,
+    aforo_id: str,
+    options: SyncOptions,
+    work: Callable[[SyncContext], Awaitable[SyncResult]],
+) -> SyncResult:
+    ctx = await _context(
+        session,
+        deps,
+        organization_id=organization_id,
+        entity_type=entity_type,
+        aforo_id=aforo_id,
+        options=options,
+    )
+    if isinstance(ctx, SyncResult):
+        return ctx  # not connected: logged as such, nothing else to do
+    result = await work(ctx)
     if result.error is None:
         ctx.connection.last_sync_at = utcnow()
     return result
@@ -100,17 +121,15 @@ async def sync_customer(
     customer_id: int,
     options: SyncOptions = SyncOptions(),
 ) -> SyncResult:
-    ctx = await _context(
+    return await _run(
         session,
         deps,
         organization_id=organization_id,
         entity_type=EntityType.CUSTOMER,
         aforo_id=customer_aforo_id(customer_id),
         options=options,
+        work=lambda ctx: sync_customer_in(ctx, customer_id),
     )
-    if isinstance(ctx, SyncResult):
-        return ctx
-    return _finish(ctx, await sync_customer_in(ctx, customer_id))
 
 
 async def sync_invoice(
@@ -121,17 +140,15 @@ async def sync_invoice(
     invoice_id: int,
     options: SyncOptions = SyncOptions(),
 ) -> SyncResult:
-    ctx = await _context(
+    return await _run(
         session,
         deps,
         organization_id=organization_id,
         entity_type=EntityType.INVOICE,
         aforo_id=invoice_aforo_id(invoice_id),
         options=options,
+        work=lambda ctx: sync_invoice_in(ctx, invoice_id),
     )
-    if isinstance(ctx, SyncResult):
-        return ctx
-    return _finish(ctx, await sync_invoice_in(ctx, invoice_id))
 
 
 async def sync_payment(
@@ -143,17 +160,16 @@ async def sync_payment(
     facts: PaymentFacts | None = None,
     options: SyncOptions = SyncOptions(),
 ) -> SyncResult:
-    ctx = await _context(
+    """``facts`` come from the event when it carries them; otherwise the payment service."""
+    return await _run(
         session,
         deps,
         organization_id=organization_id,
         entity_type=EntityType.PAYMENT,
         aforo_id=payment_aforo_id(payment_id),
         options=options,
+        work=lambda ctx: sync_payment_in(ctx, payment_id, facts),
     )
-    if isinstance(ctx, SyncResult):
-        return ctx
-    return _finish(ctx, await sync_payment_in(ctx, payment_id, facts))
 
 
 async def sync_entity(

@@ -16,7 +16,7 @@ from qbsync.sync.mappers.invoices import invoice_aforo_id, map_invoice, money
 from qbsync.sync.mappers.text import payload_hash, request_id
 from qbsync.sync.models import EntityType, Mapping, SyncAction
 from qbsync.sync.results import SyncResult, Written
-from qbsync.sync.writes import sparse_update
+from qbsync.sync.writes import save_mapping, sparse_update
 
 ENTITY = EntityType.INVOICE
 
@@ -82,20 +82,6 @@ async def sync_invoice_in(ctx: SyncContext, invoice_id: int) -> SyncResult:
     return await run_attempt(ctx, entity_type=ENTITY, aforo_id=aforo_id, work=work)
 
 
-async def _save(ctx: SyncContext, aforo_id: str, invoice: Invoice, hash_: str | None) -> None:
-    assert invoice.id is not None
-    await repository.save_mapping(
-        ctx.session,
-        organization_id=ctx.organization_id,
-        realm_id=ctx.realm_id,
-        entity_type=ENTITY,
-        aforo_id=aforo_id,
-        quickbooks_id=invoice.id,
-        sync_token=invoice.sync_token,
-        payload_hash=hash_,
-    )
-
-
 async def _update(ctx: SyncContext, payload: Invoice, mapping: Mapping, note: str) -> Written:
     hash_ = payload_hash(payload)
     if mapping.payload_hash == hash_:
@@ -108,7 +94,9 @@ async def _update(ctx: SyncContext, payload: Invoice, mapping: Mapping, note: st
         qbo_id=mapping.quickbooks_id,
         sync_token=mapping.sync_token,
     )
-    await _save(ctx, mapping.aforo_id, updated, hash_)
+    await save_mapping(
+        ctx, updated, entity_type=ENTITY, aforo_id=mapping.aforo_id, payload_hash=hash_
+    )
     return Written(
         SyncAction.UPDATE, mapping.quickbooks_id, "invoice updated" + note, payload, updated
     )
@@ -134,7 +122,13 @@ async def _create_or_adopt(ctx: SyncContext, payload: Invoice, aforo_id: str, no
                 raise
         else:
             assert created.id is not None
-            await _save(ctx, aforo_id, created, payload_hash(payload))
+            await save_mapping(
+                ctx,
+                created,
+                entity_type=ENTITY,
+                aforo_id=aforo_id,
+                payload_hash=payload_hash(payload),
+            )
             return Written(
                 SyncAction.CREATE,
                 created.id,
@@ -161,7 +155,9 @@ async def _create_or_adopt(ctx: SyncContext, payload: Invoice, aforo_id: str, no
     updated = await sparse_update(
         ctx, payload, entity_type=ENTITY, qbo_id=existing.id, sync_token=existing.sync_token
     )
-    await _save(ctx, aforo_id, updated, payload_hash(payload))
+    await save_mapping(
+        ctx, updated, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=payload_hash(payload)
+    )
     return Written(
         SyncAction.LINK,
         existing.id,
@@ -183,7 +179,9 @@ async def _void(ctx: SyncContext, mapping: Mapping | None) -> Written:
         current.sync_token,
         request_id=request_id(ctx.realm_id, ENTITY, mapping.quickbooks_id, "void"),
     )
-    await _save(ctx, mapping.aforo_id, voided, "void")
+    await save_mapping(
+        ctx, voided, entity_type=ENTITY, aforo_id=mapping.aforo_id, payload_hash="void"
+    )
     return Written(
         SyncAction.VOID, mapping.quickbooks_id, "invoice voided (VOID in Aforo)", None, voided
     )

@@ -22,6 +22,7 @@ from qbsync.sync.mappers.items import (
 from qbsync.sync.mappers.text import payload_hash, request_id
 from qbsync.sync.models import EntityType, SyncAction
 from qbsync.sync.results import Written
+from qbsync.sync.writes import save_mapping
 
 log = logging.getLogger(__name__)
 
@@ -84,28 +85,20 @@ async def _adopt_or_create(ctx: SyncContext, aforo_id: str, name: str) -> Writte
                 raise
         else:
             assert created.id is not None
-            await _save(ctx, aforo_id, created, payload_hash(payload))
+            await save_mapping(
+                ctx,
+                created,
+                entity_type=ENTITY,
+                aforo_id=aforo_id,
+                payload_hash=payload_hash(payload),
+            )
             return Written(
                 SyncAction.CREATE, created.id, f"service item '{name}' created", payload, created
             )
     assert existing.id is not None
-    await _save(ctx, aforo_id, existing, None)
+    await save_mapping(ctx, existing, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=None)
     return Written(
         SyncAction.LINK, existing.id, f"using the existing item '{name}'", None, existing
-    )
-
-
-async def _save(ctx: SyncContext, aforo_id: str, item: Item, hash_: str | None) -> None:
-    assert item.id is not None
-    await repository.save_mapping(
-        ctx.session,
-        organization_id=ctx.organization_id,
-        realm_id=ctx.realm_id,
-        entity_type=ENTITY,
-        aforo_id=aforo_id,
-        quickbooks_id=item.id,
-        sync_token=item.sync_token,
-        payload_hash=hash_,
     )
 
 

@@ -15,7 +15,7 @@ from qbsync.sync.mappers.payments import PaymentFacts, applied_amount, map_payme
 from qbsync.sync.mappers.text import payload_hash, request_id
 from qbsync.sync.models import EntityType, SyncAction
 from qbsync.sync.results import SyncResult, Written
-from qbsync.sync.writes import sparse_update
+from qbsync.sync.writes import save_mapping, sparse_update
 
 ENTITY = EntityType.PAYMENT
 
@@ -88,7 +88,9 @@ async def sync_payment_in(
                 qbo_id=mapping.quickbooks_id,
                 sync_token=mapping.sync_token,
             )
-            await _save(ctx, aforo_id, updated, facts_hash)
+            await save_mapping(
+                ctx, updated, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=facts_hash
+            )
             return Written(
                 SyncAction.UPDATE, mapping.quickbooks_id, "payment updated" + note, payload, updated
             )
@@ -96,7 +98,9 @@ async def sync_payment_in(
             payload, request_id=request_id(ctx.realm_id, ENTITY, aforo_id, "create")
         )
         assert created.id is not None
-        await _save(ctx, aforo_id, created, facts_hash)
+        await save_mapping(
+            ctx, created, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=facts_hash
+        )
         return Written(SyncAction.CREATE, created.id, "payment created" + note, payload, created)
 
     return await run_attempt(ctx, entity_type=ENTITY, aforo_id=aforo_id, work=work)
@@ -131,18 +135,4 @@ async def _applied_by(ctx: SyncContext, payment_qbo_id: str, invoice_qbo_id: str
             if any(link.txn_id == invoice_qbo_id for link in line.linked_txn or [])
         ),
         Decimal(0),
-    )
-
-
-async def _save(ctx: SyncContext, aforo_id: str, payment: Payment, hash_: str) -> None:
-    assert payment.id is not None
-    await repository.save_mapping(
-        ctx.session,
-        organization_id=ctx.organization_id,
-        realm_id=ctx.realm_id,
-        entity_type=ENTITY,
-        aforo_id=aforo_id,
-        quickbooks_id=payment.id,
-        sync_token=payment.sync_token,
-        payload_hash=hash_,
     )

@@ -1,4 +1,5 @@
-"""Writes every entity shares: the sparse update that survives a stale SyncToken."""
+"""Writes every entity shares: the sparse update that survives a stale SyncToken, and
+saving the mapping of what was written."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import TypeVar
 
 from qbsync.quickbooks.errors import QuickBooksStaleObject
 from qbsync.quickbooks.schemas.base import WritableEntity
+from qbsync.sync import repository
 from qbsync.sync.context import SyncContext
 from qbsync.sync.mappers.text import payload_hash, request_id
 
@@ -30,3 +32,25 @@ async def sparse_update(
                 raise
             token = (await ctx.qbo.read(type(payload), qbo_id)).sync_token
     raise AssertionError("unreachable")
+
+
+async def save_mapping(
+    ctx: SyncContext,
+    written: WritableEntity,
+    *,
+    entity_type: str,
+    aforo_id: str,
+    payload_hash: str | None,
+) -> None:
+    """Remember the QBO record (and the SyncToken and payload it now has) for ``aforo_id``."""
+    assert written.id is not None
+    await repository.save_mapping(
+        ctx.session,
+        organization_id=ctx.organization_id,
+        realm_id=ctx.realm_id,
+        entity_type=entity_type,
+        aforo_id=aforo_id,
+        quickbooks_id=written.id,
+        sync_token=written.sync_token,
+        payload_hash=payload_hash,
+    )
