@@ -77,7 +77,7 @@ class TestReadiness:
 
 
 class TestMetrics:
-    async def test_prometheus_exposition(self, client: httpx.AsyncClient) -> None:
+    async def test_prometheus_exposition(self, app, client: httpx.AsyncClient) -> None:
         await client.get("/health/live")
         response = await client.get("/metrics")
         assert response.status_code == 200

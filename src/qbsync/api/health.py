@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from qbsync.api.deps import ResourcesDep
+from qbsync.events.gauges import sample_queues
 from qbsync.metrics import REGISTRY
 from qbsync.resources import Resources
 
@@ -60,5 +61,6 @@ async def ready(resources: ResourcesDep) -> JSONResponse:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
+async def metrics(resources: ResourcesDep) -> Response:
+    await sample_queues(resources.amqp, resources.settings.amqp)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

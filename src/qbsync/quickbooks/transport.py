@@ -13,6 +13,7 @@ import httpx
 
 from qbsync.config import QuickBooksSettings
 from qbsync.http import retry_policy
+from qbsync.metrics import QBO_LATENCY, QBO_REQUESTS, QBO_THROTTLED
 from qbsync.quickbooks import wire
 from qbsync.quickbooks.errors import (
     QuickBooksAuthError,
@@ -173,6 +174,7 @@ class RealmTransport:
         try:
             result = self._read(response, call.accept, tid)
         except QuickBooksThrottled as exc:
+            QBO_THROTTLED.inc()
             if exc.retry_after_s is not None:
                 # Honour the server's hint, but never let one header stall a worker for long.
                 exc.retry_after_s = min(exc.retry_after_s, self._settings.max_backoff_s)
@@ -214,6 +216,13 @@ class RealmTransport:
         state: _CallState,
         error: str | None,
     ) -> None:
+        elapsed = time.perf_counter() - started
+        # The entity segment, not the id: bounded label values.
+        operation = f"{call.method} {call.path.split('/', 1)[0].split('?', 1)[0]}"
+        QBO_REQUESTS.labels(
+            operation, str(status) if status is not None else (error or "error")
+        ).inc()
+        QBO_LATENCY.labels(operation).observe(elapsed)
         # Ids and timings only: never the token, never a body.
         log.debug(
             "qbo request",
@@ -221,7 +230,7 @@ class RealmTransport:
                 "method": call.method,
                 "path": f"/v3/company/{self._realm_id}/{call.path}",
                 "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "duration_ms": round(elapsed * 1000, 1),
                 "intuit_tid": tid,
                 "realm_id": self._realm_id,
                 "attempt": state.attempt,

@@ -1,0 +1,40 @@
+"""Queue depth and the age of the oldest parked message, sampled for /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from qbsync.config import AmqpSettings
+from qbsync.events.connection import AmqpConnector
+from qbsync.events.parking import list_parked
+from qbsync.events.topology import TopologyNames
+from qbsync.metrics import QUEUE_DEPTH, QUEUE_OLDEST_AGE
+
+log = logging.getLogger(__name__)
+
+SAMPLE_TIMEOUT_S = 2.0
+
+
+async def sample_queues(connector: AmqpConnector, settings: AmqpSettings) -> None:
+    """Best effort: a scrape while the broker is away leaves the last values in place."""
+    if not connector.is_connected:
+        return
+    names = TopologyNames.from_settings(settings)
+    try:
+        async with asyncio.timeout(SAMPLE_TIMEOUT_S):
+            channel = await connector.channel(publisher_confirms=False)
+            try:
+                underlay = await channel.get_underlay_channel()
+                for queue in [*names.work_queues.values(), names.parking_queue]:
+                    declared = await underlay.queue_declare(queue, passive=True)
+                    QUEUE_DEPTH.labels(queue).set(declared.message_count or 0)
+                oldest = await list_parked(channel, settings, limit=1)
+                parked_at = oldest[0].parked_at if oldest else None
+                age = (datetime.now(UTC) - parked_at).total_seconds() if parked_at else 0.0
+                QUEUE_OLDEST_AGE.labels(names.parking_queue).set(age)
+            finally:
+                await channel.close()
+    except Exception as exc:  # a metrics scrape must never fail because of the broker
+        log.info("queue sampling skipped", extra={"error": type(exc).__name__})
