@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from qbsync.api import (
     admin,
+    admin_sync,
     backfill,
     compat,
     connections,
@@ -29,5 +30,6 @@ def build_router() -> APIRouter:
     router.include_router(backfill.router)
     router.include_router(compat.router)
     router.include_router(admin.router)
+    router.include_router(admin_sync.router)
     router.include_router(invoices.router)
     return router
