@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.config import AmqpSettings
+from qbsync.errors import DependencyUnavailable
 from qbsync.events.consumer import Handler
 from qbsync.events.schemas import CustomerActivated, Event, InvoiceCreated, PaymentReceived
 from qbsync.events.settlement import MessageContext
@@ -18,6 +20,10 @@ from qbsync.sync.models import SyncStatus, SyncTrigger
 from qbsync.sync.results import SyncResult
 
 log = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(DependencyUnavailable):
+    code = "database_unavailable"
 
 
 def _trigger(ctx: MessageContext) -> SyncTrigger:
@@ -58,9 +64,14 @@ def build_handler(
             will_retry=ctx.attempt <= len(settings.retry_delays_s),
         )
         with log_context(correlation_id=ctx.correlation_id, org_id=event.organization_id):
-            # The engine's unit of work commits here, before the runner acks the message.
-            async with sessionmaker.begin() as session:
-                result = await _sync(session, deps, event, options)
+            try:
+                # The engine's unit of work commits here, before the runner acks the message.
+                async with sessionmaker.begin() as session:
+                    result = await _sync(session, deps, event, options)
+            except (DBAPIError, OSError, TimeoutError) as exc:
+                # Postgres away: nothing was committed, so the whole sync is retried later
+                # (a write that reached QuickBooks is found again by its requestid).
+                raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc
         if result.error is not None and result.status != SyncStatus.SKIPPED:
             # Already in the sync log; the runner retries it later or parks it.
             raise result.error
