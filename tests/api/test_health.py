@@ -85,6 +85,8 @@ class TestMetrics:
             'qbsync_http_requests_total{method="GET",route="/health/live",status="200"}'
             in response.text
         )
+        queue = app.state.resources.settings.amqp.parking_queue
+        assert f'qbsync_queue_depth{{queue="{queue}"}} 0.0' in response.text
 
 
 class TestErrors:

@@ -418,3 +418,37 @@ class TestConnectionState:
         assert result.error is not None
         assert result.error.category == "AUTH"
         assert (await logs())[-1].error_code == "needs_reauth"
+
+
+class TestRefusalsAreRetryable:
+    async def test_a_refused_create_succeeds_once_the_cause_is_fixed(
+        self, run, aforo, org, emulator_control, resources, logs
+    ) -> None:
+        """QBO replays a requestid's first answer, refusals included: after a refusal is on
+        record, the next attempt must use a new requestid or it could never succeed."""
+        from qbsync.quickbooks.schemas.names import Item
+
+        customer = await aforo.customer()
+        first = await aforo.invoice(customer)
+        await run(sync_invoice, organization_id=org.organization_id, invoice_id=first.id)
+        qbo = resources.qbo.client(organization_id=org.organization_id, realm_id=org.realm_id)
+        [item] = [
+            r
+            for r in await emulator_control.live(org.realm_id, "Item")
+            if r.body["Name"] == "Subscription Service"
+        ]
+        await qbo.deactivate(Item, item.id, item.sync_token, request_id="test-deactivate")
+
+        second = await aforo.invoice(customer)
+        refused = await run(sync_invoice, organization_id=org.organization_id, invoice_id=second.id)
+        assert refused.status == SyncStatus.FAILED
+        assert (await logs("INVOICE", f"invoice-{second.id}"))[-1].error_code == "610"
+
+        current = await qbo.read(Item, item.id)
+        await qbo.update(
+            Item(id=item.id, sync_token=current.sync_token, active=True),
+            request_id="test-reactivate",
+        )
+        retried = await run(sync_invoice, organization_id=org.organization_id, invoice_id=second.id)
+        assert retried.action == SyncAction.CREATE, retried.message
+        assert len(await emulator_control.live(org.realm_id, "Invoice")) == 2

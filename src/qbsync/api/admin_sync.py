@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 
 from fastapi import APIRouter
@@ -22,6 +23,8 @@ from qbsync.resources import Resources
 from qbsync.sync.engine import SyncOptions, sync_customer
 from qbsync.sync.mappers.customers import customer_aforo_id
 from qbsync.sync.models import EntityType, SyncTrigger
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/quickbooks/admin", tags=["admin"])
 
@@ -150,6 +153,11 @@ async def _sync_in_own_unit(
                 )
         except QbsyncError as error:
             return item.model_copy(update={"error": error.message})
+        except Exception as error:  # one customer's crash must not abandon the others mid-run
+            log.exception(
+                "bulk sync of one customer failed", extra={"customer_id": customer.customer_id}
+            )
+            return item.model_copy(update={"error": f"unexpected error: {type(error).__name__}"})
     if not result.ok:
         return item.model_copy(update={"error": result.message})
     return item.model_copy(update={"status": "SUCCESS", "quick_books_id": result.quickbooks_id})

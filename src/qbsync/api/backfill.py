@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Body
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qbsync.api.auth import PrincipalDep, ScopeDep, TenantDep
 from qbsync.api.deps import ResourcesDep, SessionDep
@@ -24,6 +24,12 @@ class BackfillRequest(BaseModel):
     entities: list[str] = Field(default_factory=lambda: ["customers", "invoices"], min_length=1)
     date_from: datetime | None = Field(default=None, alias="from")
     date_to: datetime | None = Field(default=None, alias="to")
+
+    @field_validator("date_from", "date_to")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        """A date-time without an offset is UTC, as the Aforo services write them."""
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 async def job_view(session: SessionDep, job: BackfillJob) -> dict[str, Any]:

@@ -54,8 +54,8 @@ def _pick(name: str, *candidates: str | int | None) -> str:
 
 
 def _numeric(name: str, value: str) -> int:
-    if not value.isdigit():
-        raise InvalidInput(f"{name} must be a number, got {value!r}")
+    if not value.isdigit() or not 0 < int(value) < 2**63:
+        raise InvalidInput(f"{name} must be a positive number, got {value!r}")
     return int(value)
 
 
@@ -156,6 +156,8 @@ async def sync_payment_route(
     run_async: Annotated[bool, Query(alias="async")] = False,
 ) -> JSONResponse:
     aforo_id = _pick("paymentId", payment_id, aforo_payment_id, body.payment_id if body else None)
+    if len(aforo_id) > 90:
+        raise InvalidInput("paymentId is longer than 90 characters")
     if run_async:
         event = PaymentReceived(organization_id=organization_id, payment_id=aforo_id)
         return await _enqueue(resources, event, f"payment-{aforo_id}")

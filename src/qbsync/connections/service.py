@@ -140,6 +140,7 @@ async def complete_callback(
     if existing is None:
         session.add(connection)
     await session.flush()
+    forget_token(organization_id)  # a new grant: the cached token is the old one's
     log.info("quickbooks connected", extra={"org_id": organization_id, "realm_id": realm_id})
     return Connected(organization_id, realm_id, connection.company_name, existing is not None)
 

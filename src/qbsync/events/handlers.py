@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.config import AmqpSettings
@@ -68,7 +69,9 @@ def build_handler(
                 # The engine's unit of work commits here, before the runner acks the message.
                 async with sessionmaker.begin() as session:
                     result = await _sync(session, deps, event, options)
-            except (DBAPIError, OSError, TimeoutError) as exc:
+            except (IntegrityError, DataError):
+                raise  # our bug or bad data, not an outage: parked as unexpected
+            except (DBAPIError, PoolTimeout, OSError, TimeoutError) as exc:
                 # Postgres away: nothing was committed, so the whole sync is retried later
                 # (a write that reached QuickBooks is found again by its requestid).
                 raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc

@@ -74,7 +74,7 @@ async def record(
         request_payload=redact(request),  # type: ignore[arg-type]
         response_payload=redact(response),  # type: ignore[arg-type]
         duration_ms=duration_ms,
-        correlation_id=scope.correlation_id,
+        correlation_id=scope.correlation_id[:100] if scope.correlation_id else None,
     )
     SYNCS.labels(entity_type, status, entry.error_category or "").inc()
     return await repository.add_log(session, entry)

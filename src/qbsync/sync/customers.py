@@ -17,10 +17,10 @@ from qbsync.sync.mappers.customers import (
     map_customer,
     suffixed_display_name,
 )
-from qbsync.sync.mappers.text import payload_hash, request_id
+from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import EntityType, Mapping, SyncAction
 from qbsync.sync.results import SyncResult, Written
-from qbsync.sync.writes import save_mapping, sparse_update
+from qbsync.sync.writes import save_mapping, sparse_update, write_key
 
 ENTITY = EntityType.CUSTOMER
 
@@ -53,6 +53,8 @@ async def sync_customer_in(ctx: SyncContext, customer_id: int) -> SyncResult:
         customer = await ctx.deps.aforo.orgs.get_customer(
             customer_id, org_id=ctx.organization_id, caller_token=ctx.caller_token
         )
+        if customer.organization_id not in (None, ctx.organization_id):
+            raise InvalidInput(f"customer {aforo_id} belongs to another organization")
         if not customer.is_active:
             raise InvalidInput(
                 f"customer {aforo_id} is {customer.status or 'not ACTIVE'} in Aforo; only ACTIVE customers are synced",
@@ -84,6 +86,7 @@ async def _update(ctx: SyncContext, customer: AforoCustomer, mapping: Mapping) -
                 ctx,
                 payload,
                 entity_type=ENTITY,
+                aforo_id=mapping.aforo_id,
                 qbo_id=mapping.quickbooks_id,
                 sync_token=mapping.sync_token,
             )
@@ -127,6 +130,7 @@ async def _create_or_adopt(ctx: SyncContext, customer: AforoCustomer) -> Written
                     ctx,
                     payload,
                     entity_type=ENTITY,
+                    aforo_id=aforo_id,
                     qbo_id=existing.id,
                     sync_token=existing.sync_token,
                 )
@@ -147,7 +151,10 @@ async def _create_or_adopt(ctx: SyncContext, customer: AforoCustomer) -> Written
             continue  # the name belongs to someone else: try the suffixed one
         try:
             created = await ctx.qbo.create(
-                payload, request_id=request_id(ctx.realm_id, ENTITY, aforo_id, "create", name)
+                payload,
+                request_id=await write_key(
+                    ctx, entity_type=ENTITY, aforo_id=aforo_id, operation=f"create:{name}"
+                ),
             )
         except QuickBooksDuplicateName:
             continue  # a vendor or employee has it (not visible to a Customer query)

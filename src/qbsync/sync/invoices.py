@@ -13,10 +13,10 @@ from qbsync.sync.context import SyncContext
 from qbsync.sync.customers import ensure_customer
 from qbsync.sync.items import ensure_item
 from qbsync.sync.mappers.invoices import invoice_aforo_id, map_invoice, money
-from qbsync.sync.mappers.text import payload_hash, request_id
+from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import EntityType, Mapping, SyncAction
 from qbsync.sync.results import SyncResult, Written
-from qbsync.sync.writes import save_mapping, sparse_update
+from qbsync.sync.writes import save_mapping, sparse_update, write_key
 
 ENTITY = EntityType.INVOICE
 
@@ -91,6 +91,7 @@ async def _update(ctx: SyncContext, payload: Invoice, mapping: Mapping, note: st
         ctx,
         payload,
         entity_type=ENTITY,
+        aforo_id=mapping.aforo_id,
         qbo_id=mapping.quickbooks_id,
         sync_token=mapping.sync_token,
     )
@@ -114,7 +115,10 @@ async def _create_or_adopt(ctx: SyncContext, payload: Invoice, aforo_id: str, no
     if existing is None:
         try:
             created = await ctx.qbo.create(
-                payload, request_id=request_id(ctx.realm_id, ENTITY, aforo_id, "create")
+                payload,
+                request_id=await write_key(
+                    ctx, entity_type=ENTITY, aforo_id=aforo_id, operation="create"
+                ),
             )
         except QuickBooksDuplicateDocNumber:
             existing = await _find_by_doc_number(ctx, payload.doc_number)
@@ -153,7 +157,12 @@ async def _create_or_adopt(ctx: SyncContext, payload: Invoice, aforo_id: str, no
             f"QuickBooks invoice {existing.id} ({payload.doc_number}) is already linked to {owner.aforo_id}"
         )
     updated = await sparse_update(
-        ctx, payload, entity_type=ENTITY, qbo_id=existing.id, sync_token=existing.sync_token
+        ctx,
+        payload,
+        entity_type=ENTITY,
+        aforo_id=aforo_id,
+        qbo_id=existing.id,
+        sync_token=existing.sync_token,
     )
     await save_mapping(
         ctx, updated, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=payload_hash(payload)
@@ -177,7 +186,9 @@ async def _void(ctx: SyncContext, mapping: Mapping | None) -> Written:
     voided = await ctx.qbo.void_invoice(
         mapping.quickbooks_id,
         current.sync_token,
-        request_id=request_id(ctx.realm_id, ENTITY, mapping.quickbooks_id, "void"),
+        request_id=await write_key(
+            ctx, entity_type=ENTITY, aforo_id=mapping.aforo_id, operation="void"
+        ),
     )
     await save_mapping(
         ctx, voided, entity_type=ENTITY, aforo_id=mapping.aforo_id, payload_hash="void"

@@ -19,10 +19,10 @@ from qbsync.sync.mappers.items import (
     map_item,
     rate_plan_item_aforo_id,
 )
-from qbsync.sync.mappers.text import payload_hash, request_id
+from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import EntityType, SyncAction
 from qbsync.sync.results import Written
-from qbsync.sync.writes import save_mapping
+from qbsync.sync.writes import save_mapping, write_key
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,10 @@ async def _adopt_or_create(ctx: SyncContext, aforo_id: str, name: str) -> Writte
         payload = map_item(name, income_account_id=await income_account_id(ctx))
         try:
             created = await ctx.qbo.create(
-                payload, request_id=request_id(ctx.realm_id, ENTITY, aforo_id, "create", name)
+                payload,
+                request_id=await write_key(
+                    ctx, entity_type=ENTITY, aforo_id=aforo_id, operation=f"create:{name}"
+                ),
             )
         except QuickBooksDuplicateName:
             existing = await _find(ctx, name)  # created meanwhile, or inactive

@@ -11,11 +11,12 @@ from qbsync.sync import repository
 from qbsync.sync.attempts import run_attempt
 from qbsync.sync.context import SyncContext
 from qbsync.sync.invoices import ensure_invoice
+from qbsync.sync.mappers.invoices import invoice_aforo_id
 from qbsync.sync.mappers.payments import PaymentFacts, applied_amount, map_payment, payment_aforo_id
-from qbsync.sync.mappers.text import payload_hash, request_id
+from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import EntityType, SyncAction
 from qbsync.sync.results import SyncResult, Written
-from qbsync.sync.writes import save_mapping, sparse_update
+from qbsync.sync.writes import save_mapping, sparse_update, write_key
 
 ENTITY = EntityType.PAYMENT
 
@@ -65,6 +66,13 @@ async def sync_payment_in(
         facts_hash = payload_hash(nominal)
         if mapping is not None and mapping.payload_hash == facts_hash:
             return Written(SyncAction.SKIP, mapping.quickbooks_id, "unchanged since the last sync")
+        # Payments of one invoice apply against its balance one at a time.
+        await repository.lock_entity(
+            ctx.session,
+            organization_id=ctx.organization_id,
+            entity_type=EntityType.INVOICE,
+            aforo_id=invoice_aforo_id(known.invoice_id),
+        )
         invoice = await ctx.qbo.read(Invoice, invoice_qbo_id)
         assert invoice.customer_ref is not None
         open_balance = invoice.balance or Decimal(0)
@@ -85,6 +93,7 @@ async def sync_payment_in(
                 ctx,
                 payload,
                 entity_type=ENTITY,
+                aforo_id=aforo_id,
                 qbo_id=mapping.quickbooks_id,
                 sync_token=mapping.sync_token,
             )
@@ -95,7 +104,10 @@ async def sync_payment_in(
                 SyncAction.UPDATE, mapping.quickbooks_id, "payment updated" + note, payload, updated
             )
         created = await ctx.qbo.create(
-            payload, request_id=request_id(ctx.realm_id, ENTITY, aforo_id, "create")
+            payload,
+            request_id=await write_key(
+                ctx, entity_type=ENTITY, aforo_id=aforo_id, operation="create"
+            ),
         )
         assert created.id is not None
         await save_mapping(

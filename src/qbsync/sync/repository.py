@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -183,3 +183,22 @@ async def latest_logs_for(
 async def purge_logs(session: AsyncSession, *, older_than: datetime) -> int:
     result = await session.execute(delete(SyncLog).where(SyncLog.created_at < older_than))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def refused_writes(
+    session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str
+) -> int:
+    """How many attempts on this entity QuickBooks refused with a fault (a numeric code): such
+    a write did not happen, so the next one may use a new requestid (see writes.write_key)."""
+    count: int | None = await session.scalar(
+        select(func.count())
+        .select_from(SyncLog)
+        .where(
+            SyncLog.organization_id == organization_id,
+            SyncLog.entity_type == entity_type,
+            SyncLog.aforo_id == aforo_id,
+            SyncLog.status == "FAILED",
+            SyncLog.error_code.regexp_match("^[0-9]+$"),
+        )
+    )
+    return count or 0

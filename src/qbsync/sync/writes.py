@@ -16,15 +16,36 @@ EntityT = TypeVar("EntityT", bound=WritableEntity)
 STALE_RETRIES = 2
 
 
+async def write_key(ctx: SyncContext, *, entity_type: str, aforo_id: str, operation: object) -> str:
+    """The deterministic ``requestid`` of a write. QBO answers a repeated requestid with the
+    first answer, even a refusal; so the key moves on once a refusal is on record (nothing
+    was written then), and stays put across crashes and lost answers (no such record)."""
+    generation = await repository.refused_writes(
+        ctx.session, organization_id=ctx.organization_id, entity_type=entity_type, aforo_id=aforo_id
+    )
+    return request_id(ctx.realm_id, entity_type, aforo_id, operation, generation)
+
+
 async def sparse_update(
-    ctx: SyncContext, payload: EntityT, *, entity_type: str, qbo_id: str, sync_token: str | None
+    ctx: SyncContext,
+    payload: EntityT,
+    *,
+    entity_type: str,
+    aforo_id: str,
+    qbo_id: str,
+    sync_token: str | None,
 ) -> EntityT:
     """Update with our last SyncToken; on 5010 (someone edited it in QuickBooks since) re-read
     the record, take its SyncToken and apply our change again."""
     token = sync_token
     for attempt in range(STALE_RETRIES + 1):
         change = payload.model_copy(update={"id": qbo_id, "sync_token": token})
-        rid = request_id(ctx.realm_id, entity_type, qbo_id, token, payload_hash(payload))
+        rid = await write_key(
+            ctx,
+            entity_type=entity_type,
+            aforo_id=aforo_id,
+            operation=f"update:{qbo_id}:{token}:{payload_hash(payload)}",
+        )
         try:
             return await ctx.qbo.update(change, request_id=rid)
         except QuickBooksStaleObject:
