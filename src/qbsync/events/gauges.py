@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from qbsync.config import AmqpSettings
 from qbsync.events.connection import AmqpConnector
 from qbsync.events.parking import list_parked
-from qbsync.events.topology import TopologyNames
+from qbsync.events.topology import TopologyNames, declare_topology
 from qbsync.metrics import QUEUE_DEPTH, QUEUE_OLDEST_AGE
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ async def sample_queues(connector: AmqpConnector, settings: AmqpSettings) -> Non
         async with asyncio.timeout(SAMPLE_TIMEOUT_S):
             channel = await connector.channel(publisher_confirms=False)
             try:
+                await declare_topology(channel, settings)  # idempotent; the queues may be new
                 underlay = await channel.get_underlay_channel()
                 for queue in [*names.work_queues.values(), names.parking_queue]:
                     declared = await underlay.queue_declare(queue, passive=True)
