@@ -52,7 +52,7 @@ def org_id_from_claims(claims: Mapping[str, object]) -> int | None:
             continue
         if isinstance(value, int):
             return value
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             return int(value)
     return None
 

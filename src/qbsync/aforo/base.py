@@ -78,7 +78,7 @@ def decode_json(content: bytes) -> Any:
 
 def _retry_after_s(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After", "").strip()
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         return None
     return min(float(value), MAX_RETRY_AFTER_S)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Body
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qbsync.api.auth import PrincipalDep, ScopeDep, TenantDep
-from qbsync.api.deps import ResourcesDep, SessionDep
+from qbsync.api.deps import ResourcesDep, RowId, SessionDep
 from qbsync.backfill import service
 from qbsync.backfill.models import BackfillJob, BackfillStatus
 from qbsync.connections import repository as connections
@@ -91,13 +91,13 @@ async def list_backfills(scope: ScopeDep, session: SessionDep) -> dict[str, Any]
 
 
 @router.get("/{job_id}")
-async def get_backfill(job_id: int, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
+async def get_backfill(job_id: RowId, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
     return await job_view(session, await service.get_job(session, job_id, organization_id=scope))
 
 
 @router.post("/{job_id}/resume", status_code=202)
 async def resume_backfill(
-    job_id: int,
+    job_id: RowId,
     scope: ScopeDep,
     session: SessionDep,
     resources: ResourcesDep,

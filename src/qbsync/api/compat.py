@@ -33,7 +33,7 @@ DASHBOARD_URLS = {
     "production": "https://app.qbo.intuit.com/app/homepage?companyId={realm_id}",
 }
 
-_CUSTOMER_ID = re.compile(r"^(?:CUST-)?(\d{1,18})$", re.IGNORECASE)
+_CUSTOMER_ID = re.compile(r"^(?:CUST-)?(\d{1,18})$", re.IGNORECASE | re.ASCII)
 
 
 def iso_instant(value: datetime) -> str:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from qbsync.api.auth import PrincipalDep, ScopeDep
-from qbsync.api.deps import ResourcesDep, SessionDep
+from qbsync.api.deps import ResourcesDep, RowId, SessionDep
 from qbsync.errors import InvalidInput, NotFound
 from qbsync.sync import repository
 from qbsync.sync.engine import SyncOptions, sync_entity
@@ -125,13 +125,13 @@ async def _visible_log(session: SessionDep, scope: int | None, log_id: int) -> S
 
 
 @router.get("/sync-logs/{log_id}")
-async def get_sync_log(log_id: int, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
+async def get_sync_log(log_id: RowId, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
     return log_view(await _visible_log(session, scope, log_id), payloads=True)
 
 
 @router.post("/sync-logs/{log_id}/retry", response_model=None)
 async def retry_sync_log(
-    log_id: int,
+    log_id: RowId,
     scope: ScopeDep,
     principal: PrincipalDep,
     session: SessionDep,

@@ -54,7 +54,7 @@ def _pick(name: str, *candidates: str | int | None) -> str:
 
 
 def _numeric(name: str, value: str) -> int:
-    if not value.isdigit() or not 0 < int(value) < 2**63:
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
         raise InvalidInput(f"{name} must be a positive number, got {value!r}")
     return int(value)
 

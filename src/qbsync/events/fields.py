@@ -30,7 +30,7 @@ def _coerce_int_id(value: object) -> object:
         return int(value)
     if isinstance(value, str):
         text = value.strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise ValueError("an id string must contain only digits")
         return int(text)
     return value

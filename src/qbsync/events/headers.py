@@ -83,7 +83,7 @@ def header_int(headers: Mapping[str, object] | None, name: str) -> int | None:
     if isinstance(value, int):
         return value
     text = header_str(headers, name)
-    if text is not None and text.strip().isdigit():
+    if text is not None and text.strip().isascii() and text.strip().isdigit():
         return int(text.strip())
     return None
 

@@ -274,6 +274,6 @@ def _peek_ids(body: bytes, routing_key: str) -> tuple[str | None, str | None, in
     entity_id = str(raw_entity) if isinstance(raw_entity, int | str) and raw_entity != "" else None
     raw_org = data.get("organizationId")
     org_id = raw_org if type(raw_org) is int else None
-    if isinstance(raw_org, str) and raw_org.strip().isdigit():
+    if isinstance(raw_org, str) and raw_org.strip().isascii() and raw_org.strip().isdigit():
         org_id = int(raw_org.strip())
     return entity_type, h.clip(entity_id, 100) if entity_id else None, org_id

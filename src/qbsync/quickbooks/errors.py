@@ -147,7 +147,7 @@ def normalize_code(raw: str | None) -> str | None:
     stripped = raw.strip()
     if not stripped:
         return None
-    return str(int(stripped)) if stripped.isdigit() else stripped
+    return str(int(stripped)) if stripped.isascii() and stripped.isdigit() else stripped
 
 
 def _code(error: FaultError) -> str | None:

@@ -217,7 +217,7 @@ def parse_aforo_id(entity_type: str, aforo_id: str) -> tuple[EntityType, str]:
     value = aforo_id.strip()
     if value.lower().startswith(prefix.lower()):
         value = value[len(prefix) :]
-    if not value or (kind != EntityType.PAYMENT and not value.isdigit()):
+    if not value or (kind != EntityType.PAYMENT and not (value.isascii() and value.isdigit())):
         raise InvalidInput(f"{aforo_id!r} is not a {kind.lower()} id")
     return kind, value
 
