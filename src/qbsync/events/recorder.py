@@ -13,6 +13,12 @@ from qbsync.sync.models import SyncAction, SyncLog, SyncStatus, SyncTrigger
 _RECORDED = {ParkReason.INVALID_MESSAGE, ParkReason.UNEXPECTED_ERROR}
 
 
+def _storable(text: str) -> str:
+    """Postgres text and JSONB cannot hold NUL; a hostile body must still leave its row (a
+    recorder that fails keeps the message from being parked at all)."""
+    return text.replace("\x00", "\\u0000")
+
+
 class SyncLogRecorder:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
@@ -37,11 +43,13 @@ class SyncLogRecorder:
                     attempt=outcome.attempts,
                     error_code=outcome.code[:50],
                     error_category=outcome.category,
-                    error_message=f"message parked ({outcome.reason}): {outcome.message}",
+                    error_message=_storable(
+                        f"message parked ({outcome.reason}): {outcome.message}"
+                    ),
                     request_payload={
-                        "routingKey": outcome.routing_key,
-                        "body": outcome.body_excerpt,
+                        "routingKey": _storable(outcome.routing_key),
+                        "body": _storable(outcome.body_excerpt),
                     },
-                    correlation_id=outcome.correlation_id[:100],
+                    correlation_id=_storable(outcome.correlation_id)[:100],
                 ),
             )
