@@ -53,5 +53,11 @@ format: install
 bench: install services
 	$(BIN)/python -m bench
 
+# One benchmark or group at a time (see bench/README.md): bench-throughput, bench-faults, …
+BENCH_TARGETS := client throughput overhead backfill scaleout kill outage qbo_faults hostile fuzz perf faults
+.PHONY: $(addprefix bench-,$(BENCH_TARGETS))
+$(addprefix bench-,$(BENCH_TARGETS)): bench-%: install services
+	$(BIN)/python -m bench $*
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,190 @@
+"""Measuring from the outside: event outcomes and their times from the sync log, requests and
+their arrival times from the emulator's request log, and the bounded wait for a run to end."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from bench.amqp import Published
+from bench.stack import Stack
+from bench.workload import OrgData, display_name
+from qbsync.emulator.realm import LoggedRequest
+from qbsync.sync.mappers.text import request_id
+
+FINAL = {"SUCCESS", "SKIPPED", "FAILED"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # latest sync-log status of the event's own entity
+    quickbooks_id: str | None
+    error_code: str | None
+    at: datetime
+
+
+async def outcomes(stack: Stack, published: list[Published]) -> dict[str, Outcome]:
+    """The latest sync-log row of each event (by correlation id), for its own entity when
+    the event names one: dependencies synced on the way share the correlation id."""
+    wanted = {p.correlation_id: p.aforo_id for p in published}
+    connection = await stack.db()
+    try:
+        rows = await connection.fetch(
+            """
+            SELECT DISTINCT ON (correlation_id, aforo_id)
+                correlation_id, aforo_id, status, quickbooks_id, error_code, created_at
+            FROM quickbooks_sync_log WHERE correlation_id = ANY($1::text[])
+            ORDER BY correlation_id, aforo_id, id DESC
+            """,
+            list(wanted),
+        )
+    finally:
+        await connection.close()
+    found: dict[str, Outcome] = {}
+    for row in rows:
+        cid = row["correlation_id"]
+        own = wanted.get(cid)
+        if own is not None and row["aforo_id"] != own:
+            continue
+        outcome = Outcome(row["status"], row["quickbooks_id"], row["error_code"], row["created_at"])
+        if cid not in found or outcome.at > found[cid].at:
+            found[cid] = outcome
+    return found
+
+
+def classify(outcome: Outcome | None) -> str:
+    """synced (its record is in QBO), skipped, parked, pending (not final yet) or missing."""
+    if outcome is None:
+        return "missing"
+    if outcome.status in ("SUCCESS", "SKIPPED") and outcome.quickbooks_id:
+        return "synced"
+    if outcome.status == "SKIPPED":
+        return "skipped"
+    if outcome.status == "FAILED":
+        return "parked"
+    return "pending"
+
+
+async def wait_settled(
+    stack: Stack,
+    published: list[Published],
+    *,
+    timeout_s: float,
+    stall_s: float = 60.0,
+    poll_s: float = 1.0,
+) -> tuple[dict[str, Outcome], float, bool]:
+    """Poll until every event has a final outcome, bounded by ``timeout_s`` and by
+    ``stall_s`` without any progress (a stuck message must not hold the run). Returns the
+    outcomes, the wall-clock time the last one was seen, and whether all of them settled."""
+    deadline = time.monotonic() + timeout_s
+    progress: tuple[tuple[int, float], float] = ((-1, 0.0), time.monotonic())
+    while True:
+        found = await outcomes(stack, published)
+        classes = [classify(found.get(p.correlation_id)) for p in published]
+        done = sum(1 for c in classes if c in ("synced", "skipped", "parked"))
+        settled = done == len(published)
+        # Progress is any new sync-log row (a RETRYING attempt counts), not only outcomes.
+        latest = max((o.at.timestamp() for o in found.values()), default=0.0)
+        if (done, latest) != progress[0]:
+            progress = ((done, latest), time.monotonic())
+        stalled = time.monotonic() - progress[1] > stall_s
+        if settled or stalled or time.monotonic() > deadline:
+            return found, time.time(), settled
+        dead = [p for p in stack.processes if not p.alive and p.name.startswith("worker")]
+        if dead and len(dead) == len([p for p in stack.processes if p.name.startswith("worker")]):
+            return found, time.time(), False  # every worker died: waiting cannot help
+        await asyncio.sleep(poll_s)
+
+
+async def mapping_times(stack: Stack) -> dict[str, datetime]:
+    """When each Aforo entity first reached QBO according to qbsync's own log (upper bound:
+    the row is written after QBO answered)."""
+    connection = await stack.db()
+    try:
+        rows = await connection.fetch(
+            """
+            SELECT aforo_id, min(created_at) AS at FROM quickbooks_sync_log
+            WHERE status = 'SUCCESS' AND quickbooks_id IS NOT NULL GROUP BY aforo_id
+            """
+        )
+    finally:
+        await connection.close()
+    return {row["aforo_id"]: row["at"] for row in rows}
+
+
+class RealmRequests(BaseModel):
+    realm_id: str
+    total: int
+    admitted: int  # answered by the company, i.e. not refused with 429
+    throttled_429: int
+    faults: dict[str, int]
+    statuses: dict[str, int]
+    by_operation: dict[str, int]  # "POST query", "POST customer", "POST invoice", …
+    span_s: float  # first to last admitted request
+    admitted_per_s: float
+
+
+def request_stats(realm_id: str, log: list[LoggedRequest]) -> RealmRequests:
+    statuses = Counter(str(entry.status) for entry in log)
+    faults = Counter(entry.fault for entry in log if entry.fault)
+    operations = Counter(
+        f"{entry.method} {entry.path.split(f'/{realm_id}/', 1)[-1].split('/')[0]}" for entry in log
+    )
+    admitted = [entry for entry in log if entry.status != 429]
+    # n requests started over a span make n - 1 intervals: (n - 1) / span is the rate.
+    span = (admitted[-1].at - admitted[0].at).total_seconds() if len(admitted) > 1 else 0.0
+    return RealmRequests(
+        realm_id=realm_id,
+        total=len(log),
+        admitted=len(admitted),
+        throttled_429=statuses.get("429", 0),
+        faults=dict(faults),
+        statuses=dict(statuses),
+        by_operation=dict(operations.most_common()),
+        span_s=round(span, 2),
+        admitted_per_s=round((len(admitted) - 1) / span, 3) if span > 0 else 0.0,
+    )
+
+
+def create_request_times(
+    realm_id: str, data: OrgData, log: list[LoggedRequest]
+) -> dict[str, datetime]:
+    """When QBO received the create that made each record (lower bound of the record's
+    time: the emulator stamps a request on arrival, then waits its latency, then writes).
+    The request id is qbsync's deterministic one, so it names the Aforo entity."""
+    by_request: dict[str, str] = {}
+    for customer in data.customers:
+        aforo_id = f"CUST-{customer.customer_id}"
+        rid = request_id(realm_id, "CUSTOMER", aforo_id, "create", display_name(customer))
+        by_request[rid] = aforo_id
+    for invoice in data.invoices:
+        aforo_id = f"invoice-{invoice.id}"
+        by_request[request_id(realm_id, "INVOICE", aforo_id, "create")] = aforo_id
+    found: dict[str, datetime] = {}
+    for entry in log:
+        named = by_request.get(entry.requestid or "")
+        if named and entry.status == 200 and named not in found:
+            found[named] = entry.at
+    return found
+
+
+def percentiles(values: list[float]) -> dict[str, float | int | None]:
+    if not values:
+        return {"count": 0, "p50": None, "p90": None, "p99": None, "max": None}
+    ordered = sorted(values)
+
+    def pick(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+    return {
+        "count": len(ordered),
+        "p50": pick(0.50),
+        "p90": pick(0.90),
+        "p99": pick(0.99),
+        "max": round(ordered[-1], 1),
+    }
