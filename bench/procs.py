@@ -29,9 +29,15 @@ def free_port() -> int:
         return port
 
 
-async def wait_port(port: int, timeout_s: float = 30.0) -> None:
+async def wait_port(
+    port: int, timeout_s: float = 30.0, *, process: QbsyncProcess | None = None
+) -> None:
+    """Until something accepts on ``port``; fails at once if ``process`` has exited."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if process is not None and not process.alive:
+            tail = " | ".join(process.log_tail(3))
+            raise RuntimeError(f"{process.name} exited ({process.popen.returncode}): {tail}")
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", port)
         except OSError:

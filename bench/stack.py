@@ -88,11 +88,12 @@ class Stack:
             await asyncio.to_thread(run_once, ["migrate"], self.env(), self.log_dir_ready())
             self.emulator_process = spawn(
                 "emulator",
-                ["emulator", "--port", str(self.emulator_port), "--jwt-secret", self.jwt_secret],
+                # "=": a secret may start with "-", which argparse would take for an option.
+                ["emulator", "--port", str(self.emulator_port), f"--jwt-secret={self.jwt_secret}"],
                 {"QBSYNC_LOG__LEVEL": "WARNING"},
                 self.log_dir,
             )
-            await wait_port(self.emulator_port)
+            await wait_port(self.emulator_port, process=self.emulator_process)
         except BaseException:
             await self.close()
             raise
@@ -225,7 +226,7 @@ class Stack:
         it answers and its consumers are attached."""
         port = free_port()
         process = self.start("serve", ["serve", "--host", "127.0.0.1", "--port", str(port)], env)
-        await wait_port(port, timeout_s=60)
+        await wait_port(port, timeout_s=60, process=process)
         await self.wait_consumers(consumers)
         return process, f"http://127.0.0.1:{port}"
 
