@@ -151,25 +151,50 @@ def request_stats(realm_id: str, log: list[LoggedRequest]) -> RealmRequests:
     )
 
 
+def _create_keys(realm_id: str, data: OrgData) -> dict[str, str]:
+    """requestid -> Aforo id of each record's first create, as qbsync derives it (sync/writes.py
+    ``write_key``: realm, entity, Aforo id, operation, and the number of refusals on record,
+    0 on a first attempt). Only a lookup key: a formula change shows as fewer matches."""
+    keys: dict[str, str] = {}
+    for customer in data.customers:
+        aforo_id = f"CUST-{customer.customer_id}"
+        operation = f"create:{display_name(customer)}"
+        keys[request_id(realm_id, "CUSTOMER", aforo_id, operation, 0)] = aforo_id
+    for invoice in data.invoices:
+        aforo_id = f"invoice-{invoice.id}"
+        keys[request_id(realm_id, "INVOICE", aforo_id, "create", 0)] = aforo_id
+    return keys
+
+
 def create_request_times(
     realm_id: str, data: OrgData, log: list[LoggedRequest]
 ) -> dict[str, datetime]:
     """When QBO received the create that made each record (lower bound of the record's
-    time: the emulator stamps a request on arrival, then waits its latency, then writes).
-    The request id is qbsync's deterministic one, so it names the Aforo entity."""
-    by_request: dict[str, str] = {}
-    for customer in data.customers:
-        aforo_id = f"CUST-{customer.customer_id}"
-        rid = request_id(realm_id, "CUSTOMER", aforo_id, "create", display_name(customer))
-        by_request[rid] = aforo_id
-    for invoice in data.invoices:
-        aforo_id = f"invoice-{invoice.id}"
-        by_request[request_id(realm_id, "INVOICE", aforo_id, "create")] = aforo_id
+    time: the emulator stamps a request on arrival, then waits its latency, then writes)."""
+    keys = _create_keys(realm_id, data)
     found: dict[str, datetime] = {}
     for entry in log:
-        named = by_request.get(entry.requestid or "")
+        named = keys.get(entry.requestid or "")
         if named and entry.status == 200 and named not in found:
             found[named] = entry.at
+    return found
+
+
+async def record_create_times(stack: Stack, data: OrgData) -> dict[str, datetime]:
+    """MetaData.CreateTime of each expected record: whole seconds, cut down, so also a lower
+    bound (by up to a second); the fallback where no create request could be matched."""
+    names = {display_name(c): f"CUST-{c.customer_id}" for c in data.customers}
+    numbers = {i.invoice_number: f"invoice-{i.id}" for i in data.invoices}
+    found: dict[str, datetime] = {}
+    for entity, key, index in (
+        ("Customer", "DisplayName", names),
+        ("Invoice", "DocNumber", numbers),
+    ):
+        for record in await stack.emulator.live(data.org.realm_id, entity):
+            aforo_id = index.get(str(record.body.get(key)))
+            created = (record.body.get("MetaData") or {}).get("CreateTime")
+            if aforo_id and isinstance(created, str) and aforo_id not in found:
+                found[aforo_id] = datetime.fromisoformat(created)
     return found
 
 

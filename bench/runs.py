@@ -16,6 +16,7 @@ from bench.observe import (
     create_request_times,
     mapping_times,
     percentiles,
+    record_create_times,
     request_stats,
     wait_settled,
 )
@@ -43,6 +44,7 @@ class Measured(BaseModel):
     throttled_429: int
     latency_ms_upper: dict[str, float | int | None]  # publish -> sync-log SUCCESS row
     latency_ms_lower: dict[str, float | int | None]  # publish -> QBO received the create
+    latency_lower_matched: int  # records timed by their create request (the rest: CreateTime)
     processes: list[ProcessUse]
     emulator_cpu_s: float | None
     cpu_s_per_1000_events: float
@@ -125,13 +127,17 @@ async def summarize(
 
     realms: list[RealmRequests] = []
     lower: list[float] = []
+    matched = 0
     upper: list[float] = []
     at_by_aforo = {p.aforo_id: p.at for p in published if p.aforo_id}
     mapped = await mapping_times(stack)
     for org_data in run.data:
         log = await stack.emulator.requests(org_data.org.realm_id)
         realms.append(request_stats(org_data.org.realm_id, log))
-        for aforo_id, at in create_request_times(org_data.org.realm_id, org_data, log).items():
+        arrivals = create_request_times(org_data.org.realm_id, org_data, log)
+        matched += len(arrivals)
+        first_seen = await record_create_times(stack, org_data) | arrivals
+        for aforo_id, at in first_seen.items():
             if aforo_id in at_by_aforo:
                 lower.append((at.timestamp() - at_by_aforo[aforo_id]) * 1000)
     for aforo_id, at in mapped.items():
@@ -163,6 +169,7 @@ async def summarize(
         throttled_429=sum(r.throttled_429 for r in realms),
         latency_ms_upper=percentiles(upper),
         latency_ms_lower=percentiles(lower),
+        latency_lower_matched=matched,
         processes=processes,
         emulator_cpu_s=emulator_cpu,
         cpu_s_per_1000_events=round(cpu_total / len(published) * 1000, 2) if published else 0.0,
