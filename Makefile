@@ -1,4 +1,4 @@
-# qbsync — `make run` serves on 8095 against the bundled emulator; `make test` runs the suite.
+# qbsync — `make run` serves on 8095 against the QuickBooks emulator; `make test` runs the suite.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -11,9 +11,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+EMULATOR := packages/qbo-emulator
+
+# qbsync and the emulator (its own distribution: tests, demo and bench use it; the
+# production image does not contain it), both editable.
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(EMULATOR)/pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e . --group dev
+	$(BIN)/python -m pip install -q -c constraints.txt -e . -e $(EMULATOR) --group dev
 	touch $@
 
 install: $(VENV)/.installed
@@ -36,19 +40,19 @@ run: migrate
 	@bash scripts/run-local.sh $(EMULATOR_PORT)
 
 emulator: install env
-	$(BIN)/qbsync emulator --port $(EMULATOR_PORT)
+	$(BIN)/qbo-emulator --port $(EMULATOR_PORT)
 
 test: install services
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench $(EMULATOR)
+	$(BIN)/ruff format --check src tests bench $(EMULATOR)
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench $(EMULATOR)
+	$(BIN)/ruff format src tests bench $(EMULATOR)
 
 bench: install services
 	$(BIN)/python -m bench

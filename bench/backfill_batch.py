@@ -14,10 +14,10 @@ from bench.client import IssuedTokens
 from bench.stack import Org, Stack
 from bench.verdict import check_emulator
 from bench.workload import OrgData
+from qbo_emulator.aforo.schemas import to_json
 from qbsync.aforo.billing import AforoInvoice
 from qbsync.aforo.orgs import AforoCustomer
 from qbsync.config import QuickBooksSettings
-from qbsync.emulator.aforo_stubs_schemas import to_json
 from qbsync.quickbooks.batch import MAX_BATCH_ITEMS, BatchItem
 from qbsync.quickbooks.client import QuickBooksClient
 from qbsync.quickbooks.limiter import RealmLimiters

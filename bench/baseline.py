@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from bench.stack import Stack
 from bench.workload import OrgData
-from qbsync.emulator.aforo_stubs_schemas import to_json
+from qbo_emulator.aforo.schemas import to_json
 
 MAX_TRIES = 120  # per record: 429s answered by a 1 s sleep, so at most two minutes each
 

@@ -15,11 +15,11 @@ import httpx
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bench.results import Result, Target
+from qbo_emulator.app import create_emulator_app
+from qbo_emulator.config import EmulatorConfig
+from qbo_emulator.control import EmulatorControl
+from qbo_emulator.server import serve_in_thread
 from qbsync.config import QuickBooksSettings
-from qbsync.emulator.app import create_emulator_app
-from qbsync.emulator.config import EmulatorConfig
-from qbsync.emulator.control import EmulatorControl
-from qbsync.emulator.server import serve_in_thread
 from qbsync.quickbooks.client import QuickBooksClient
 from qbsync.quickbooks.limiter import RealmLimiters
 from qbsync.quickbooks.schemas import Customer

@@ -11,7 +11,7 @@ from bench import runs
 from bench.campaign import CampaignOptions, campaign_result, settle_and_judge
 from bench.results import Result
 from bench.stack import Stack
-from qbsync.emulator.config import ErrorRates
+from qbo_emulator.config import ErrorRates
 
 NAME = "qbo_faults"
 

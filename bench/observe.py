@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from bench.amqp import Published
 from bench.stack import Stack
 from bench.workload import OrgData, display_name
-from qbsync.emulator.realm import LoggedRequest
+from qbo_emulator.realm import LoggedRequest
 from qbsync.sync.mappers.text import request_id
 
 FINAL = {"SUCCESS", "SKIPPED", "FAILED"}

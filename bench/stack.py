@@ -27,10 +27,10 @@ from sqlalchemy.engine import make_url
 from bench import amqp
 from bench.procs import QbsyncProcess, free_port, run_once, spawn, wait_port
 from bench.results import RESULTS_DIR
+from qbo_emulator.aforo.control import AforoStubControl
+from qbo_emulator.control import EmulatorControl
 from qbsync.config import AmqpSettings
 from qbsync.connections.crypto import TokenCipher
-from qbsync.emulator.aforo_stubs_control import AforoStubControl
-from qbsync.emulator.control import EmulatorControl
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"

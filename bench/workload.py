@@ -13,15 +13,15 @@ from decimal import Decimal
 
 from bench.amqp import BenchPublisher, Published
 from bench.stack import Org, Stack
-from qbsync.aforo.orgs import AforoCustomer
-from qbsync.emulator.aforo_stubs_control import AforoStubControl
-from qbsync.emulator.aforo_stubs_schemas import (
+from qbo_emulator.aforo.control import AforoStubControl
+from qbo_emulator.aforo.schemas import (
     StubCustomer,
     StubInvoice,
     StubInvoiceLine,
     StubRatePlan,
     to_json,
 )
+from qbsync.aforo.orgs import AforoCustomer
 from qbsync.sync.mappers.customers import base_display_name
 
 PERIOD_START = datetime(2026, 10, 1, tzinfo=UTC)

@@ -4,7 +4,7 @@ set -euo pipefail
 EMULATOR_PORT=${1:-8096}
 BIN=.venv/bin
 set -a; . ./.env; set +a
-"$BIN/qbsync" emulator --port "$EMULATOR_PORT" &
+"$BIN/qbo-emulator" --port "$EMULATOR_PORT" &
 emulator_pid=$!
 trap 'kill $emulator_pid 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 50); do

@@ -19,13 +19,13 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from qbo_emulator.aforo import AforoStubControl, AforoStubStore, aforo_stub_router
+from qbo_emulator.app import create_emulator_app
+from qbo_emulator.config import EmulatorConfig
+from qbo_emulator.control import EmulatorControl
+from qbo_emulator.server import serve_in_thread
 from qbsync.app import create_app
 from qbsync.config import Settings
-from qbsync.emulator.aforo_stubs import AforoStubControl, AforoStubStore, aforo_stub_router
-from qbsync.emulator.app import create_emulator_app
-from qbsync.emulator.config import EmulatorConfig
-from qbsync.emulator.control import EmulatorControl
-from qbsync.emulator.server import serve_in_thread
 from qbsync.migrate import upgrade
 from tests.amqp_cleanup import delete_created
 from tests.settings import (

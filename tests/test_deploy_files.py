@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,11 @@ from qbsync.config import ENV_PREFIX, NESTED_DELIMITER, Settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _instructions() -> list[tuple[str, str]]:
-    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+EMULATOR_DOCKERFILE = ROOT / "packages" / "qbo-emulator" / "Dockerfile"
+
+
+def _instructions(dockerfile: Path = ROOT / "Dockerfile") -> list[tuple[str, str]]:
+    text = dockerfile.read_text().replace("\\\n", " ")
     lines = [line.strip() for line in text.splitlines()]
     return [
         (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
@@ -59,11 +64,45 @@ class TestDockerfile:
         assert ("ENTRYPOINT", '["qbsync"]') in instructions
         assert ("CMD", '["serve"]') in instructions
 
-    def test_copied_paths_exist(self) -> None:
-        for op, arg in _instructions():
-            if op == "COPY" and "--from" not in arg:
+    @pytest.mark.parametrize("dockerfile", [ROOT / "Dockerfile", EMULATOR_DOCKERFILE])
+    def test_copied_paths_exist(self, dockerfile: Path) -> None:
+        copies = [arg for op, arg in _instructions(dockerfile) if op == "COPY"]
+        assert copies
+        for arg in copies:
+            if "--from" not in arg:
                 for source in arg.split()[:-1]:
                     assert (ROOT / source).exists(), source
+
+    def test_the_production_image_leaves_the_emulator_out(self) -> None:
+        sources = [
+            source
+            for op, arg in _instructions()
+            if op == "COPY" and "--from" not in arg
+            for source in arg.split()[:-1]
+        ]
+        assert "src" in sources
+        assert not [source for source in sources if source.startswith("packages")]
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+        assert not [dep for dep in project["dependencies"] if "emulator" in dep]
+
+    def test_no_production_module_imports_the_emulator_eagerly(self) -> None:
+        """Only inside a function (the ``qbsync emulator`` shortcut), so the image loads."""
+        eager = []
+        for module in (ROOT / "src" / "qbsync").rglob("*.py"):
+            for node in ast.parse(module.read_text()).body:
+                if isinstance(node, ast.Import | ast.ImportFrom) and "qbo_emulator" in ast.unparse(
+                    node
+                ):
+                    eager.append(f"{module.relative_to(ROOT)}:{node.lineno}")
+        assert eager == []
+
+    def test_the_emulator_has_its_own_image(self, compose: dict[str, Any]) -> None:
+        emulator = compose["services"]["emulator"]
+        assert emulator["profiles"] == ["demo"]
+        assert (ROOT / emulator["build"]["context"] / emulator["build"]["dockerfile"]).samefile(
+            EMULATOR_DOCKERFILE
+        )
+        assert ("ENTRYPOINT", '["qbo-emulator"]') in _instructions(EMULATOR_DOCKERFILE)
 
 
 @pytest.fixture(scope="module")

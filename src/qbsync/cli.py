@@ -56,8 +56,16 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 
 def cmd_emulator(args: argparse.Namespace) -> None:
-    from qbsync.emulator.cli import run_emulator
-
+    # A separate distribution, installed for development and demos, not in production.
+    try:
+        from qbo_emulator.cli import run_emulator
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not exc.name.startswith("qbo_emulator"):
+            raise
+        raise SystemExit(
+            "qbsync emulator: the qbo-emulator package is not installed "
+            "(pip install -e packages/qbo-emulator, or `make install`)"
+        ) from None
     run_emulator(host=args.host, port=args.port, jwt_secret=args.jwt_secret)
 
 
@@ -108,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
 
     emulator = sub.add_parser(
-        "emulator", help="run the QuickBooks Online emulator and the Aforo stub services"
+        "emulator",
+        help="run the QuickBooks Online emulator and the Aforo stub services "
+        "(the qbo-emulator package, a development dependency)",
     )
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8096)

@@ -11,13 +11,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from qbsync.aforo.auth import AforoCredentials
-from qbsync.aforo.billing import BillingClient
-from qbsync.aforo.errors import AforoNotFound, AforoNotReady, AforoRejected, AforoUnavailable
-from qbsync.aforo.orgs import OrgClient
-from qbsync.aforo.payments import PaymentClient
-from qbsync.aforo.rateplans import RatePlanClient
-from qbsync.emulator.aforo_stubs import (
+from qbo_emulator.aforo import (
     AforoStubControl,
     AforoStubStore,
     StubInvoice,
@@ -26,6 +20,12 @@ from qbsync.emulator.aforo_stubs import (
     StubRatePlan,
     aforo_stub_router,
 )
+from qbsync.aforo.auth import AforoCredentials
+from qbsync.aforo.billing import BillingClient
+from qbsync.aforo.errors import AforoNotFound, AforoNotReady, AforoRejected, AforoUnavailable
+from qbsync.aforo.orgs import OrgClient
+from qbsync.aforo.payments import PaymentClient
+from qbsync.aforo.rateplans import RatePlanClient
 from tests.aforo.conftest import FAST_RETRY, OTHER_SECRET, SECRET, caller_token
 
 BASE_URL = "http://stubs.test"

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from qbo_emulator.aforo import StubCustomer
 from qbsync.backfill import service
 from qbsync.backfill.models import BackfillJob, BackfillStatus
-from qbsync.emulator.aforo_stubs import StubCustomer
 from qbsync.errors import DependencyUnavailable
 from tests.fixtures.consumers import eventually
 from tests.tokens import auth_headers

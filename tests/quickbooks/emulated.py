@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import httpx
 
+from qbo_emulator.config import EmulatorConfig
+from qbo_emulator.control import EmulatorControl
 from qbsync.config import QuickBooksSettings
-from qbsync.emulator.config import EmulatorConfig
-from qbsync.emulator.control import EmulatorControl
 from qbsync.quickbooks.client import QuickBooksClient
 from qbsync.quickbooks.limiter import RealmLimiter
 from qbsync.quickbooks.schemas import (

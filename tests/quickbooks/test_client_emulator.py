@@ -9,10 +9,10 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from qbsync.emulator.app import create_emulator_app
-from qbsync.emulator.config import EmulatorConfig
-from qbsync.emulator.control import EmulatorControl
-from qbsync.emulator.server import serve_in_thread
+from qbo_emulator.app import create_emulator_app
+from qbo_emulator.config import EmulatorConfig
+from qbo_emulator.control import EmulatorControl
+from qbo_emulator.server import serve_in_thread
 from qbsync.quickbooks.batch import BatchItem
 from qbsync.quickbooks.client import QuickBooksClient
 from qbsync.quickbooks.errors import (

@@ -1,0 +1,47 @@
+"""``qbo-emulator``: the QuickBooks Online emulator plus the Aforo stub services on one port."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from collections.abc import Sequence
+
+from fastapi import APIRouter
+
+from qbo_emulator.aforo import AforoStubStore, aforo_stub_router
+from qbo_emulator.config import EmulatorConfig
+from qbo_emulator.server import run
+
+log = logging.getLogger(__name__)
+
+
+def run_emulator(*, host: str, port: int, jwt_secret: str | None = None) -> None:
+    """Serve until interrupted. The Aforo stubs verify service JWTs with ``jwt_secret``
+    (default: ``QBSYNC_JWT_SECRET`` or ``JWT_SECRET``); without one only QBO is served."""
+    secret = jwt_secret or os.environ.get("QBSYNC_JWT_SECRET") or os.environ.get("JWT_SECRET")
+    routers: list[APIRouter] = []
+    if secret:
+        routers.append(aforo_stub_router(AforoStubStore(), jwt_secret=secret))
+    else:
+        log.warning("no JWT secret given: serving the QuickBooks emulator without Aforo stubs")
+    config = EmulatorConfig(public_base_url=f"http://{host}:{port}")
+    run(host, port, config, extra_routers=routers)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8096)
+    parser.add_argument(
+        "--jwt-secret",
+        default=None,
+        help="secret the Aforo stubs verify (default: QBSYNC_JWT_SECRET or JWT_SECRET)",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="qbo-emulator", description=__doc__)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    run_emulator(host=args.host, port=args.port, jwt_secret=args.jwt_secret)
