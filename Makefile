@@ -6,7 +6,7 @@ EMULATOR_PORT ?= 8096
 DB_NAME ?= qbsync
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install services db env migrate run emulator test lint format bench clean
+.PHONY: install services browser db env migrate run emulator test lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ install: $(VENV)/.installed
 services:
 	@bash scripts/ensure-services.sh
 
+# Debian chromium for the console's browser tests.
+browser:
+	@bash scripts/ensure-browser.sh
+
 db: services
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$(DB_NAME)'" | grep -q 1 \
 		|| psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $(DB_NAME)"
@@ -42,7 +46,7 @@ run: migrate
 emulator: install env
 	$(BIN)/qbo-emulator --port $(EMULATOR_PORT)
 
-test: install services
+test: install services browser
 	$(BIN)/python -m pytest
 
 lint: install

@@ -14,6 +14,7 @@ from qbsync.api.errors import install_error_handlers
 from qbsync.api.middleware import RequestContextMiddleware
 from qbsync.api.router import build_router
 from qbsync.config import Settings, get_settings
+from qbsync.console.router import install_console
 from qbsync.consumers import build_runner, resume_backfills
 from qbsync.logging import configure_logging
 from qbsync.maintenance import run_upkeep
@@ -65,4 +66,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(build_router())
+    install_console(app)
     return app

@@ -15,6 +15,7 @@ from qbsync.api import (
     health,
     invoices,
     operator_logs,
+    records,
     sync,
 )
 
@@ -25,6 +26,7 @@ def build_router() -> APIRouter:
     router.include_router(connections.router)
     router.include_router(sync.router)
     router.include_router(operator_logs.router)
+    router.include_router(records.router)
     router.include_router(diagnose.router)
     router.include_router(dead_letters.router)
     router.include_router(backfill.router)

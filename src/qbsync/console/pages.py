@@ -1,0 +1,36 @@
+"""What every console page shares: its URLs and its template context."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from qbsync.console.session import Console
+from qbsync.console.templating import render
+
+
+def org_page_url(org: int, section: str, *parts: str) -> str:
+    return "/".join([f"/console/orgs/{org}/{section}", *(quote(part, safe="") for part in parts)])
+
+
+def page_context(ctx: Console, org: int, section: str, **extra: Any) -> dict[str, Any]:
+    return {"person": ctx.person, "csrf": ctx.csrf, "org": org, "section": section, **extra}
+
+
+def render_page(
+    request: Request,
+    ctx: Console,
+    org: int,
+    section: str,
+    template: str,
+    *,
+    regions: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """The whole page, or only the region an htmx request aims at (``regions``: element id →
+    template of that region)."""
+    name = (regions or {}).get(request.headers.get("hx-target", ""), template)
+    return render(request, name, page_context(ctx, org, section, **extra))
