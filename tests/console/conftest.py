@@ -14,8 +14,8 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
+from qbo_emulator.server import serve_in_thread
 from qbsync.app import create_app
-from qbsync.emulator.server import serve_in_thread
 from tests.settings import emulator_endpoints, make_settings
 from tests.tokens import make_jwt
 

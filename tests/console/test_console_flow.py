@@ -8,8 +8,8 @@ import re
 import httpx
 from playwright.async_api import Page, expect
 
-from qbsync.emulator.aforo_stubs import AforoStubControl, StubCustomer
-from qbsync.emulator.control import EmulatorControl
+from qbo_emulator.aforo import AforoStubControl, StubCustomer
+from qbo_emulator.control import EmulatorControl
 from tests.console.conftest import Tenant, screenshot, sign_in
 
 
