@@ -2,8 +2,9 @@
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
-COPY pyproject.toml constraints.txt README.md ./
+COPY pyproject.toml setup.py constraints.txt README.md ./
 COPY src ./src
+COPY migrations ./migrations
 RUN python -m venv /opt/qbsync \
  && /opt/qbsync/bin/pip install -c constraints.txt .
 

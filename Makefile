@@ -50,13 +50,13 @@ test: install services browser
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check src tests bench $(EMULATOR)
-	$(BIN)/ruff format --check src tests bench $(EMULATOR)
+	$(BIN)/ruff check src tests bench $(EMULATOR) migrations setup.py
+	$(BIN)/ruff format --check src tests bench $(EMULATOR) migrations setup.py
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff check --fix src tests bench $(EMULATOR)
-	$(BIN)/ruff format src tests bench $(EMULATOR)
+	$(BIN)/ruff check --fix src tests bench $(EMULATOR) migrations setup.py
+	$(BIN)/ruff format src tests bench $(EMULATOR) migrations setup.py
 
 bench: install services
 	$(BIN)/python -m bench

@@ -12,21 +12,9 @@ import pytest
 import yaml
 
 from qbsync.config import ENV_PREFIX, NESTED_DELIMITER, Settings
-
-ROOT = Path(__file__).resolve().parents[1]
-
+from tests.dockerfile import ROOT, build_context_paths, instructions
 
 EMULATOR_DOCKERFILE = ROOT / "packages" / "qbo-emulator" / "Dockerfile"
-
-
-def _instructions(dockerfile: Path = ROOT / "Dockerfile") -> list[tuple[str, str]]:
-    text = dockerfile.read_text().replace("\\\n", " ")
-    lines = [line.strip() for line in text.splitlines()]
-    return [
-        (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
-        for line in lines
-        if line and not line.startswith("#")
-    ]
 
 
 def _is_setting(variable: str) -> bool:
@@ -51,35 +39,31 @@ def _is_setting(variable: str) -> bool:
 
 class TestDockerfile:
     def test_slim_base_non_root_and_serves(self) -> None:
-        instructions = _instructions()
-        bases = [arg for op, arg in instructions if op == "FROM"]
+        parsed = instructions()
+        bases = [arg for op, arg in parsed if op == "FROM"]
         assert bases
         assert all("slim" in base for base in bases)
-        users = [arg for op, arg in instructions if op == "USER"]
+        users = [arg for op, arg in parsed if op == "USER"]
         assert users
         assert users[-1] not in {"root", "0"}
-        ops = [op for op, _ in instructions]
+        ops = [op for op, _ in parsed]
         assert ops.index("USER") < ops.index("CMD")
-        assert ("EXPOSE", "8095") in instructions
-        assert ("ENTRYPOINT", '["qbsync"]') in instructions
-        assert ("CMD", '["serve"]') in instructions
+        assert ("EXPOSE", "8095") in parsed
+        assert ("ENTRYPOINT", '["qbsync"]') in parsed
+        assert ("CMD", '["serve"]') in parsed
 
     @pytest.mark.parametrize("dockerfile", [ROOT / "Dockerfile", EMULATOR_DOCKERFILE])
     def test_copied_paths_exist(self, dockerfile: Path) -> None:
-        copies = [arg for op, arg in _instructions(dockerfile) if op == "COPY"]
-        assert copies
-        for arg in copies:
-            if "--from" not in arg:
-                for source in arg.split()[:-1]:
-                    assert (ROOT / source).exists(), source
+        paths = build_context_paths(dockerfile)
+        assert paths
+        for source in paths:
+            assert (ROOT / source).exists(), source
+
+    def test_the_image_builds_from_the_sources_and_the_migrations(self) -> None:
+        assert {"src", "migrations", "setup.py", "pyproject.toml"} <= set(build_context_paths())
 
     def test_the_production_image_leaves_the_emulator_out(self) -> None:
-        sources = [
-            source
-            for op, arg in _instructions()
-            if op == "COPY" and "--from" not in arg
-            for source in arg.split()[:-1]
-        ]
+        sources = build_context_paths()
         assert "src" in sources
         assert not [source for source in sources if source.startswith("packages")]
         project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -102,7 +86,7 @@ class TestDockerfile:
         assert (ROOT / emulator["build"]["context"] / emulator["build"]["dockerfile"]).samefile(
             EMULATOR_DOCKERFILE
         )
-        assert ("ENTRYPOINT", '["qbo-emulator"]') in _instructions(EMULATOR_DOCKERFILE)
+        assert ("ENTRYPOINT", '["qbo-emulator"]') in instructions(EMULATOR_DOCKERFILE)
 
 
 @pytest.fixture(scope="module")
