@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qbsync.config import Settings, SettingsError, load_settings
+from qbsync.config import Settings, load_settings
+from qbsync.errors import SettingsError
 
 
 @pytest.fixture

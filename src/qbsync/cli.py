@@ -6,7 +6,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from qbsync.config import Settings, SettingsError, get_settings
+from qbsync.config import Settings, get_settings
+from qbsync.errors import SettingsError
 from qbsync.logging import configure_logging
 
 

@@ -17,6 +17,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from qbsync.errors import SettingsError
+
 ENV_PREFIX = "QBSYNC_"
 NESTED_DELIMITER = "__"
 
@@ -187,10 +189,6 @@ class Settings(BaseSettings):
         if len(value.get_secret_value().encode()) < 32:
             raise ValueError("must be at least 32 bytes long")
         return value
-
-
-class SettingsError(Exception):
-    """Settings could not be loaded; the message names each offending variable."""
 
 
 def env_name(loc: tuple[int | str, ...]) -> str:

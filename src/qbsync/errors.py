@@ -1,34 +1,58 @@
-"""The root of qbsync's error tree; every feature's errors subclass it.
+"""The root of qbsync's error tree and its one vocabulary of error categories.
 
-    QbsyncError                      500  code="internal_error"
-    ├── InvalidInput                 422  bad input from a caller or an event
+    QbsyncError                      500  internal_error              PERMANENT
+    ├── InvalidInput                 422  bad input from a caller or an event   INVALID_INPUT
     ├── NotFound                     404
     ├── Conflict                     409
-    ├── Unauthorized                 401
-    ├── Forbidden                    403
-    ├── DependencyUnavailable        503  retryable: a service we call is down
-    └── ... feature trees (quickbooks.errors, aforo.errors, connections.errors)
+    ├── Unauthorized                 401                              AUTH
+    ├── Forbidden                    403                              AUTH
+    ├── DependencyUnavailable        503  retryable: a service we call is down  TRANSIENT
+    └── ... each package's own tree, drawn in its errors.py: aforo, api, connections,
+        events, quickbooks, sync
 
-Each class carries a stable ``code``, the HTTP ``status_code`` the API answers with, and
-whether the failed operation may be retried as it is. ``category`` is the sync-log
-error category (TRANSIENT, PERMANENT, AUTH, NOT_CONNECTED, DEPENDENCY, INVALID_INPUT).
+    SettingsError                         start-up only: settings that do not load, each
+                                          offending variable named (not a QbsyncError)
+
+Each class carries a stable ``code``, the HTTP ``status_code`` the API answers with and its
+``category`` (an ``ErrorCategory``: what the sync log, the parked message's headers and the
+operator see). ``retryable`` says whether the failed operation may be retried as it is: the
+class declares the default, and one error may say otherwise through the constructor (a
+failure caused by another, say, is as retryable as its cause).
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import ClassVar
+
+
+class SettingsError(Exception):
+    """Settings could not be loaded; the message names each offending variable."""
+
+
+class ErrorCategory(StrEnum):
+    TRANSIENT = "TRANSIENT"
+    PERMANENT = "PERMANENT"
+    AUTH = "AUTH"
+    NOT_CONNECTED = "NOT_CONNECTED"
+    DEPENDENCY = "DEPENDENCY"
+    INVALID_INPUT = "INVALID_INPUT"
 
 
 class QbsyncError(Exception):
     code: ClassVar[str] = "internal_error"
     status_code: ClassVar[int] = 500
-    retryable: ClassVar[bool] = False
-    category: ClassVar[str] = "PERMANENT"
+    category: ClassVar[ErrorCategory] = ErrorCategory.PERMANENT
+    retryable: bool = False
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, hint: str | None = None, retryable: bool | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        if retryable is not None:
+            self.retryable = retryable
 
     def __str__(self) -> str:
         return self.message if self.hint is None else f"{self.message} ({self.hint})"
@@ -37,7 +61,7 @@ class QbsyncError(Exception):
 class InvalidInput(QbsyncError):
     code = "invalid_input"
     status_code = 422
-    category = "INVALID_INPUT"
+    category = ErrorCategory.INVALID_INPUT
 
 
 class NotFound(QbsyncError):
@@ -53,17 +77,17 @@ class Conflict(QbsyncError):
 class Unauthorized(QbsyncError):
     code = "unauthorized"
     status_code = 401
-    category = "AUTH"
+    category = ErrorCategory.AUTH
 
 
 class Forbidden(QbsyncError):
     code = "forbidden"
     status_code = 403
-    category = "AUTH"
+    category = ErrorCategory.AUTH
 
 
 class DependencyUnavailable(QbsyncError):
     code = "dependency_unavailable"
     status_code = 503
     retryable = True
-    category = "TRANSIENT"
+    category = ErrorCategory.TRANSIENT

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from qbsync.errors import QbsyncError
+from qbsync.errors import ErrorCategory, QbsyncError
 
 AforoService = Literal["org", "metering", "rateplan", "payment"]
 
@@ -44,21 +44,21 @@ class AforoError(QbsyncError):
 class AforoNotFound(AforoError):
     code = "aforo_not_found"
     status_code = 404
-    category = "DEPENDENCY"
+    category = ErrorCategory.DEPENDENCY
 
 
 class AforoNotReady(AforoError):
     code = "aforo_not_ready"
     status_code = 503
     retryable = True
-    category = "DEPENDENCY"
+    category = ErrorCategory.DEPENDENCY
 
 
 class AforoUnavailable(AforoError):
     code = "aforo_unavailable"
     status_code = 503
     retryable = True
-    category = "TRANSIENT"
+    category = ErrorCategory.TRANSIENT
 
     def __init__(
         self,
@@ -82,4 +82,4 @@ class AforoRejected(AforoError):
 class AforoBadPayload(AforoError):
     code = "aforo_bad_payload"
     status_code = 502
-    category = "INVALID_INPUT"
+    category = ErrorCategory.INVALID_INPUT

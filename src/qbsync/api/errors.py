@@ -1,4 +1,11 @@
-"""Exception handlers: every error leaves as JSON ``{error, message}`` with an honest status."""
+"""The API's own errors, and the handlers through which every error leaves as JSON
+``{error, message}`` with an honest status.
+
+    QbsyncError
+    ├── Forbidden                    403
+    │   └── PdfLinkInvalid           403  a PDF link that is forged, altered or incomplete
+    └── PdfLinkExpired               410  a PDF link past its expiry (AUTH)
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from qbsync.errors import QbsyncError
+from qbsync.errors import ErrorCategory, Forbidden, QbsyncError
 
 log = logging.getLogger(__name__)
+
+
+class PdfLinkInvalid(Forbidden):
+    code = "pdf_link_invalid"
+
+
+class PdfLinkExpired(QbsyncError):
+    code = "pdf_link_expired"
+    status_code = 410
+    category = ErrorCategory.AUTH
 
 
 def error_body(code: str, message: str, **extra: object) -> dict[str, object]:

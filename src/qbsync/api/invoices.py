@@ -20,7 +20,8 @@ from qbsync.api.auth import (
 )
 from qbsync.api.compat import ExactJSONResponse, iso_instant
 from qbsync.api.deps import ResourcesDep, SessionDep
-from qbsync.api.pdf_links import PdfLinkInvalid, PdfLinks, derive_key, pdf_links, verify
+from qbsync.api.errors import PdfLinkInvalid
+from qbsync.api.pdf_links import PdfLinks, derive_key, pdf_links, verify
 from qbsync.config import Settings
 from qbsync.connections import repository as connections
 from qbsync.connections.models import QuickBooksConnection

@@ -16,20 +16,10 @@ from urllib.parse import quote, urlencode
 
 from pydantic import SecretStr
 
-from qbsync.errors import Forbidden, QbsyncError
+from qbsync.api.errors import PdfLinkExpired, PdfLinkInvalid
 
 PDF_PATH = "/api/quickbooks/invoices/{qbo_id}/pdf"
 _KEY_LABEL = b"qbsync-pdf-link/v1"
-
-
-class PdfLinkInvalid(Forbidden):
-    code = "pdf_link_invalid"
-
-
-class PdfLinkExpired(QbsyncError):
-    code = "pdf_link_expired"
-    status_code = 410
-    category = "AUTH"
 
 
 @dataclass(frozen=True)

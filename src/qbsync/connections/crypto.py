@@ -7,12 +7,7 @@ from collections.abc import Sequence
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pydantic import SecretStr
 
-from qbsync.errors import QbsyncError
-
-
-class TokenDecryptionFailed(QbsyncError):
-    code = "token_decryption_failed"
-    category = "AUTH"
+from qbsync.connections.errors import TokenDecryptionFailed
 
 
 class TokenCipher:

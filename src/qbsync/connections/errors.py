@@ -1,7 +1,7 @@
 """Connection errors.
 
 QbsyncError
-└── ConnectionError_
+└── ConnectionsError
     ├── NotConnected          409  NOT_CONNECTED: the organization has no active connection
     ├── NeedsReauth           409  AUTH: Intuit refused the refresh token; reconnect
     ├── OAuthStateInvalid     400  forged, replayed or expired `state`
@@ -9,59 +9,67 @@ QbsyncError
     ├── CompanySwitchRefused  409  reconnect would move the org to another company
     ├── OAuthInvalidGrant     400  Intuit answered invalid_grant
     ├── OAuthRejected         502  Intuit's token endpoint refused for another reason
-    └── OAuthUnavailable      503  Intuit's token endpoint could not be reached (retryable)
+    ├── OAuthUnavailable      503  Intuit's token endpoint could not be reached (retryable)
+    └── TokenDecryptionFailed 500  AUTH: no configured key decrypts a stored token
 """
 
 from __future__ import annotations
 
-from qbsync.errors import QbsyncError
+from qbsync.errors import ErrorCategory, QbsyncError
 
 
-class ConnectionError_(QbsyncError):
+class ConnectionsError(QbsyncError):
     code = "connection_error"
 
 
-class NotConnected(ConnectionError_):
+class NotConnected(ConnectionsError):
     code = "not_connected"
     status_code = 409
-    category = "NOT_CONNECTED"
+    category = ErrorCategory.NOT_CONNECTED
 
 
-class NeedsReauth(ConnectionError_):
+class NeedsReauth(ConnectionsError):
     code = "needs_reauth"
     status_code = 409
-    category = "AUTH"
+    category = ErrorCategory.AUTH
 
 
-class OAuthStateInvalid(ConnectionError_):
+class OAuthStateInvalid(ConnectionsError):
     code = "oauth_state_invalid"
     status_code = 400
 
 
-class OAuthDenied(ConnectionError_):
+class OAuthDenied(ConnectionsError):
     code = "oauth_denied"
     status_code = 400
 
 
-class CompanySwitchRefused(ConnectionError_):
+class CompanySwitchRefused(ConnectionsError):
     code = "company_switch_refused"
     status_code = 409
 
 
-class OAuthInvalidGrant(ConnectionError_):
+class OAuthInvalidGrant(ConnectionsError):
     code = "invalid_grant"
     status_code = 400
-    category = "AUTH"
+    category = ErrorCategory.AUTH
 
 
-class OAuthRejected(ConnectionError_):
+class OAuthRejected(ConnectionsError):
     code = "oauth_rejected"
     status_code = 502
-    category = "AUTH"
+    category = ErrorCategory.AUTH
 
 
-class OAuthUnavailable(ConnectionError_):
+class OAuthUnavailable(ConnectionsError):
     code = "oauth_unavailable"
     status_code = 503
     retryable = True
-    category = "TRANSIENT"
+    category = ErrorCategory.TRANSIENT
+
+
+class TokenDecryptionFailed(ConnectionsError):
+    """A stored token no longer decrypts: every key it could have been sealed with is gone."""
+
+    code = "token_decryption_failed"
+    category = ErrorCategory.AUTH

@@ -26,7 +26,7 @@ from aio_pika.abc import (
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 
 from qbsync.config import AmqpSettings
-from qbsync.errors import QbsyncError
+from qbsync.errors import ErrorCategory, QbsyncError
 from qbsync.events import headers as h
 from qbsync.events.connection import AmqpConnector
 from qbsync.events.errors import InvalidMessage
@@ -177,7 +177,9 @@ class ConsumerRunner:
                 exc_info=True,
                 extra={"correlation_id": ctx.correlation_id, "routing_key": routing_key},
             )
-            bug = Failure(ParkReason.UNEXPECTED_ERROR, "PERMANENT", type(exc).__name__, repr(exc))
+            bug = Failure(
+                ParkReason.UNEXPECTED_ERROR, ErrorCategory.PERMANENT, type(exc).__name__, repr(exc)
+            )
             await self._settler.park(message, ctx, bug)
             return
         await self._settler.ack(message)

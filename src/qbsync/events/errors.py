@@ -6,7 +6,8 @@
     ├── Conflict                     409
     │   └── NotReplayable            409  a parked message that does not say where it came from
     └── DependencyUnavailable        503  retryable
-        └── BrokerUnavailable        503  RabbitMQ is down, or did not confirm a publish
+        ├── DatabaseUnavailable      503  Postgres failed under a handler: retried, never parked
+        └── BrokerUnavailable        503  RabbitMQ is down, or did not confirm a publish (DEPENDENCY)
 
 ``InvalidMessage.reason_code`` says which check failed (one of ``REASON_CODES``); it ends
 up in the parked message's ``x-qbsync-error-code`` header and in the sync log.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from qbsync.errors import Conflict, DependencyUnavailable, InvalidInput
+from qbsync.errors import Conflict, DependencyUnavailable, ErrorCategory, InvalidInput
 
 OVERSIZED_BODY: Final = "oversized_body"
 UNSUPPORTED_CONTENT_TYPE: Final = "unsupported_content_type"
@@ -37,9 +38,13 @@ class InvalidMessage(InvalidInput):
         self.detail = detail
 
 
+class DatabaseUnavailable(DependencyUnavailable):
+    code = "database_unavailable"
+
+
 class BrokerUnavailable(DependencyUnavailable):
     code = "broker_unavailable"
-    category = "DEPENDENCY"
+    category = ErrorCategory.DEPENDENCY
 
 
 class NotReplayable(Conflict):

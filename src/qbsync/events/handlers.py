@@ -9,8 +9,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.config import AmqpSettings
-from qbsync.errors import DependencyUnavailable
 from qbsync.events.consumer import Handler
+from qbsync.events.errors import DatabaseUnavailable
 from qbsync.events.schemas import CustomerActivated, Event, InvoiceCreated, PaymentReceived
 from qbsync.events.settlement import MessageContext
 from qbsync.logging import log_context
@@ -21,10 +21,6 @@ from qbsync.sync.models import SyncStatus, SyncTrigger
 from qbsync.sync.results import SyncResult
 
 log = logging.getLogger(__name__)
-
-
-class DatabaseUnavailable(DependencyUnavailable):
-    code = "database_unavailable"
 
 
 def _trigger(ctx: MessageContext) -> SyncTrigger:

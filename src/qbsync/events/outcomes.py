@@ -8,6 +8,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from qbsync.errors import ErrorCategory
+
 
 class ParkReason(StrEnum):
     """Why a message went to the parking queue (header ``x-qbsync-park-reason``)."""
@@ -33,7 +35,7 @@ class RunnerOutcome(BaseModel):
 
     status: Literal["RETRYING", "FAILED"]
     reason: str  # a ParkReason value, or "retry_scheduled"
-    category: str  # sync-log error category: TRANSIENT, PERMANENT, INVALID_INPUT, ...
+    category: ErrorCategory
     code: str  # error code, InvalidMessage reason code, or the exception type for bugs
     message: str
     attempts: int  # attempts made so far, this one included

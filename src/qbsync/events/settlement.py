@@ -21,6 +21,7 @@ from aio_pika.abc import AbstractIncomingMessage, HeadersType
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, MessageProcessError
 
 from qbsync.config import AmqpSettings
+from qbsync.errors import ErrorCategory
 from qbsync.events import headers as h
 from qbsync.events.errors import BrokerUnavailable
 from qbsync.events.outcomes import RETRY_SCHEDULED, OutcomeRecorder, ParkReason, RunnerOutcome
@@ -55,7 +56,7 @@ class Failure:
     """Why a message could not be acked: ``reason`` is the ParkReason it gets if parked."""
 
     reason: str
-    category: str
+    category: ErrorCategory
     code: str
     message: str
 

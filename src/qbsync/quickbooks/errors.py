@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import ClassVar, TypedDict, Unpack
 
-from qbsync.errors import QbsyncError
+from qbsync.errors import ErrorCategory, QbsyncError
 from qbsync.quickbooks.faults import code_of, read_fault
 from qbsync.quickbooks.schemas.fault import Fault, FaultError
 
@@ -70,7 +70,7 @@ class QuickBooksThrottled(QuickBooksError):
     code = "quickbooks_throttled"
     status_code = 503
     retryable = True
-    category = "TRANSIENT"
+    category = ErrorCategory.TRANSIENT
 
     def __init__(
         self, message: str, *, retry_after_s: float | None = None, **details: Unpack[ErrorDetails]
@@ -83,7 +83,7 @@ class QuickBooksUnavailable(QuickBooksError):
     code = "quickbooks_unavailable"
     status_code = 503
     retryable = True
-    category = "TRANSIENT"
+    category = ErrorCategory.TRANSIENT
 
 
 class QuickBooksAuthError(QuickBooksError):
@@ -92,7 +92,7 @@ class QuickBooksAuthError(QuickBooksError):
 
     code = "quickbooks_auth_failed"
     status_code = 409
-    category = "AUTH"
+    category = ErrorCategory.AUTH
 
     def __init__(
         self, message: str, *, is_token_problem: bool = False, **details: Unpack[ErrorDetails]
@@ -119,7 +119,7 @@ class QuickBooksDuplicateDocNumber(QuickBooksError):
 class QuickBooksNotFound(QuickBooksError):
     code = "quickbooks_not_found"
     status_code = 422
-    category = "DEPENDENCY"
+    category = ErrorCategory.DEPENDENCY
 
 
 class QuickBooksValidationError(QuickBooksError):

@@ -8,32 +8,19 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from qbsync.errors import QbsyncError
+from qbsync.errors import ErrorCategory, QbsyncError
 from qbsync.logging import log_context
 from qbsync.metrics import SYNCS
 from qbsync.sync import repository
 from qbsync.sync.context import LogScope, SyncContext
 from qbsync.sync.hints import error_code, hint_for
-from qbsync.sync.models import ErrorCategory, SyncAction, SyncLog, SyncStatus
+from qbsync.sync.models import SyncAction, SyncLog, SyncStatus
 from qbsync.sync.redact import redact
 from qbsync.sync.results import SyncResult, Written
 
 log = logging.getLogger(__name__)
 
 Work = Callable[[], Awaitable[Written]]
-
-
-class DependencyFailed(QbsyncError):
-    """Something this entity needs (its customer, its invoice) could not be synced."""
-
-    code = "dependency_failed"
-    status_code = 424
-    category = "DEPENDENCY"
-
-    def __init__(self, message: str, *, cause: QbsyncError) -> None:
-        super().__init__(message, hint=hint_for(cause))
-        self.cause = cause
-        self.retryable = cause.retryable  # type: ignore[misc]
 
 
 def failure_status(error: QbsyncError, *, will_retry: bool) -> SyncStatus:

@@ -8,8 +8,9 @@ from qbsync.quickbooks.errors import QuickBooksDuplicateName
 from qbsync.quickbooks.query import Q
 from qbsync.quickbooks.schemas.names import Customer
 from qbsync.sync import repository
-from qbsync.sync.attempts import DependencyFailed, run_attempt
+from qbsync.sync.attempts import run_attempt
 from qbsync.sync.context import SyncContext
+from qbsync.sync.errors import DependencyFailed
 from qbsync.sync.mappers.customers import (
     base_display_name,
     customer_aforo_id,

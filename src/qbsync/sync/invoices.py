@@ -8,9 +8,10 @@ from qbsync.quickbooks.errors import QuickBooksDuplicateDocNumber
 from qbsync.quickbooks.query import Q
 from qbsync.quickbooks.schemas.invoice import Invoice
 from qbsync.sync import repository
-from qbsync.sync.attempts import DependencyFailed, run_attempt
+from qbsync.sync.attempts import run_attempt
 from qbsync.sync.context import SyncContext
 from qbsync.sync.customers import ensure_customer
+from qbsync.sync.errors import DependencyFailed
 from qbsync.sync.items import ensure_item
 from qbsync.sync.mappers.invoices import invoice_aforo_id, map_invoice, money
 from qbsync.sync.mappers.text import payload_hash

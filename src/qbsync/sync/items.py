@@ -11,8 +11,9 @@ from qbsync.quickbooks.query import Q
 from qbsync.quickbooks.schemas import Ref
 from qbsync.quickbooks.schemas.names import Account, Item
 from qbsync.sync import repository
-from qbsync.sync.attempts import DependencyFailed, run_attempt
+from qbsync.sync.attempts import run_attempt
 from qbsync.sync.context import SyncContext
+from qbsync.sync.errors import DependencyFailed
 from qbsync.sync.mappers.items import (
     FALLBACK_ITEM_AFORO_ID,
     item_name,

@@ -47,15 +47,6 @@ class SyncTrigger(StrEnum):
     BACKFILL = "BACKFILL"
 
 
-class ErrorCategory(StrEnum):
-    TRANSIENT = "TRANSIENT"
-    PERMANENT = "PERMANENT"
-    AUTH = "AUTH"
-    NOT_CONNECTED = "NOT_CONNECTED"
-    DEPENDENCY = "DEPENDENCY"
-    INVALID_INPUT = "INVALID_INPUT"
-
-
 class Mapping(TimestampMixin, Base):
     __tablename__ = "quickbooks_mapping"
 

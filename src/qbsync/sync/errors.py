@@ -1,0 +1,24 @@
+"""Errors raised by the sync package (most failures of a sync are its dependencies' errors,
+from quickbooks, aforo and connections, recorded as they are).
+
+    QbsyncError
+    └── DependencyFailed             424  something this entity needs could not be synced
+                                          (DEPENDENCY; as retryable as its ``cause``)
+"""
+
+from __future__ import annotations
+
+from qbsync.errors import ErrorCategory, QbsyncError
+from qbsync.sync.hints import hint_for
+
+
+class DependencyFailed(QbsyncError):
+    """Something this entity needs (its customer, its invoice) could not be synced."""
+
+    code = "dependency_failed"
+    status_code = 424
+    category = ErrorCategory.DEPENDENCY
+
+    def __init__(self, message: str, *, cause: QbsyncError) -> None:
+        super().__init__(message, hint=hint_for(cause), retryable=cause.retryable)
+        self.cause = cause
