@@ -17,9 +17,8 @@ from qbsync.errors import DependencyUnavailable, ErrorCategory, QbsyncError
 from qbsync.quickbooks.errors import QuickBooksValidationError
 from qbsync.sync.errors import DependencyFailed
 
-# The emulator plays QuickBooks and Aforo; its errors are theirs, not qbsync's. Importing the
-# alembic environment would run a migration.
-_SKIPPED = ("qbsync.emulator", "qbsync.migrations")
+# Importing the alembic environment would run a migration.
+_SKIPPED = ("qbsync.migrations",)
 
 
 def _all_errors() -> list[type[QbsyncError]]:
