@@ -15,9 +15,9 @@ from qbsync.api.middleware import RequestContextMiddleware
 from qbsync.api.router import build_router
 from qbsync.config import Settings, get_settings
 from qbsync.console.router import install_console
-from qbsync.consumers import build_runner, resume_backfills
 from qbsync.logging import configure_logging
 from qbsync.maintenance import run_upkeep
+from qbsync.queue_side import build_runner, resume_backfills
 from qbsync.resources import open_resources
 
 

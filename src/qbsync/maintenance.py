@@ -39,7 +39,7 @@ async def upkeep_once(resources: Resources) -> UpkeepReport:
         near = await connections.connections_near_hard_cap(session, before=now + HARD_CAP_WARNING)
     for connection in due:
         try:
-            if await resources.qbo.tokens(connection.organization_id).refresh_if_idle(
+            if await resources.quickbooks.tokens(connection.organization_id).refresh_if_idle(
                 refreshed_before=idle_before
             ):
                 report.refreshed.append(connection.organization_id)

@@ -36,12 +36,12 @@ class Resources:
     amqp: AmqpConnector
     publisher: Publisher
     cipher: TokenCipher
-    qbo: QuickBooksAccess
+    quickbooks: QuickBooksAccess
     aforo: AforoClients
 
     @property
     def sync_deps(self) -> SyncDeps:
-        return SyncDeps(qbo=self.qbo, aforo=self.aforo)
+        return SyncDeps(quickbooks=self.quickbooks, aforo=self.aforo)
 
 
 @asynccontextmanager
@@ -81,7 +81,7 @@ async def open_resources(
             amqp=amqp,
             publisher=publisher,
             cipher=cipher,
-            qbo=QuickBooksAccess(
+            quickbooks=QuickBooksAccess(
                 sessionmaker=create_sessionmaker(token_engine),
                 http=qbo_http,
                 settings=settings.quickbooks,

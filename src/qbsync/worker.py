@@ -7,8 +7,8 @@ import logging
 import signal
 
 from qbsync.config import Settings
-from qbsync.consumers import build_runner, resume_backfills
 from qbsync.maintenance import run_upkeep
+from qbsync.queue_side import build_runner, resume_backfills
 from qbsync.resources import open_resources
 
 log = logging.getLogger(__name__)

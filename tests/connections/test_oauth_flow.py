@@ -180,7 +180,7 @@ class TestTokens:
                     {"org": org_id},
                 )
             ).one()
-        access = await app.state.resources.qbo.tokens(org_id).get_token()
+        access = await app.state.resources.quickbooks.tokens(org_id).get_token()
         assert access not in row.access_token_encrypted
         assert not row.refresh_token_encrypted.startswith("RT1-")
         assert access not in caplog.text
@@ -198,7 +198,7 @@ class TestTokens:
         # Separate processes share no asyncio lock: give every call its own, so only the
         # database row lock stands between the two refreshes.
         monkeypatch.setattr(token_module, "_lock_for", lambda _org: asyncio.Lock())
-        access = app.state.resources.qbo
+        access = app.state.resources.quickbooks
         first, second = await asyncio.gather(
             access.tokens(org_id).get_token(), access.tokens(org_id).get_token()
         )
@@ -210,7 +210,7 @@ class TestTokens:
         self, client, emulator_http, org_id, app
     ) -> None:
         await self._connected(client, emulator_http, org_id)
-        access = app.state.resources.qbo
+        access = app.state.resources.quickbooks
         # Revoke the grant behind qbsync's back (as a user disconnecting from QuickBooks would).
         async with access.sessionmaker() as session:
             connection = (
@@ -234,7 +234,7 @@ class TestTokens:
 
     async def test_disconnect_revokes_at_intuit(self, client, emulator_http, org_id, app) -> None:
         await self._connected(client, emulator_http, org_id)
-        access = app.state.resources.qbo
+        access = app.state.resources.quickbooks
         async with access.sessionmaker() as session:
             stored = (
                 await session.execute(

@@ -11,9 +11,9 @@ from aio_pika.abc import AbstractChannel, AbstractConnection
 
 from qbsync.config import AmqpSettings
 from qbsync.events.connection import AmqpConnector
-from qbsync.events.consumer import ConsumerRunner, Handler
 from qbsync.events.outcomes import OutcomeRecorder
 from qbsync.events.publisher import Publisher
+from qbsync.events.runner import ConsumerRunner, Handler
 from tests.amqp_cleanup import delete_topology
 from tests.events.proxy import TcpProxy
 from tests.events.support import WAIT_S, ListRecorder

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
-from qbsync.events.consumer import MessageContext
 from qbsync.events.outcomes import RunnerOutcome
+from qbsync.events.runner import MessageContext
 from qbsync.events.schemas import Event
 
 WAIT_S = 15.0  # upper bound for anything a test waits on; reaching it means failure

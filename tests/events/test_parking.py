@@ -10,10 +10,10 @@ from aio_pika.abc import AbstractChannel
 
 from qbsync.config import AmqpSettings
 from qbsync.errors import NotFound
-from qbsync.events.consumer import MessageContext
 from qbsync.events.errors import NotReplayable
 from qbsync.events.parking import ParkedMessage, discard, list_parked, replay, replay_all
 from qbsync.events.publisher import Publisher
+from qbsync.events.runner import MessageContext
 from qbsync.events.schemas import CustomerActivated, Event, InvoiceCreated
 from tests.events.conftest import RunnerFactory
 from tests.events.support import ScriptedHandler, wait_for_count, wait_until

@@ -11,8 +11,8 @@ from aio_pika.abc import AbstractChannel
 
 from qbsync.config import AmqpSettings
 from qbsync.events.connection import AmqpConnector
-from qbsync.events.consumer import ConsumerRunner, MessageContext
 from qbsync.events.publisher import Publisher
+from qbsync.events.runner import ConsumerRunner, MessageContext
 from qbsync.events.schemas import CustomerActivated, Event, InvoiceCreated
 from tests.events.conftest import RunnerFactory, SettingsFactory
 from tests.events.proxy import TcpProxy

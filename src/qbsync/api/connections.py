@@ -30,7 +30,7 @@ async def connect(
         session,
         organization_id=organization_id,
         user_id=principal.subject,
-        oauth=resources.qbo.oauth,
+        oauth=resources.quickbooks.oauth,
     )
     return {
         "authUrl": start.auth_url,
@@ -55,10 +55,10 @@ async def callback(request: Request, session: SessionDep, resources: ResourcesDe
         connected = await service.complete_callback(
             session,
             params=params,
-            oauth=resources.qbo.oauth,
+            oauth=resources.quickbooks.oauth,
             cipher=resources.cipher,
             settings=settings,
-            read_company_name=resources.qbo.read_company_name,
+            read_company_name=resources.quickbooks.read_company_name,
         )
     except QbsyncError as exc:
         log.info("oauth callback refused", extra={"code": exc.code})
@@ -104,7 +104,7 @@ async def disconnect(
     was_connected = await service.disconnect(
         session,
         organization_id=organization_id,
-        oauth=resources.qbo.oauth,
+        oauth=resources.quickbooks.oauth,
         cipher=resources.cipher,
     )
     return {

@@ -44,7 +44,7 @@ async def _in_quickbooks(
 ) -> dict[str, Any]:
     if mapping is None or connection is None or connection.status != ConnectionStatus.ACTIVE:
         return {"checked": False, "exists": None}
-    client = resources.qbo.client(
+    client = resources.quickbooks.client(
         organization_id=connection.organization_id, realm_id=connection.realm_id
     )
     try:

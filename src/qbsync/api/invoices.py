@@ -46,7 +46,7 @@ def _chunks(ids: list[str], size: int) -> Iterator[list[str]]:
 
 
 def _client(resources: Resources, connection: QuickBooksConnection) -> QuickBooksClient:
-    return resources.qbo.client(
+    return resources.quickbooks.client(
         organization_id=connection.organization_id, realm_id=connection.realm_id
     )
 

@@ -9,8 +9,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.config import AmqpSettings
-from qbsync.events.consumer import Handler
 from qbsync.events.errors import DatabaseUnavailable
+from qbsync.events.runner import Handler
 from qbsync.events.schemas import CustomerActivated, Event, InvoiceCreated, PaymentReceived
 from qbsync.events.settlement import MessageContext
 from qbsync.logging import log_context

@@ -29,7 +29,7 @@ class AforoClients:
 class SyncDeps:
     """Process-wide collaborators, built once by the boundary (API lifespan, worker)."""
 
-    qbo: QuickBooksAccess
+    quickbooks: QuickBooksAccess
     aforo: AforoClients
 
 

@@ -78,7 +78,7 @@ async def _context(
         session=session,
         deps=deps,
         connection=usable,
-        qbo=deps.qbo.client(organization_id=organization_id, realm_id=usable.realm_id),
+        qbo=deps.quickbooks.client(organization_id=organization_id, realm_id=usable.realm_id),
         trigger=options.trigger,
         correlation_id=options.correlation_id,
         caller_token=options.caller_token,

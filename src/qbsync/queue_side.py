@@ -6,9 +6,9 @@ import logging
 
 from qbsync.backfill import service as backfills
 from qbsync.errors import QbsyncError
-from qbsync.events.consumer import ConsumerRunner
 from qbsync.events.handlers import build_handler
 from qbsync.events.recorder import SyncLogRecorder
+from qbsync.events.runner import ConsumerRunner
 from qbsync.resources import Resources
 
 

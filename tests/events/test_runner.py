@@ -13,8 +13,8 @@ from aio_pika.abc import AbstractChannel
 from qbsync.config import AmqpSettings
 from qbsync.errors import DependencyUnavailable, NotFound
 from qbsync.events import headers as h
-from qbsync.events.consumer import MessageContext, message_context
 from qbsync.events.publisher import Publisher
+from qbsync.events.runner import MessageContext, message_context
 from qbsync.events.schemas import CustomerActivated, Event, InvoiceCreated
 from tests.events.conftest import RunnerFactory, SettingsFactory
 from tests.events.support import (
