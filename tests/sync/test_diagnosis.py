@@ -66,21 +66,24 @@ CASES: dict[str, tuple[Facts, Verdict]] = {
         Verdict.PARKED,
     ),
     "parked wins over an existing mapping": (
-        Facts(mapped=True, attempts=(SyncStatus.SUCCESS,), parked=True), Verdict.PARKED
+        Facts(mapped=True, attempts=(SyncStatus.SUCCESS,), parked=True),
+        Verdict.PARKED,
     ),
     "mapped, latest attempt succeeded": (
         Facts(mapped=True, attempts=(SyncStatus.SUCCESS, SyncStatus.FAILED)),
         Verdict.SYNCED,
     ),
     "mapped, latest attempt skipped": (
-        Facts(mapped=True, attempts=(SyncStatus.SKIPPED,)), Verdict.SYNCED
+        Facts(mapped=True, attempts=(SyncStatus.SKIPPED,)),
+        Verdict.SYNCED,
     ),
     "mapped, no attempt logged (purged), QuickBooks unreachable": (
         Facts(mapped=True, exists_in_quickbooks=None, says=("QuickBooks record 42",)),
         Verdict.SYNCED,
     ),
     "mapped, confirmed in QuickBooks": (
-        Facts(mapped=True, exists_in_quickbooks=True), Verdict.SYNCED
+        Facts(mapped=True, exists_in_quickbooks=True),
+        Verdict.SYNCED,
     ),
     "never seen": (Facts(says=("never been asked",)), Verdict.NEVER_SEEN),
     "retrying": (
@@ -92,10 +95,12 @@ CASES: dict[str, tuple[Facts, Verdict]] = {
         Verdict.FAILING,
     ),
     "mapped but the latest update failed": (
-        Facts(mapped=True, attempts=(SyncStatus.FAILED, SyncStatus.SUCCESS)), Verdict.FAILING
+        Facts(mapped=True, attempts=(SyncStatus.FAILED, SyncStatus.SUCCESS)),
+        Verdict.FAILING,
     ),
     "mapped but the latest update is retrying": (
-        Facts(mapped=True, attempts=(SyncStatus.RETRYING, SyncStatus.SUCCESS)), Verdict.RETRYING
+        Facts(mapped=True, attempts=(SyncStatus.RETRYING, SyncStatus.SUCCESS)),
+        Verdict.RETRYING,
     ),
 }
 
