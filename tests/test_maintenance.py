@@ -49,6 +49,6 @@ async def test_upkeep(resources, org, sessionmaker) -> None:
         assert connection.last_refreshed_at > now - timedelta(minutes=1)
         assert await session.get(SyncLog, old.id) is None
     # The rotated refresh token was stored: the connection still yields tokens.
-    assert await resources.qbo.tokens(org.organization_id).get_token()
+    assert await resources.quickbooks.tokens(org.organization_id).get_token()
     again = await upkeep_once(resources)
     assert org.organization_id not in again.refreshed
