@@ -299,7 +299,9 @@ class TestNames:
         from qbsync.quickbooks.schemas import EmailAddress
         from qbsync.quickbooks.schemas.names import Customer
 
-        qbo = resources.quickbooks.client(organization_id=org.organization_id, realm_id=org.realm_id)
+        qbo = resources.quickbooks.client(
+            organization_id=org.organization_id, realm_id=org.realm_id
+        )
         existing = await qbo.create(
             Customer(
                 display_name="Hooli", primary_email_addr=EmailAddress(address="AP@hooli.example")
@@ -410,7 +412,9 @@ class TestConnectionState:
                     {"o": org.organization_id},
                 )
             ).one()
-        await resources.quickbooks.oauth.revoke(resources.cipher.decrypt(stored.refresh_token_encrypted))
+        await resources.quickbooks.oauth.revoke(
+            resources.cipher.decrypt(stored.refresh_token_encrypted)
+        )
         result = await run(
             sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
         )
@@ -431,7 +435,9 @@ class TestRefusalsAreRetryable:
         customer = await aforo.customer()
         first = await aforo.invoice(customer)
         await run(sync_invoice, organization_id=org.organization_id, invoice_id=first.id)
-        qbo = resources.quickbooks.client(organization_id=org.organization_id, realm_id=org.realm_id)
+        qbo = resources.quickbooks.client(
+            organization_id=org.organization_id, realm_id=org.realm_id
+        )
         [item] = [
             r
             for r in await emulator_control.live(org.realm_id, "Item")
