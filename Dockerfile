@@ -9,7 +9,9 @@ RUN python -m venv /opt/qbsync \
  && /opt/qbsync/bin/pip install -c constraints.txt .
 
 FROM python:3.11-slim
-ENV PATH=/opt/qbsync/bin:$PATH PYTHONUNBUFFERED=1 QBSYNC_LOG__JSON_FORMAT=true
+# A container listens on its own interface; qbsync's default is loopback.
+ENV PATH=/opt/qbsync/bin:$PATH PYTHONUNBUFFERED=1 QBSYNC_LOG__JSON_FORMAT=true \
+    QBSYNC_SERVER__HOST=0.0.0.0
 RUN groupadd --system qbsync && useradd --system --gid qbsync --no-create-home qbsync
 COPY --from=build /opt/qbsync /opt/qbsync
 USER qbsync

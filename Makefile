@@ -6,20 +6,26 @@ EMULATOR_PORT ?= 8096
 DB_NAME ?= qbsync
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install services browser db env migrate run emulator test lint format bench clean
+.PHONY: install install-runtime services browser db env migrate run emulator test lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 EMULATOR := packages/qbo-emulator
 
-# qbsync and the emulator (its own distribution: tests, demo and bench use it; the
-# production image does not contain it), both editable.
-$(VENV)/.installed: $(BIN)/python pyproject.toml $(EMULATOR)/pyproject.toml constraints.txt
+# What `make run` needs: qbsync and the emulator (its own distribution: tests, demo and
+# bench use it; the production image does not contain it), both editable; no dev tools.
+$(VENV)/.installed-runtime: $(BIN)/python pyproject.toml $(EMULATOR)/pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e . -e $(EMULATOR) --group dev
+	$(BIN)/python -m pip install -q -c constraints.txt -e . -e $(EMULATOR)
 	touch $@
 
+# Plus the tools of the dev group: tests, lint, bench.
+$(VENV)/.installed: $(VENV)/.installed-runtime
+	$(BIN)/python -m pip install -q -c constraints.txt --group dev
+	touch $@
+
+install-runtime: $(VENV)/.installed-runtime
 install: $(VENV)/.installed
 
 services:
@@ -33,17 +39,18 @@ db: services
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$(DB_NAME)'" | grep -q 1 \
 		|| psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $(DB_NAME)"
 
-env: install
-	@EMULATOR_PORT=$(EMULATOR_PORT) bash scripts/dev-env.sh .env
+# `make run DB_NAME=x` (or DB_NAME exported) points .env at database x.
+env: install-runtime
+	@EMULATOR_PORT=$(EMULATOR_PORT) $(if $(filter command line environment,$(origin DB_NAME)),DB_NAME=$(DB_NAME)) bash scripts/dev-env.sh .env
 
-migrate: install env db
+migrate: install-runtime env db
 	$(BIN)/qbsync migrate
 
 # The API and consumers on 8095, with the QuickBooks emulator and Aforo stubs on $(EMULATOR_PORT).
 run: migrate
 	@bash scripts/run-local.sh $(EMULATOR_PORT)
 
-emulator: install env
+emulator: install-runtime env
 	$(BIN)/qbo-emulator --port $(EMULATOR_PORT)
 
 test: install services browser

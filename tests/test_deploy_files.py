@@ -52,6 +52,11 @@ class TestDockerfile:
         assert ("ENTRYPOINT", '["qbsync"]') in parsed
         assert ("CMD", '["serve"]') in parsed
 
+    def test_the_container_listens_beyond_its_loopback(self) -> None:
+        # qbsync's default host is 127.0.0.1, which a published port cannot reach.
+        env = " ".join(arg for op, arg in _instructions() if op == "ENV")
+        assert "QBSYNC_SERVER__HOST=0.0.0.0" in env
+
     @pytest.mark.parametrize("dockerfile", [ROOT / "Dockerfile", EMULATOR_DOCKERFILE])
     def test_copied_paths_exist(self, dockerfile: Path) -> None:
         paths = build_context_paths(dockerfile)
@@ -100,7 +105,7 @@ class TestCompose:
         services = compose["services"]
         assert {"postgres", "rabbitmq", "migrate", "qbsync"} <= set(services)
         assert "management" in services["rabbitmq"]["image"]
-        assert "15672:15672" in services["rabbitmq"]["ports"]
+        assert services["rabbitmq"]["ports"] == ["127.0.0.1:15672:15672"]
         assert services["qbsync"]["ports"] == ["8095:8095"]
         assert services["migrate"]["command"] == ["migrate"]
         assert services["qbsync"]["command"] == ["serve"]
@@ -108,6 +113,18 @@ class TestCompose:
             services["qbsync"]["depends_on"]["migrate"]["condition"]
             == "service_completed_successfully"
         )
+
+    def test_stores_with_default_credentials_are_not_published(
+        self, compose: dict[str, Any]
+    ) -> None:
+        services = compose["services"]
+        assert "ports" not in services["postgres"]
+        for service in services.values():
+            for port in service.get("ports", []):
+                published = str(port).split(":")
+                assert published[-1] not in {"5432", "5672"}
+                if published[-1] != "8095":
+                    assert published[0] == "127.0.0.1", port
 
     def test_environment_names_real_settings(self, compose: dict[str, Any]) -> None:
         environment = compose["services"]["qbsync"]["environment"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -25,17 +26,21 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from qbsync.app import create_app
+    from qbsync.server import server_config
 
     settings = _settings()
     if args.no_consumers:
         settings.server.run_consumers = False
-    uvicorn.run(
-        create_app(settings),
-        host=args.host or settings.server.host,
-        port=args.port or settings.server.port,
-        log_config=None,
-        proxy_headers=True,
-    )
+    if args.host:
+        settings.server.host = args.host
+    if args.port:
+        settings.server.port = args.port
+    server = uvicorn.Server(server_config(create_app(settings), settings.server))
+    # Ctrl-C: uvicorn shuts down gracefully, then re-raises the signal.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        raise SystemExit(3)
 
 
 def cmd_worker(_: argparse.Namespace) -> None:

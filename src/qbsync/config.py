@@ -44,11 +44,25 @@ def _split_csv(value: Any) -> Any:
 
 
 class ServerSettings(BaseModel):
-    host: str = "0.0.0.0"  # a service listens on every interface; deployments narrow it
+    # Loopback unless told otherwise: the Docker image sets 0.0.0.0, a host install sits
+    # behind a reverse proxy on the same machine.
+    host: str = "127.0.0.1"
     port: int = 8095
     # Base URL under which the UI reaches us; used for absolute links where one is needed.
     public_base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8095")
     run_consumers: bool = True
+    # Slow or hostile clients (see qbsync.server): a request must deliver its headers and
+    # then its body within these deadlines; idle kept-alive connections close after
+    # keep_alive_s; beyond limit_concurrency connections or requests, answers are 503.
+    header_timeout_s: float = Field(default=10.0, gt=0)
+    body_timeout_s: float = Field(default=30.0, gt=0)
+    max_header_bytes: int = Field(default=64 * 1024, ge=1024)
+    keep_alive_s: int = Field(default=5, ge=1)
+    limit_concurrency: int = Field(default=512, ge=1)
+    backlog: int = Field(default=1024, ge=1)
+    shutdown_grace_s: int = Field(default=25, ge=1)
+    # Proxies whose X-Forwarded-For / -Proto are believed (comma-separated, or "*").
+    forwarded_allow_ips: str = "127.0.0.1"
 
 
 class DatabaseSettings(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,11 @@ from qbsync.config import LogSettings
 _context: ContextVar[dict[str, Any] | None] = ContextVar("qbsync_log_context", default=None)
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
-_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# uvicorn's ``color_message`` repeats the message with ANSI colour codes: never a field.
+_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
+# C0/C1 controls (newline, ESC…) and the Unicode line separators: in a console line they
+# would let a caller-supplied id forge a line or recolour the terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SECRET_KEYS = {"authorization", "access_token", "refresh_token", "token", "jwt", "jwttoken"}
 
 
@@ -62,13 +67,34 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+def escape_controls(text: str) -> str:
+    """``text`` with every control character written as its escape (``\\n``, ``\\x1b``)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 class ConsoleFormatter(logging.Formatter):
+    """One line per record (a traceback follows on its own lines): the message and every
+    field have their control characters escaped."""
+
     def format(self, record: logging.LogRecord) -> str:
-        base = super().format(record)
+        safe = logging.makeLogRecord(
+            {**record.__dict__, "msg": escape_controls(record.getMessage()), "args": None}
+        )
+        line = self.formatMessage(self._with_time(safe))
         fields = _fields(record)
-        if not fields:
-            return base
-        return base + " " + " ".join(f"{k}={v}" for k, v in fields.items())
+        if fields:
+            line += " " + " ".join(f"{k}={escape_controls(str(v))}" for k, v in fields.items())
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        elif record.stack_info:
+            line += "\n" + self.formatStack(record.stack_info)
+        return line
+
+    def _with_time(self, record: logging.LogRecord) -> logging.LogRecord:
+        record.message = record.getMessage()
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        return record
 
 
 def configure_logging(settings: LogSettings) -> None:

@@ -54,7 +54,7 @@ QUEUE_OLDEST_AGE = Gauge(
 )
 EVENTS = Counter(
     "qbsync_events_total",
-    "Consumed messages by queue and outcome",
+    "Consumed messages by work queue and outcome (acked, retried, parked)",
     ["queue", "outcome"],
     registry=REGISTRY,
 )

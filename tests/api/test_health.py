@@ -7,6 +7,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from qbsync.app import create_app
+from qbsync.events.topology import TopologyNames
 from tests.settings import make_settings
 
 # Port 9 on loopback: nothing listens there, so connections are refused at once.
@@ -85,8 +86,22 @@ class TestMetrics:
             'qbsync_http_requests_total{method="GET",route="/health/live",status="200"}'
             in response.text
         )
-        queue = app.state.resources.settings.amqp.parking_queue
-        assert f'qbsync_queue_depth{{queue="{queue}"}} 0.0' in response.text
+        amqp = app.state.resources.settings.amqp
+        assert f'qbsync_queue_depth{{queue="{amqp.parking_queue}"}} 0.0' in response.text
+        # Messages waiting for their retry are backlog too.
+        for wait_queue in TopologyNames.from_settings(amqp).wait_queues.values():
+            assert f'qbsync_queue_depth{{queue="{wait_queue}"}} 0.0' in response.text
+
+    async def test_a_cors_preflight_is_counted_under_its_route(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        preflight = {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"}
+        assert (await client.options("/api/quickbooks/sync-logs/42", headers=preflight)).is_success
+        text = (await client.get("/metrics")).text
+        assert (
+            'qbsync_http_requests_total{method="OPTIONS",route="/api/quickbooks/sync-logs/{log_id}"'
+            in text
+        )
 
 
 class TestErrors:

@@ -16,6 +16,7 @@ from qbsync.events import headers as h
 from qbsync.events.publisher import Publisher
 from qbsync.events.runner import MessageContext, message_context
 from qbsync.events.schemas import CustomerActivated, Event, InvoiceCreated
+from qbsync.metrics import REGISTRY
 from tests.events.conftest import RunnerFactory, SettingsFactory
 from tests.events.support import (
     ListRecorder,
@@ -335,3 +336,28 @@ class TestMessageContext:
         )
         assert ctx.attempt == attempt
         assert ctx.redelivered
+
+
+class TestOutcomeMetric:
+    async def test_every_outcome_counts_in_qbsync_events_total(
+        self, make_runner: RunnerFactory, publisher: Publisher, amqp_settings: AmqpSettings
+    ) -> None:
+        async def handle(event: Event, ctx: MessageContext) -> None:
+            assert isinstance(event, CustomerActivated)
+            if event.customer_id == 1 and ctx.attempt == 1:
+                raise DependencyUnavailable("metering answered 503")
+            if event.customer_id == 2:
+                raise NotFound("no such customer")
+
+        handler = ScriptedHandler(handle)
+        await make_runner(handler, ListRecorder())
+        await publisher.publish(CustomerActivated(customer_id=1, organization_id=2))
+        await publisher.publish(CustomerActivated(customer_id=2, organization_id=2))
+        await wait_until(lambda: len(handler.calls) == 3, "retried one, parked the other")
+
+        def count(outcome: str) -> float | None:
+            labels = {"queue": amqp_settings.customer_queue, "outcome": outcome}
+            return REGISTRY.get_sample_value("qbsync_events_total", labels)
+
+        await wait_until(lambda: count("acked") == 1, "the retried message acked")
+        assert (count("retried"), count("parked")) == (1, 1)

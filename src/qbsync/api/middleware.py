@@ -39,9 +39,34 @@ async def _refuse_nul(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+_PARAM = re.compile(r"\\\{[^}]+\\\}")
+
+
+def path_templates(app: object) -> list[tuple[re.Pattern[str], str]]:
+    """The app's route templates as (regex, template), static ones first, from its OpenAPI
+    document (the one public listing of every route, however routers are nested)."""
+    openapi = getattr(app, "openapi", None)
+    paths = list(openapi().get("paths", {})) if callable(openapi) else []
+    paths.sort(key=lambda template: template.count("{"))
+    return [
+        (re.compile("^" + _PARAM.sub("[^/]+", re.escape(template)) + "$"), template)
+        for template in paths
+    ]
+
+
+def route_label(scope: Scope, templates: list[tuple[re.Pattern[str], str]]) -> str:
+    """The route template a request went to, for metrics. A CORS preflight is answered by
+    the CORS middleware before routing, so its route is found from the path."""
+    route = scope.get("route")
+    if route is not None:
+        return str(getattr(route, "path", "unmatched"))
+    return next((t for pattern, t in templates if pattern.match(scope["path"])), "unmatched")
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._templates: list[tuple[re.Pattern[str], str]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -71,7 +96,9 @@ class RequestContextMiddleware:
                 await self.app(scope, receive, send_with_id)
             finally:
                 elapsed = time.perf_counter() - started
-                route = getattr(scope.get("route"), "path", "unmatched")
+                if self._templates is None and "route" not in scope:
+                    self._templates = path_templates(scope.get("app"))
+                route = route_label(scope, self._templates or [])
                 HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
                 HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
                 log.info(

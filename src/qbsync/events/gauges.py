@@ -28,7 +28,7 @@ async def sample_queues(connector: AmqpConnector, settings: AmqpSettings) -> Non
             try:
                 await declare_topology(channel, settings)  # idempotent; the queues may be new
                 underlay = await channel.get_underlay_channel()
-                for queue in [*names.work_queues.values(), names.parking_queue]:
+                for queue in names.all_queues():  # waiting retries count as backlog too
                     declared = await underlay.queue_declare(queue, passive=True)
                     QUEUE_DEPTH.labels(queue).set(declared.message_count or 0)
                 oldest = await list_parked(channel, settings, limit=1)

@@ -182,7 +182,7 @@ class ConsumerRunner:
             )
             await self._settler.park(message, ctx, bug)
             return
-        await self._settler.ack(message)
+        await self._settler.done(message, ctx)
 
     async def stop(self, grace_s: float | None = None) -> None:
         """Stop consuming, let in-flight handlers finish for up to ``grace_s`` (default

@@ -28,6 +28,7 @@ from qbsync.events.outcomes import RETRY_SCHEDULED, OutcomeRecorder, ParkReason,
 from qbsync.events.publisher import Publisher
 from qbsync.events.schemas import EVENT_TYPES, parse_json
 from qbsync.events.topology import RETRY_DELAY_HEADER, TopologyNames, delay_ms
+from qbsync.metrics import EVENTS
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,11 @@ class Settler:
         self._publisher = publisher
         self._recorder = recorder
         self.stopping = False
+
+    async def done(self, message: AbstractIncomingMessage, ctx: MessageContext) -> None:
+        """The handler finished (synced, skipped or logged): ack."""
+        EVENTS.labels(ctx.queue, "acked").inc()
+        await self.ack(message)
 
     async def ack(self, message: AbstractIncomingMessage) -> None:
         try:
@@ -134,6 +140,7 @@ class Settler:
                     "error_code": failure.code,
                 },
             )
+            EVENTS.labels(ctx.queue, "retried").inc()
             await self.ack(message)
 
     async def park(
@@ -180,6 +187,7 @@ class Settler:
                     "attempts": ctx.attempt,
                 },
             )
+            EVENTS.labels(ctx.queue, "parked").inc()
             await self.ack(message)
 
     async def _publish_copy(
