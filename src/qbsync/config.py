@@ -63,6 +63,10 @@ class ServerSettings(BaseModel):
     shutdown_grace_s: int = Field(default=25, ge=1)
     # Proxies whose X-Forwarded-For / -Proto are believed (comma-separated, or "*").
     forwarded_allow_ips: str = "127.0.0.1"
+    # /docs and /openapi.json describe the public contract and stay open unless turned off;
+    # /metrics (no tenant data in it) asks for this bearer token when one is set.
+    docs_enabled: bool = True
+    metrics_token: SecretStr | None = None
 
 
 class DatabaseSettings(BaseModel):
@@ -216,15 +220,22 @@ def env_name(loc: tuple[int | str, ...]) -> str:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build Settings, turning pydantic's report into one that names the variables."""
+    """Build Settings, turning pydantic's report into one that names the variables; in
+    production, refuse what is unsafe there (``qbsync.production``)."""
+    from qbsync.production import unsafe_settings
+
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
             reason = "is required but not set" if error["type"] == "missing" else error["msg"]
             problems.append(f"{env_name(tuple(error['loc']))} {reason}" if error["loc"] else reason)
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+    unsafe = unsafe_settings(settings)
+    if unsafe:
+        raise SettingsError("unsafe settings for production: " + "; ".join(unsafe))
+    return settings
 
 
 @lru_cache(maxsize=1)

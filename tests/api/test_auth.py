@@ -131,3 +131,24 @@ class TestJwks:
         assert good.status_code == 200
         assert good.json()["organizationId"] == 8
         assert bad.status_code == 401
+
+    async def test_a_jwks_failure_tells_the_caller_nothing_about_it(
+        self, database_url: str
+    ) -> None:
+        jwks_url = "https://idp.internal.example:8443/jwks.json"
+        settings = make_settings(db={"url": database_url}, auth={"jwks_url": jwks_url})
+        key = RSAKey.generate_key(2048, parameters={"kid": "k1"})
+        token = jwt.encode(
+            {"alg": "RS256", "kid": "k1"}, {"orgId": 8, "exp": int(time.time()) + 60}, key
+        )
+        app = create_app(settings)
+        with respx.mock(assert_all_called=True) as mock:
+            mock.get(jwks_url).mock(side_effect=httpx.ConnectError("idp.internal.example refused"))
+            async with LifespanManager(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                    response = await http.get(STATUS, headers=_bearer(token))
+        assert response.status_code == 503
+        assert "idp.internal" not in response.text
+        assert "refused" not in response.text.lower()
+        assert "ConnectError" not in response.text

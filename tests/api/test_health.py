@@ -104,6 +104,29 @@ class TestMetrics:
         )
 
 
+class TestExposure:
+    async def test_metrics_ask_for_the_token_when_one_is_set(self, database_url: str) -> None:
+        settings = make_settings(db={"url": database_url}, server={"metrics_token": "scrape-me"})
+        app = create_app(settings)
+        async with LifespanManager(app, startup_timeout=20, shutdown_timeout=20):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                anonymous = await http.get("/metrics")
+                wrong = await http.get("/metrics", headers={"Authorization": "Bearer nope"})
+                scraper = await http.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+        assert (anonymous.status_code, wrong.status_code) == (401, 401)
+        assert scraper.status_code == 200
+        assert "qbsync_http_requests_total" in scraper.text
+
+    async def test_docs_can_be_turned_off(self, database_url: str) -> None:
+        settings = make_settings(db={"url": database_url}, server={"docs_enabled": False})
+        for path in ("/docs", "/openapi.json", "/redoc"):
+            assert (await _get(settings, path)).status_code == 404
+
+    async def test_docs_are_served_by_default(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/openapi.json")).status_code == 200
+
+
 class TestErrors:
     async def test_unknown_route_is_json(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/nope")

@@ -81,7 +81,10 @@ class TokenVerifier:
                 response.raise_for_status()
                 self._jwks = KeySet.import_key_set(response.json())
             except (httpx.HTTPError, ValueError, JoseError) as exc:
-                raise DependencyUnavailable(f"could not load the JWKS: {exc}") from None
+                # The cause is for operators; callers (maybe not even authenticated yet)
+                # learn only that verification is unavailable.
+                log.warning("could not load the JWKS", extra={"error": repr(exc)[:300]})
+                raise DependencyUnavailable("token verification is unavailable") from None
             self._jwks_loaded_at = time.monotonic()
         return self._jwks
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from qbsync.api.deps import ResourcesDep
+from qbsync.errors import Unauthorized
 from qbsync.events.gauges import sample_queues
 from qbsync.metrics import REGISTRY
 from qbsync.resources import Resources
@@ -60,7 +63,16 @@ async def ready(resources: ResourcesDep) -> JSONResponse:
     return JSONResponse(body, status_code=503 if down else 200)
 
 
+def _may_scrape(request: Request, token: SecretStr | None) -> bool:
+    if token is None:
+        return True
+    offered = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    return hmac.compare_digest(offered.encode(), token.get_secret_value().encode())
+
+
 @router.get("/metrics", include_in_schema=False)
-async def metrics(resources: ResourcesDep) -> Response:
+async def metrics(request: Request, resources: ResourcesDep) -> Response:
+    if not _may_scrape(request, resources.settings.server.metrics_token):
+        raise Unauthorized("/metrics needs the bearer token set in QBSYNC_SERVER__METRICS_TOKEN")
     await sample_queues(resources.amqp, resources.settings.amqp)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
