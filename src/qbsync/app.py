@@ -21,9 +21,6 @@ from qbsync.queue_side import build_runner, resume_backfills
 from qbsync.resources import open_resources
 
 
-_NO_DOCS: dict[str, None] = {"docs_url": None, "redoc_url": None, "openapi_url": None}
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; without settings (``uvicorn qbsync.app:create_app --factory``) it reads
     them from the environment and configures logging too."""
@@ -56,7 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Keeps each Aforo organization's QuickBooks Online company in step with Aforo.",
         lifespan=lifespan,
-        **({} if settings.server.docs_enabled else _NO_DOCS),
+        docs_url="/docs" if settings.server.docs_enabled else None,
+        redoc_url="/redoc" if settings.server.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.server.docs_enabled else None,
     )
     app.add_middleware(
         CORSMiddleware,

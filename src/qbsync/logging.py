@@ -67,6 +67,11 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+def has_controls(text: str) -> bool:
+    """Whether ``text`` holds a character a log line would have to escape (ids never do)."""
+    return _CONTROL.search(text) is not None
+
+
 def escape_controls(text: str) -> str:
     """``text`` with every control character written as its escape (``\\n``, ``\\x1b``)."""
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)

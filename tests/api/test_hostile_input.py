@@ -26,6 +26,31 @@ async def test_refused_with_4xx(client, method: str, url: str) -> None:
     assert response.json()["error"]
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/quickbooks/sync/payment?paymentId=PAY-1%0A2026-01-01%20INFO%20forged",
+        "/api/quickbooks/sync/payment?paymentId=PAY-1%0D",
+        "/api/quickbooks/sync/payment?paymentId=%1B%5B31mPAY",
+        "/api/quickbooks/sync/payment?paymentId=PAY%C2%85",  # NEL, a C1 line break
+        "/api/quickbooks/sync-logs?aforoId=payment-%0Ax",
+        "/api/quickbooks/customer/1%0A/sync-status",
+    ],
+)
+async def test_control_characters_in_ids_are_refused(client, url: str) -> None:
+    method = "POST" if "/sync/" in url else "GET"
+    response = await client.request(method, url, headers=auth_headers(7))
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_input"
+
+
+async def test_non_ascii_ids_are_not_mistaken_for_control_characters(client) -> None:
+    response = await client.get(
+        "/api/quickbooks/sync-logs?aforoId=payment-%E2%82%AC%C3%A9", headers=auth_headers(7)
+    )
+    assert response.status_code == 200
+
+
 async def test_an_org_claim_in_unicode_digits_names_no_organization(client) -> None:
     token = make_jwt("³", claim="orgId")
     response = await client.get(

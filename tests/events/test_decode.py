@@ -83,6 +83,20 @@ class TestPoison:
             ("customer.activated", b'"text"', "application/json", None, "wrong_schema"),
             ("customer.activated", b'{"customerId": 1}', "application/json", None, "wrong_schema"),
             ("customer.deleted", GOOD, "application/json", None, "unknown_event_type"),
+            (  # a payment id that would forge a log line
+                "payment.received",
+                b'{"paymentId": "PAY-1\\n2026-01-01 INFO forged", "organizationId": 2}',
+                "application/json",
+                None,
+                "wrong_schema",
+            ),
+            (
+                "payment.received",
+                b'{"paymentId": "\\u001b[31mPAY", "organizationId": 2}',
+                "application/json",
+                None,
+                "wrong_schema",
+            ),
         ],
     )
     def test_reason_codes(

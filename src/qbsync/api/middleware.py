@@ -7,10 +7,11 @@ import logging
 import re
 import time
 import uuid
+from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from qbsync.logging import log_context
+from qbsync.logging import has_controls, log_context
 from qbsync.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 log = logging.getLogger("qbsync.access")
@@ -18,13 +19,17 @@ log = logging.getLogger("qbsync.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 
-def _has_nul(scope: Scope) -> bool:
-    return "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"").lower()
+def _has_controls(scope: Scope) -> bool:
+    query = unquote(scope.get("query_string", b"").decode("utf-8", errors="replace"))
+    return has_controls(scope["path"]) or has_controls(query)
 
 
-async def _refuse_nul(send: Send) -> None:
+async def _refuse_controls(send: Send) -> None:
     body = json.dumps(
-        {"error": "invalid_input", "message": "the URL contains a NUL character"}
+        {
+            "error": "invalid_input",
+            "message": "the URL contains a control character (NUL, newline, escape…)",
+        }
     ).encode()
     await send(
         {
@@ -72,9 +77,10 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _has_nul(scope):
-            # Postgres cannot store a NUL character; refuse it here rather than fail later.
-            await _refuse_nul(send)
+        if _has_controls(scope):
+            # No id, filter or code contains one: a NUL cannot be stored in Postgres, a
+            # newline or an escape would forge or recolour log lines. Refused here, once.
+            await _refuse_controls(send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex

@@ -14,6 +14,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from qbsync.logging import has_controls
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Epoch values this large are milliseconds (Jackson with WRITE_DATE_TIMESTAMPS_AS_NANOSECONDS
 # off): 1e11 seconds would be the year 5138. pydantic uses the same kind of cut-off.
@@ -46,6 +48,9 @@ def _coerce_str_id(value: object) -> object:
             raise ValueError("a numeric id must be a whole number")
         return str(int(value))
     if isinstance(value, str):
+        if has_controls(value):
+            # No Aforo id holds one; in a log line it would forge or recolour a line.
+            raise ValueError("an id must not contain control characters")
         return value.strip()
     return value
 
