@@ -1,7 +1,9 @@
 """``fuzz``: the HTTP API fuzzed from its own OpenAPI schema with schemathesis, against a live
 ``qbsync serve`` on loopback, once with a tenant's token (a connected organization) and once
 with an operator's. Counted: responses by status class, 5xx, hangs (requests that hit the
-per-request timeout), and whether the server still answers afterwards.
+per-request timeout), and whether the server still answers afterwards. First, the cases a
+schema cannot express, on raw sockets (``bench/hostile_http.py``): request smuggling,
+oversized bodies, deep nesting, slow clients.
 
 Bounded: ``max_examples`` per operation, ``max_time_s`` per pass, ``request_timeout_s``.
 """
@@ -19,7 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bench import workload
+from bench import hostile_http, workload
 from bench.procs import BIN
 from bench.results import Result, Target
 from bench.stack import Stack
@@ -197,6 +199,10 @@ async def run() -> Result:
             "X-Organization-Id": str(org_id),
         }
         operator = {"Authorization": f"Bearer {stack.token(None, operator=True)}"}
+        # Raw HTTP first, so the memory it measures is not the fuzzer's high-water mark.
+        raw = await hostile_http.run_cases(
+            int(api.rsplit(":", 1)[1]), serve, stack.token(org_id), hostile_http.Options()
+        )
         passes = [
             await _fuzz(api, "tenant", tenant, opts, stack.log_dir_ready()),
             await _fuzz(api, "operator", operator, opts, stack.log_dir_ready()),
@@ -206,6 +212,7 @@ async def run() -> Result:
         errors = serve.log_errors()
         causes = error_causes(serve.log_path)
 
+    through = [c for c in raw if c.got_through]
     five = sum(p.server_errors_5xx for p in passes)
     hangs = sum(p.hangs for p in passes)
     requests = sum(p.requests for p in passes)
@@ -213,7 +220,8 @@ async def run() -> Result:
         name=NAME,
         headline=(
             f"{requests} requests from the OpenAPI schema (tenant + operator): {five} x 5xx, "
-            f"{hangs} hangs, server {'alive' if alive else 'DOWN'} afterwards"
+            f"{hangs} hangs, server {'alive' if alive else 'DOWN'} afterwards; raw HTTP "
+            f"(smuggling, oversize, nesting, slow clients): {len(through)} of {len(raw)} got through"
         ),
         config=opts.model_dump(),
         targets=[
@@ -223,10 +231,18 @@ async def run() -> Result:
             Target(
                 metric="requests", value=requests, target="> 0 (the fuzzer ran)", met=requests > 0
             ),
+            Target(
+                metric="raw_http_got_through",
+                value=len(through),
+                target="0",
+                met=not through,
+                why="; ".join(f"{c.name}: {c.observed}" for c in through)[:600] or None,
+            ),
         ],
         data={
             "passes": [p.model_dump() for p in passes],
             "serve_error_log_lines": errors,
             "server_error_causes": causes,
+            "raw_http": hostile_http.summary(raw),
         },
     )

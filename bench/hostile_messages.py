@@ -160,6 +160,27 @@ def hostile_messages(org_id: int, other_org_invoice: int, customer_id: int) -> l
             PARKED_OR_SKIPPED,
         ),
         Hostile(
+            "deep_nesting",
+            i,
+            b'{"invoiceId": 1, "organizationId": %d, "x": ' % org_id
+            + b"[" * 60_000
+            + b"]" * 60_000
+            + b"}",
+            PARKED,
+        ),
+        Hostile(
+            "log_forging",
+            p,
+            _j({"paymentId": "PAY-1\n2026-01-01 ERROR forged line", "organizationId": org_id}),
+            PARKED,
+        ),
+        Hostile(
+            "log_forging",
+            c,
+            _j({"customerId": customer_id, "organizationId": org_id, "eventId": "e\x1b[31m"}),
+            frozenset({"synced", "skipped", "parked"}),  # an event id is no record id
+        ),
+        Hostile(
             "foreign_invoice",
             i,
             _j({"invoiceId": other_org_invoice, "organizationId": org_id}),
