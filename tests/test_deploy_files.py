@@ -54,7 +54,7 @@ class TestDockerfile:
 
     def test_the_container_listens_beyond_its_loopback(self) -> None:
         # qbsync's default host is 127.0.0.1, which a published port cannot reach.
-        env = " ".join(arg for op, arg in _instructions() if op == "ENV")
+        env = " ".join(arg for op, arg in instructions() if op == "ENV")
         assert "QBSYNC_SERVER__HOST=0.0.0.0" in env
 
     @pytest.mark.parametrize("dockerfile", [ROOT / "Dockerfile", EMULATOR_DOCKERFILE])

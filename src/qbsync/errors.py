@@ -44,6 +44,9 @@ class QbsyncError(Exception):
     status_code: ClassVar[int] = 500
     category: ClassVar[ErrorCategory] = ErrorCategory.PERMANENT
     retryable: bool = False
+    # A retryable error that may be waited out only briefly: at most this many delayed
+    # retries of an event (None: every step of QBSYNC_AMQP__RETRY_DELAYS_S).
+    retry_budget: int | None = None
 
     def __init__(
         self, message: str, *, hint: str | None = None, retryable: bool | None = None

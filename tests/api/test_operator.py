@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
-from qbsync.sync.engine import sync_customer, sync_invoice
+from qbsync.sync.engine import SyncOptions, sync_customer, sync_invoice
+from qbsync.sync.models import SyncTrigger
 from tests.fixtures.consumers import eventually, parked_count, publish_like_spring
 from tests.tokens import auth_headers, make_jwt
 
@@ -116,6 +118,39 @@ class TestSyncLogs:
         assert body["attempt"]["trigger"] == "RETRY"
         assert body["attempt"]["status"] == "SUCCESS"
 
+    async def test_the_ids_people_type_find_the_rows(self, client, run, org, aforo) -> None:
+        invoice = await aforo.invoice(await aforo.customer())
+        await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        headers = auth_headers(org.organization_id)
+        stored = f"invoice-{invoice.id}"
+        for params in (
+            {"aforoId": str(invoice.id), "entityType": "INVOICE"},
+            {"aforoId": stored, "entityType": "invoice"},
+            {"aforoId": str(invoice.id)},  # any kind
+            {"aforoId": stored},
+        ):
+            rows = (await client.get(LOGS, params=params, headers=headers)).json()["items"]
+            assert {row["aforoId"] for row in rows} == {stored}, params
+            mappings = (
+                await client.get("/api/quickbooks/mappings", params=params, headers=headers)
+            ).json()["items"]
+            assert [m["aforoId"] for m in mappings] == [stored], params
+
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"status": "bogus"},
+            {"entityType": "widget"},
+            {"errorCategory": "oops"},
+            {"trigger": "cron"},
+            {"entityType": "INVOICE", "aforoId": "abc"},
+        ],
+    )
+    async def test_a_filter_that_can_never_match_is_refused(self, client, org, params) -> None:
+        response = await client.get(LOGS, params=params, headers=auth_headers(org.organization_id))
+        assert response.status_code == 422
+        assert response.json()["error"] == "invalid_input"
+
     async def test_mappings_by_aforo_or_quickbooks_id(self, client, run, org, aforo) -> None:
         customer = await aforo.customer()
         invoice = await aforo.invoice(customer)
@@ -212,11 +247,30 @@ class TestDiagnose:
         assert any("ACTIVE" in step for step in report["nextSteps"])
         assert any(f"/sync-logs/{failed.log_id}/retry" in step for step in report["nextSteps"])
 
-    async def test_never_seen(self, client, org) -> None:
-        report = await self._diagnose(client, org, "INVOICE", "789")
+    async def test_never_seen(self, client, org, aforo) -> None:
+        invoice = await aforo.invoice(await aforo.customer())
+        report = await self._diagnose(client, org, "INVOICE", str(invoice.id))
         assert report["verdict"] == "NEVER_SEEN"
-        assert report["aforo"]["exists"] is False
+        assert report["aforo"]["exists"] is True
         assert report["lastAttempts"] == []
+
+    async def test_what_aforo_does_not_know_is_not_offered_for_syncing(
+        self, client, run, org
+    ) -> None:
+        report = await self._diagnose(client, org, "INVOICE", "789")
+        assert report["verdict"] == "NOT_IN_AFORO"
+        assert report["aforo"]["exists"] is False
+        assert not any("sync it now" in step for step in report["nextSteps"])
+        # Also once events have tried it: the verdict follows what Aforo said.
+        await run(
+            sync_invoice,
+            organization_id=org.organization_id,
+            invoice_id=789,
+            options=SyncOptions(trigger=SyncTrigger.WEBHOOK, will_retry=True),
+        )
+        again = await self._diagnose(client, org, "INVOICE", "789")
+        assert again["verdict"] == "NOT_IN_AFORO"
+        assert again["lastAttempts"][0]["errorCode"] == "aforo_not_ready"
 
 
 class TestDeadLetters:

@@ -10,9 +10,11 @@ import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel
 
+from qbsync.aforo.errors import AforoNotReady
 from qbsync.config import AmqpSettings
 from qbsync.errors import DependencyUnavailable, NotFound
 from qbsync.events import headers as h
+from qbsync.events.connection import AmqpConnector
 from qbsync.events.publisher import Publisher
 from qbsync.events.runner import MessageContext, message_context
 from qbsync.events.schemas import CustomerActivated, Event, InvoiceCreated
@@ -162,6 +164,30 @@ class TestRetry:
             ("FAILED", 3),
         ]
         assert recorder.outcomes[-1].reason == "attempts_exhausted"
+
+    async def test_an_error_with_a_retry_budget_is_parked_when_it_is_spent(
+        self,
+        make_runner: RunnerFactory,
+        connector: AmqpConnector,
+        admin: AbstractChannel,
+        settings_factory: SettingsFactory,
+    ) -> None:
+        settings = settings_factory(retry_delays_s=[0.1, 0.1, 0.1, 0.1, 0.1])
+        publisher = Publisher(connector, settings)
+
+        async def unknown(_event: Event, _ctx: MessageContext) -> None:
+            raise AforoNotReady("invoice 5: not found", service="metering", upstream_status=404)
+
+        handler = ScriptedHandler(unknown)
+        await make_runner(handler, ListRecorder(), settings=settings)
+        await publisher.publish(InvoiceCreated(invoice_id=5, organization_id=4))
+        await publisher.close()
+
+        [parked] = await drain(admin, settings.parking_queue, 1)
+        # Two retries (its budget), not the five steps a transient outage gets.
+        assert [c.ctx.attempt for c in handler.calls] == [1, 2, 3]
+        assert parked.headers[h.PARK_REASON] == "attempts_exhausted"
+        assert parked.headers[h.ERROR_CODE] == "aforo_not_ready"
 
 
 class TestParked:

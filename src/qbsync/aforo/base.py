@@ -12,22 +12,26 @@ from typing import Annotated, Any, ClassVar, TypeVar
 import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
+from tenacity import RetryCallState
 
 from qbsync.aforo.auth import AforoCredentials
 from qbsync.aforo.errors import (
     AforoBadPayload,
     AforoError,
     AforoNotFound,
+    AforoNotReady,
     AforoRejected,
     AforoService,
     AforoUnavailable,
 )
-from qbsync.http import retry_policy
+from qbsync.http import is_retryable, retry_policy
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# GETs per call for an answer of "not there yet" (AforoNotReady).
+NOT_READY_GETS = 2
 # A Retry-After longer than this is not worth holding a consumer slot for; the message's
 # delayed retry takes over instead.
 MAX_RETRY_AFTER_S = 10.0
@@ -83,6 +87,17 @@ def _retry_after_s(response: httpx.Response) -> float | None:
     return min(float(value), MAX_RETRY_AFTER_S)
 
 
+def _worth_another_get(state: RetryCallState) -> bool:
+    """Retryable failures are retried in the call; "not there yet" once only: metering's
+    commit lands within milliseconds of its webhook, and an id it never had must stay cheap
+    (the event's own delayed retries wait longer)."""
+    outcome = state.outcome
+    error = outcome.exception() if outcome is not None else None
+    if isinstance(error, AforoNotReady):
+        return state.attempt_number < NOT_READY_GETS
+    return error is not None and is_retryable(error)
+
+
 class AforoServiceClient:
     """One Aforo service over a shared ``httpx.AsyncClient``.
 
@@ -122,6 +137,7 @@ class AforoServiceClient:
             max_backoff_s=self._retry.max_backoff_s,
             max_delay_s=self._retry.max_delay_s,
             initial_s=self._retry.initial_s,
+            retry=_worth_another_get,
         )
         result: T = await policy(
             self._get_once,

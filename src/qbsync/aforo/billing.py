@@ -90,7 +90,7 @@ class BillingClient(AforoServiceClient):
     async def get_invoice(
         self, invoice_id: int, *, org_id: int, caller_token: str | None = None
     ) -> AforoInvoice:
-        """The invoice; a 404 is retried for a few seconds, then raised as AforoNotReady.
+        """The invoice; a 404 is asked once more, then raised as AforoNotReady.
 
         Metering fires its webhook before its transaction commits, so right after the
         webhook the invoice can be briefly invisible.

@@ -5,7 +5,7 @@
         ├── AforoNotFound           404: the record does not exist       (DEPENDENCY)
         ├── AforoNotReady           not there *yet*: metering's 404 right after the
         │                           webhook, before its transaction commits
-        │                                                       retryable (DEPENDENCY)
+        │                               retryable briefly, 2 delayed retries (DEPENDENCY)
         ├── AforoUnavailable        5xx, 408, 429, network error or timeout
         │                                                       retryable (TRANSIENT)
         ├── AforoRejected           any other 4xx, including 401/403     (PERMANENT)
@@ -48,9 +48,13 @@ class AforoNotFound(AforoError):
 
 
 class AforoNotReady(AforoError):
+    """Metering's 404 is also its answer for an id it never had: waited out for two short
+    retries (35 s with the default delays), then the event is parked."""
+
     code = "aforo_not_ready"
     status_code = 503
     retryable = True
+    retry_budget = 2
     category = ErrorCategory.DEPENDENCY
 
 

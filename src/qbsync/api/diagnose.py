@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from qbsync.aforo.errors import AforoNotReady
+from qbsync.aforo.errors import AforoError, AforoNotReady
 from qbsync.api.auth import PrincipalDep, TenantDep
 from qbsync.api.dead_letters import parked_view, visible_parked
 from qbsync.api.deps import ResourcesDep, SessionDep
@@ -89,8 +89,12 @@ async def _in_aforo(
     except AforoNotReady as exc:
         # Metering answers 404 both before its commit and for ids it never had.
         return {"exists": False, "error": f"{exc.code}: {exc.message}"}
+    except AforoError as exc:
+        # Only a 404 says the record does not exist; a refusal or an outage says nothing.
+        exists = False if exc.upstream_status == 404 else None
+        return {"exists": exists, "error": f"{exc.code}: {exc.message}"}
     except QbsyncError as exc:
-        return {"exists": None if exc.retryable else False, "error": f"{exc.code}: {exc.message}"}
+        return {"exists": None, "error": f"{exc.code}: {exc.message}"}
 
 
 @router.get("/diagnose")
@@ -128,6 +132,7 @@ async def diagnose_entity(
     except QbsyncError:
         parked = None  # RabbitMQ is down: say so rather than fail the whole checklist
     quickbooks = await _in_quickbooks(resources, connection, mapping, kind)
+    aforo = await _in_aforo(resources, kind, number, organization_id, principal.token)
     verdict = diagnose(
         connection=connection,
         mapping=mapping,
@@ -136,6 +141,7 @@ async def diagnose_entity(
             ParkedFact(m.message_id, m.reason, m.error_code, m.parked_at) for m in parked or []
         ],
         exists_in_quickbooks=quickbooks["exists"] if quickbooks["checked"] else None,
+        exists_in_aforo=aforo["exists"],
     )
     return {
         "organizationId": organization_id,
@@ -146,7 +152,7 @@ async def diagnose_entity(
         "connection": status_view(organization_id, connection),
         "mapping": mapping_view(mapping) if mapping else None,
         "quickbooks": quickbooks,
-        "aforo": await _in_aforo(resources, kind, number, organization_id, principal.token),
+        "aforo": aforo,
         "lastAttempts": [log_view(row) for row in attempts],
         "deadLetters": [parked_view(m) for m in parked] if parked is not None else None,
     }

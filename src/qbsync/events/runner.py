@@ -165,7 +165,9 @@ class ConsumerRunner:
         try:
             await self._handler(event, ctx)
         except QbsyncError as exc:
-            failure = Failure(ParkReason.PERMANENT_ERROR, exc.category, exc.code, str(exc))
+            failure = Failure(
+                ParkReason.PERMANENT_ERROR, exc.category, exc.code, str(exc), exc.retry_budget
+            )
             if exc.retryable:
                 await self._settler.retry_or_park(message, ctx, failure)
             else:

@@ -60,6 +60,7 @@ class Failure:
     category: ErrorCategory
     code: str
     message: str
+    retry_budget: int | None = None  # the error's own cap on delayed retries
 
 
 class Settler:
@@ -101,7 +102,10 @@ class Settler:
         self, message: AbstractIncomingMessage, ctx: MessageContext, failure: Failure
     ) -> None:
         delays = self._settings.retry_delays_s
-        if ctx.attempt > len(delays):
+        steps = (
+            len(delays) if failure.retry_budget is None else min(len(delays), failure.retry_budget)
+        )
+        if ctx.attempt > steps:
             exhausted = Failure(
                 ParkReason.ATTEMPTS_EXHAUSTED, failure.category, failure.code, failure.message
             )

@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from qbsync.aforo.errors import AforoNotReady
+from qbsync.db.base import utcnow
 from qbsync.errors import ErrorCategory, QbsyncError
 from qbsync.logging import log_context
 from qbsync.metrics import SYNCS
@@ -23,10 +25,15 @@ log = logging.getLogger(__name__)
 Work = Callable[[], Awaitable[Written]]
 
 
-def failure_status(error: QbsyncError, *, will_retry: bool) -> SyncStatus:
+def failure_status(error: QbsyncError, *, will_retry: bool, attempt: int = 1) -> SyncStatus:
     if error.category == ErrorCategory.NOT_CONNECTED:
         return SyncStatus.SKIPPED
-    return SyncStatus.RETRYING if error.retryable and will_retry else SyncStatus.FAILED
+    within_budget = error.retry_budget is None or attempt <= error.retry_budget
+    return (
+        SyncStatus.RETRYING
+        if error.retryable and will_retry and within_budget
+        else SyncStatus.FAILED
+    )
 
 
 async def record(
@@ -43,6 +50,7 @@ async def record(
     response: object = None,
     duration_ms: int | None = None,
     intuit_tid: str | None = None,
+    note: str | None = None,
 ) -> SyncLog:
     entry = SyncLog(
         organization_id=scope.organization_id,
@@ -56,7 +64,7 @@ async def record(
         attempt=scope.attempt,
         error_code=error_code(error) if error else None,
         error_category=error.category if error else None,
-        error_message=_message(error) if error else None,
+        error_message=_message(error) if error else note,
         intuit_tid=getattr(error, "intuit_tid", None) or intuit_tid,
         request_payload=redact(request),  # type: ignore[arg-type]
         response_payload=redact(response),  # type: ignore[arg-type]
@@ -72,6 +80,51 @@ def _message(error: QbsyncError) -> str:
     return f"{error.message} — {hint}" if hint else error.message
 
 
+# How long an Aforo "not found" chain counts as waiting for its next retry: longer than the
+# gap between its retries (5 s, then 30 s, with the default delays).
+NOT_FOUND_CHAIN_S = 120.0
+
+
+async def _chain_waiting(ctx: SyncContext, *, entity_type: str, aforo_id: str) -> SyncLog | None:
+    """Another event's retry chain already waits out Aforo's "not found" for this record:
+    a second webhook for an invoice metering does not know must not start a second chain."""
+    if ctx.attempt != 1 or not ctx.will_retry:
+        return None
+    latest = await repository.latest_decisive_log(
+        ctx.session, organization_id=ctx.organization_id, entity_type=entity_type, aforo_id=aforo_id
+    )
+    if (
+        latest is None
+        or latest.status != SyncStatus.RETRYING
+        or latest.error_code != AforoNotReady.code
+        or latest.correlation_id == ctx.correlation_id
+        or (utcnow() - latest.created_at).total_seconds() > NOT_FOUND_CHAIN_S
+    ):
+        return None
+    return latest
+
+
+async def _coalesce(
+    ctx: SyncContext, waiting: SyncLog, *, entity_type: str, aforo_id: str
+) -> SyncResult:
+    message = (
+        f"already waiting for Aforo to know it: attempt {waiting.id} of event "
+        f"{waiting.correlation_id} retries it"
+    )
+    entry = await record(
+        ctx.session,
+        ctx.scope,
+        entity_type=entity_type,
+        aforo_id=aforo_id,
+        status=SyncStatus.SKIPPED,
+        action=SyncAction.SKIP,
+        note=message,
+    )
+    return SyncResult(
+        entity_type, aforo_id, SyncStatus.SKIPPED, SyncAction.SKIP, None, message, entry.id, None
+    )
+
+
 async def run_attempt(
     ctx: SyncContext, *, entity_type: str, aforo_id: str, work: Work
 ) -> SyncResult:
@@ -85,12 +138,15 @@ async def run_attempt(
             entity_type=entity_type,
             aforo_id=aforo_id,
         )
+        waiting = await _chain_waiting(ctx, entity_type=entity_type, aforo_id=aforo_id)
+        if waiting is not None:
+            return await _coalesce(ctx, waiting, entity_type=entity_type, aforo_id=aforo_id)
         started = time.perf_counter()
         try:
             written = await work()
         except QbsyncError as error:
             elapsed = int((time.perf_counter() - started) * 1000)
-            status = failure_status(error, will_retry=ctx.will_retry)
+            status = failure_status(error, will_retry=ctx.will_retry, attempt=ctx.attempt)
             entry = await record(
                 ctx.session,
                 ctx.scope,

@@ -17,6 +17,7 @@ class Verdict(StrEnum):
     RETRYING = "RETRYING"
     PARKED = "PARKED"
     NEVER_SEEN = "NEVER_SEEN"
+    NOT_IN_AFORO = "NOT_IN_AFORO"
     NOT_CONNECTED = "NOT_CONNECTED"
     NEEDS_REAUTH = "NEEDS_REAUTH"
     MISSING_IN_QUICKBOOKS = "MISSING_IN_QUICKBOOKS"
@@ -43,8 +44,9 @@ def diagnose(
     attempts: list[SyncLog],
     parked: list[ParkedFact],
     exists_in_quickbooks: bool | None,
+    exists_in_aforo: bool | None = None,
 ) -> Diagnosis:
-    """``attempts`` newest first; ``exists_in_quickbooks`` None when it could not be checked."""
+    """``attempts`` newest first; ``exists_in_*`` None when it could not be checked."""
     latest = attempts[0] if attempts else None
     if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
         return Diagnosis(
@@ -68,6 +70,16 @@ def diagnose(
             [
                 f"QuickBooks record {mapping.quickbooks_id} is gone (deleted or made inactive in QuickBooks).",
                 "Restore it in QuickBooks, or ask an engineer to remove the mapping so that it is created again.",
+            ],
+        )
+    if mapping is None and exists_in_aforo is False:
+        return Diagnosis(
+            Verdict.NOT_IN_AFORO,
+            [
+                "Aforo answers 404 for this id: it does not know the record, so there is "
+                "nothing to sync yet.",
+                "Check the id and the organization (X-Organization-Id); if Aforo creates it "
+                "later, its event syncs it, or retry it then.",
             ],
         )
     if parked:

@@ -3,7 +3,8 @@ from quickbooks, aforo and connections, recorded as they are).
 
     QbsyncError
     └── DependencyFailed             424  something this entity needs could not be synced
-                                          (DEPENDENCY; as retryable as its ``cause``)
+                                          (DEPENDENCY; as retryable as its ``cause``,
+                                          for as long)
 """
 
 from __future__ import annotations
@@ -21,4 +22,5 @@ class DependencyFailed(QbsyncError):
 
     def __init__(self, message: str, *, cause: QbsyncError) -> None:
         super().__init__(message, hint=hint_for(cause), retryable=cause.retryable)
+        self.retry_budget = cause.retry_budget
         self.cause = cause

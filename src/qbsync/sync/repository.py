@@ -101,7 +101,7 @@ async def add_log(session: AsyncSession, entry: SyncLog) -> SyncLog:
 class LogFilter:
     organization_id: int | None = None
     entity_type: str | None = None
-    aforo_id: str | None = None
+    aforo_ids: tuple[str, ...] | None = None  # any of these
     quickbooks_id: str | None = None
     status: str | None = None
     error_category: str | None = None
@@ -119,7 +119,6 @@ async def list_logs(
     conditions = {
         SyncLog.organization_id: filters.organization_id,
         SyncLog.entity_type: filters.entity_type,
-        SyncLog.aforo_id: filters.aforo_id,
         SyncLog.quickbooks_id: filters.quickbooks_id,
         SyncLog.status: filters.status,
         SyncLog.error_category: filters.error_category,
@@ -128,6 +127,8 @@ async def list_logs(
     for column, value in conditions.items():
         if value is not None:
             query = query.where(column == value)
+    if filters.aforo_ids is not None:
+        query = query.where(SyncLog.aforo_id.in_(filters.aforo_ids))
     if filters.since is not None:
         query = query.where(SyncLog.created_at >= filters.since)
     if filters.until is not None:
@@ -147,7 +148,7 @@ async def list_mappings(
     *,
     organization_id: int | None,
     entity_type: str | None,
-    aforo_id: str | None,
+    aforo_ids: tuple[str, ...] | None,
     quickbooks_id: str | None,
     limit: int,
 ) -> list[Mapping]:
@@ -156,8 +157,8 @@ async def list_mappings(
         query = query.where(Mapping.organization_id == organization_id)
     if entity_type is not None:
         query = query.where(Mapping.entity_type == entity_type)
-    if aforo_id is not None:
-        query = query.where(Mapping.aforo_id == aforo_id)
+    if aforo_ids is not None:
+        query = query.where(Mapping.aforo_id.in_(aforo_ids))
     if quickbooks_id is not None:
         query = query.where(Mapping.quickbooks_id == quickbooks_id)
     rows = await session.scalars(query.order_by(Mapping.id.desc()).limit(limit))
@@ -178,6 +179,24 @@ async def latest_logs_for(
         .limit(limit)
     )
     return list(rows)
+
+
+async def latest_decisive_log(
+    session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str
+) -> SyncLog | None:
+    """The newest attempt on the entity that was not itself skipped."""
+    row: SyncLog | None = await session.scalar(
+        select(SyncLog)
+        .where(
+            SyncLog.organization_id == organization_id,
+            SyncLog.entity_type == entity_type,
+            SyncLog.aforo_id == aforo_id,
+            SyncLog.status != "SKIPPED",
+        )
+        .order_by(SyncLog.id.desc())
+        .limit(1)
+    )
+    return row
 
 
 async def purge_logs(session: AsyncSession, *, older_than: datetime) -> int:
