@@ -44,6 +44,17 @@ async def test_control_characters_in_ids_are_refused(client, url: str) -> None:
     assert response.json()["error"] == "invalid_input"
 
 
+@pytest.mark.parametrize("run_async", ["false", "true"])
+async def test_control_characters_in_a_body_id_are_refused(client, run_async: str) -> None:
+    response = await client.post(
+        f"/api/quickbooks/sync/payment?async={run_async}",
+        json={"paymentId": "PAY-1\n2026-01-01 INFO forged"},
+        headers=auth_headers(7),
+    )
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_input"
+
+
 async def test_non_ascii_ids_are_not_mistaken_for_control_characters(client) -> None:
     response = await client.get(
         "/api/quickbooks/sync-logs?aforoId=payment-%E2%82%AC%C3%A9", headers=auth_headers(7)

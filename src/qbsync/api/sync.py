@@ -15,6 +15,7 @@ from qbsync.api.auth import PrincipalDep, TenantDep, TokenVerifier, get_verifier
 from qbsync.api.deps import ResourcesDep, SessionDep
 from qbsync.errors import Forbidden, InvalidInput, Unauthorized
 from qbsync.events.schemas import CustomerActivated, InvoiceCreated, PaymentReceived
+from qbsync.logging import has_controls
 from qbsync.sync.engine import SyncOptions, sync_customer, sync_invoice, sync_payment
 from qbsync.sync.models import SyncTrigger
 from qbsync.sync.results import SyncResult
@@ -49,6 +50,8 @@ OptionalBody = Annotated[SyncBody | None, Body()]
 def _pick(name: str, *candidates: str | int | None) -> str:
     for value in candidates:
         if value is not None and str(value).strip():
+            if has_controls(str(value)):
+                raise InvalidInput(f"{name} must not contain control characters")
             return _PREFIXED_ID.sub("", str(value).strip())
     raise InvalidInput(f"{name} is required", hint=f"send ?{name}=… or a JSON body with {name}")
 
