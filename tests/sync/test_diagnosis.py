@@ -22,6 +22,7 @@ class Facts:
     attempts: tuple[SyncStatus, ...] = ()  # newest first
     parked: bool = False
     exists_in_quickbooks: bool | None = None
+    exists_in_aforo: bool | None = None
     says: tuple[str, ...] = field(default=())  # fragments the next steps must contain
 
 
@@ -36,6 +37,18 @@ def _attempt(n: int, status: SyncStatus) -> SyncLog:
 
 
 CASES: dict[str, tuple[Facts, Verdict]] = {
+    "Aforo answers 404 and it was never synced": (
+        Facts(exists_in_aforo=False, says=("Aforo answers 404",)),
+        Verdict.NOT_IN_AFORO,
+    ),
+    "Aforo's 404 wins over the retries waiting for it": (
+        Facts(exists_in_aforo=False, attempts=(SyncStatus.RETRYING,), parked=True),
+        Verdict.NOT_IN_AFORO,
+    ),
+    "synced before, gone from Aforo since": (
+        Facts(mapped=True, exists_in_aforo=False, attempts=(SyncStatus.SUCCESS,)),
+        Verdict.SYNCED,
+    ),
     "no connection at all": (Facts(connection=None), Verdict.NOT_CONNECTED),
     "disconnected, even if synced before": (
         Facts(ConnectionStatus.DISCONNECTED, mapped=True, attempts=(SyncStatus.SUCCESS,)),
@@ -85,7 +98,10 @@ CASES: dict[str, tuple[Facts, Verdict]] = {
         Facts(mapped=True, exists_in_quickbooks=True),
         Verdict.SYNCED,
     ),
-    "never seen": (Facts(says=("never been asked",)), Verdict.NEVER_SEEN),
+    "never seen, though Aforo has it": (
+        Facts(exists_in_aforo=True, says=("never been asked",)),
+        Verdict.NEVER_SEEN,
+    ),
     "retrying": (
         Facts(attempts=(SyncStatus.RETRYING, SyncStatus.RETRYING), says=("retried automatically",)),
         Verdict.RETRYING,
@@ -118,6 +134,7 @@ def test_verdict(facts: Facts, verdict: Verdict) -> None:
         attempts=[_attempt(n, status) for n, status in enumerate(facts.attempts, start=1)],
         parked=[PARKED] if facts.parked else [],
         exists_in_quickbooks=facts.exists_in_quickbooks,
+        exists_in_aforo=facts.exists_in_aforo,
     )
     assert found.verdict is verdict
     assert found.next_steps
