@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -13,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from qbsync.api.auth import PrincipalDep, ScopeDep
 from qbsync.api.deps import ResourcesDep, RowId, SessionDep
+from qbsync.api.filters import choice
 from qbsync.errors import ErrorCategory, InvalidInput, NotFound
 from qbsync.sync import repository
 from qbsync.sync.engine import SyncOptions, aforo_id_of, parse_aforo_id, sync_entity
@@ -81,18 +81,6 @@ def _next_cursor(rows: list[SyncLog], limit: int) -> str | None:
     return base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode().rstrip("=")
 
 
-def _choice(name: str, value: str | None, allowed: type[StrEnum]) -> str | None:
-    """A filter value as stored (upper case); one that can never match is a caller's
-    mistake, answered 422 rather than an empty page."""
-    if not value:
-        return None
-    stored = value.strip().upper()
-    if stored not in allowed.__members__.values():
-        choices = ", ".join(allowed.__members__.values())
-        raise InvalidInput(f"{name} must be one of {choices}, got {value!r}")
-    return stored
-
-
 def _aforo_ids(entity_type: str | None, aforo_id: str | None) -> tuple[str, ...] | None:
     """The stored ids an ``aforoId`` filter means: ``101`` and ``invoice-101`` alike (with
     ``entityType``), or ``101`` as any kind's record (without)."""
@@ -128,15 +116,15 @@ async def list_sync_logs(
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """Newest first; pass ``nextCursor`` back as ``cursor`` for the next page."""
-    kind = _choice("entityType", entity_type, EntityType)
+    kind = choice("entityType", entity_type, EntityType)
     filters = repository.LogFilter(
         organization_id=scope,
         entity_type=kind,
         aforo_ids=_aforo_ids(kind, aforo_id),
         quickbooks_id=quickbooks_id,
-        status=_choice("status", status, SyncStatus),
-        error_category=_choice("errorCategory", error_category, ErrorCategory),
-        trigger=_choice("trigger", trigger, SyncTrigger),
+        status=choice("status", status, SyncStatus),
+        error_category=choice("errorCategory", error_category, ErrorCategory),
+        trigger=choice("trigger", trigger, SyncTrigger),
         since=since,
         until=until,
     )
@@ -204,7 +192,7 @@ async def list_mappings(
     quickbooks_id: Annotated[str | None, Query(alias="quickbooksId")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> dict[str, Any]:
-    kind = _choice("entityType", entity_type, EntityType)
+    kind = choice("entityType", entity_type, EntityType)
     rows = await repository.list_mappings(
         session,
         organization_id=scope,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from qbsync.api.auth import PrincipalDep, TenantDep
 from qbsync.api.deps import SessionDep
-from qbsync.errors import InvalidInput
+from qbsync.api.filters import choice
 from qbsync.sync.records import RECORD_KINDS, RecordFilter, RecordState, list_records
 
 router = APIRouter(prefix="/api/quickbooks", tags=["operators"])
@@ -26,14 +26,6 @@ async def who_am_i(principal: PrincipalDep) -> dict[str, Any]:
     }
 
 
-def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
-    if not value:
-        return None
-    if value.upper() not in allowed:
-        raise InvalidInput(f"{name} must be one of {', '.join(allowed)}")
-    return value.upper()
-
-
 @router.get("/records")
 async def records(
     organization_id: TenantDep,
@@ -45,12 +37,12 @@ async def records(
 ) -> dict[str, Any]:
     """Each record's latest attempt, most recent first; ``q`` matches part of the Aforo or
     QuickBooks id."""
-    wanted_state = _choice("state", state, tuple(RecordState))
+    wanted_state = choice("state", state, tuple(RecordState))
     rows = await list_records(
         session,
         RecordFilter(
             organization_id=organization_id,
-            entity_type=_choice("entityType", entity_type, tuple(RECORD_KINDS)),
+            entity_type=choice("entityType", entity_type, tuple(RECORD_KINDS)),
             state=RecordState(wanted_state) if wanted_state else None,
             search=q,
         ),
