@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import cast
 
 from bench import procs
-from bench.results import RESULTS_DIR, Result, write, write_summary
+from bench.results import RESULTS_DIR, LoadMark, Result, note_load, write, write_summary
 
 # name -> module; the order is the order of a full run (cheap and basic first).
 BENCHMARKS: dict[str, str] = {
@@ -24,6 +24,8 @@ BENCHMARKS: dict[str, str] = {
     "overhead": "bench.overhead",
     "backfill": "bench.backfill",
     "scaleout": "bench.scaleout",
+    "fairness": "bench.fairness",
+    "manual": "bench.manual",
     "kill": "bench.faults_kill",
     "outage": "bench.faults_outage",
     "qbo_faults": "bench.faults_qbo",
@@ -33,6 +35,8 @@ BENCHMARKS: dict[str, str] = {
 GROUPS = {
     "faults": ["kill", "outage", "qbo_faults", "hostile"],
     "perf": ["client", "throughput", "overhead", "backfill", "scaleout"],
+    # The scheduler of QuickBooks work (issue #14): fairness, scale-out, a person waiting.
+    "sched": ["fairness", "scaleout", "manual"],
 }
 # No single benchmark may run longer than this (BENCH_MAX_S overrides): a hang must not
 # hold the machine; the stack's clean-up still runs when the time is up.
@@ -56,6 +60,7 @@ async def _run_one(name: str) -> Result:
     module = importlib.import_module(BENCHMARKS[name])
     run = cast(Callable[[], Awaitable[Result]], module.run)
     started = time.monotonic()
+    load = LoadMark()
     try:
         result = await asyncio.wait_for(run(), timeout=MAX_S)
     except Exception as exc:
@@ -63,6 +68,7 @@ async def _run_one(name: str) -> Result:
         traceback.print_exc()
         result = Result(name=name, status="error", error=detail or type(exc).__name__)
     result.duration_s = round(time.monotonic() - started, 1)
+    note_load(result, load)
     return result
 
 

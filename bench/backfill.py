@@ -62,12 +62,11 @@ async def run() -> Result:
     opts = Options()
     minimum = theoretical(opts)
     async with Stack(NAME) as stack:
-        await stack.emulator.configure(
+        env = await stack.limits(
+            per_minute=opts.per_minute,
+            in_flight=opts.in_flight,
             latency_ms=(opts.latency_low_ms, opts.latency_high_ms),
-            max_in_flight=opts.in_flight,
-            requests_per_minute=opts.per_minute,
         )
-        env = stack.env(per_minute=opts.per_minute, in_flight=opts.in_flight)
         serve, api = await stack.start_serve(env)
         [org] = await stack.connect_orgs(1)
         data = workload.build(org, customers=opts.customers, invoices=opts.invoices)

@@ -34,12 +34,11 @@ async def run() -> Result:
     opts = Options()
     dice = random.Random(opts.seed)
     async with Stack(NAME) as stack:
-        await stack.emulator.configure(
+        env = await stack.limits(
+            per_minute=opts.per_minute,
+            in_flight=opts.in_flight,
             latency_ms=(opts.latency_low_ms, opts.latency_high_ms),
-            max_in_flight=opts.in_flight,
-            requests_per_minute=opts.per_minute,
         )
-        env = stack.env(per_minute=opts.per_minute, in_flight=opts.in_flight)
         workers = await stack.start_workers(opts.workers, env)
         orgs = await stack.connect_orgs(opts.orgs)
         data = [
@@ -77,7 +76,7 @@ async def run() -> Result:
             )
             flood.append((record, message.body, message.content_type, message.content_encoding))
         dice.shuffle(flood)
-        runs.mark_start(events)
+        await runs.mark_start(events)
         async with BenchPublisher(stack.amqp) as publisher:
             for record, body, content_type, encoding in flood:
                 await publisher.publish(

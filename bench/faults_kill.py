@@ -45,12 +45,11 @@ async def run() -> Result:
     dice = random.Random(opts.seed)
     kills: list[dict[str, object]] = []
     async with Stack(NAME) as stack:
-        await stack.emulator.configure(
+        env = await stack.limits(
+            per_minute=opts.per_minute,
+            in_flight=opts.in_flight,
             latency_ms=(opts.latency_low_ms, opts.latency_high_ms),
-            max_in_flight=opts.in_flight,
-            requests_per_minute=opts.per_minute,
         )
-        env = stack.env(per_minute=opts.per_minute, in_flight=opts.in_flight)
         workers = await stack.start_workers(opts.workers, env)
         events = await runs.prepare(
             stack, workers, orgs=opts.orgs, customers=opts.customers, invoices=opts.invoices

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,11 @@ class Target(BaseModel):
     met: bool
     why: str | None = None  # when it is not met: the reason, and what would fix it
 
+    @classmethod
+    def none_of(cls, metric: str, value: int, what: str = "") -> Target:
+        """A count that must be zero (429s, duplicates, lost events)."""
+        return cls(metric=metric, value=value, target=f"0{what}", met=value == 0)
+
 
 class Result(BaseModel):
     name: str
@@ -33,13 +39,51 @@ class Result(BaseModel):
     targets: list[Target] = Field(default_factory=list)
     data: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
-    machine: dict[str, Any] = Field(
-        default_factory=lambda: {
-            "python": platform.python_version(),
-            "cpus": __import__("os").cpu_count(),
-            "platform": platform.platform(terse=True),
-        }
-    )
+    machine: dict[str, Any] = Field(default_factory=lambda: machine_facts())
+
+
+def machine_facts() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(terse=True),
+    }
+
+
+class LoadMark(BaseModel):
+    """The machine's load when a run starts: load averages and the CPUs' busy/total time."""
+
+    loadavg: list[float] = Field(default_factory=lambda: [round(x, 2) for x in os.getloadavg()])
+    cpu: tuple[float, float] | None = Field(default_factory=lambda: cpu_times())
+
+
+def cpu_times() -> tuple[float, float] | None:
+    """(busy, total) jiffies of all CPUs from /proc/stat; None where there is no /proc."""
+    try:
+        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    # user nice system idle iowait irq softirq steal (guest time is already in user)
+    values = [float(v) for v in first[1:9]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0.0)  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def busy_share(since: LoadMark) -> float | None:
+    """The share of all CPUs busy since ``since`` (with anything: qbsync, the emulator, the
+    servers, other people's work on a shared machine)."""
+    now = cpu_times()
+    if since.cpu is None or now is None or now[1] <= since.cpu[1]:
+        return None
+    return round((now[0] - since.cpu[0]) / (now[1] - since.cpu[1]), 3)
+
+
+def note_load(result: Result, start: LoadMark) -> None:
+    """The machine's load over the run, in ``machine``: a shared machine's other work (test
+    suites) slows qbsync, the emulator and the servers alike."""
+    result.machine["loadavg_start"] = start.loadavg
+    result.machine["loadavg_end"] = LoadMark().loadavg
+    result.machine["cpu_busy_share"] = busy_share(start)
 
 
 def write(result: Result) -> Path:
