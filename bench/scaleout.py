@@ -1,15 +1,16 @@
 """``scaleout``: do more ``qbsync worker`` processes add throughput, and do the per-realm
 limits hold across all of them? Two parts, each against its own fresh stack:
 
-1. **Scaling** (1, 2, 3 instances over 24 realms): each instance may run ``concurrency``
+1. **Scaling** (1, 2, 3 instances over 24 realms each): each instance may run ``concurrency``
    syncs at once (``QBSYNC_SCHEDULER__CONCURRENCY``, and ``QBSYNC_AMQP__CONCURRENCY`` for a
    consumer that syncs itself) and every QBO request takes 0.8-1.2 s, so one instance is
    bound by its own concurrency (≈ concurrency / (requests per event x 1 s) events/s), not
    by CPU and not by the realms: N instances should do N times the work, with the realms
    at well under their limits (``max_realm_ratio`` shows how far) and the CPUs mostly
-   idle (``cpu_busy_share``). Work grows with N (``customers`` and ``invoices`` per realm
-   x N) so that every run lasts about as long. Target: steady events/s ≥ 0.9 x N x one
-   instance's, 0 x 429, 0 duplicates. See bench/README.md for why the setup is I/O-bound.
+   idle (``cpu_busy_share``). Work grows with N by adding realms of the same shape (24 x N
+   realms of ``customers`` + ``invoices``), so that every run lasts about as long and an
+   event costs the same in each. Target: steady events/s ≥ 0.9 x N x one instance's,
+   0 x 429, 0 duplicates. See bench/README.md for why the setup is I/O-bound.
 2. **Limits bind** (3 instances over 4 realms with a backlog each, 150-300 ms): together
    the instances could send 3 x a realm's limit; the realm must stay at its limit (≥ 0.95)
    with 0 x 429 and 0 duplicates.
@@ -36,9 +37,9 @@ class Options(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BENCH_SCALEOUT_")
 
     instances: str = "1,2,3"
-    realms: int = 24
-    customers: int = 1  # per realm and instance
-    invoices: int = 4  # per realm and instance
+    realms: int = 24  # per instance
+    customers: int = 1  # per realm
+    invoices: int = 4  # per realm
     concurrency: int = 4  # syncs one instance runs at once
     per_minute: int = 120
     in_flight: int = 10
@@ -212,9 +213,9 @@ async def run() -> Result:
     for instances in opts.counts():
         point, measured = await _measure(
             instances=instances,
-            realms=opts.realms,
-            customers=opts.customers * instances,
-            invoices=opts.invoices * instances,
+            realms=opts.realms * instances,
+            customers=opts.customers,
+            invoices=opts.invoices,
             latency_ms=(opts.latency_low_ms, opts.latency_high_ms),
             opts=opts,
             concurrency=opts.concurrency,
@@ -255,7 +256,7 @@ async def run() -> Result:
     rates = "/".join(str(p.steady_events_per_s) for p in points)
     scaling = "/".join(str(p.scaling) for p in points)
     headline = (
-        f"{opts.concurrency} syncs per instance, {opts.realms} realms: "
+        f"{opts.concurrency} syncs per instance, {opts.realms} realms per instance: "
         f"{'/'.join(str(p.instances) for p in points)} instances → {rates} events/s "
         f"(x N x one: {scaling}; busiest realm ≤ {max(p.max_realm_ratio for p in points)} "
         f"of its limit), {throttled} x 429"
