@@ -28,7 +28,7 @@ from bench.amqp import Published
 from bench.observe import classify, outcomes, percentiles, request_stats, wait_settled
 from bench.results import Result, Target
 from bench.stack import Stack
-from qbsync.emulator.aforo_stubs_schemas import StubInvoice
+from qbo_emulator.aforo.schemas import StubInvoice
 
 NAME = "manual"
 MAX_SLOWDOWN = 2.0
