@@ -197,10 +197,10 @@ def _bound_targets(point: Point) -> list[Target]:
             why=None
             if point.throttled_429 == 0
             else (
-                "each process enforces the whole per-realm limit on its own, so "
-                f"{point.instances} processes together send up to {point.instances} x the "
-                "limit to one realm and QBO answers 429; the limits must be shared (one "
-                "leaseholder per realm, or a shared budget)"
+                f"{point.instances} processes drew {point.throttled_429} x 429 from realms "
+                "they were told to keep under the limit: their requests to one realm "
+                "together went over it, i.e. the per-realm limits were not shared across "
+                "the processes (one leaseholder per realm, or a shared budget, fixes it)"
             ),
         ),
     ]
