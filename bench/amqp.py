@@ -141,6 +141,22 @@ class ParkedTally(BaseModel):
     missing_reason: int  # parked copies without an x-qbsync-park-reason header
     samples: list[dict[str, str | None]]  # the first few: reason, code and message
 
+    def __add__(self, other: ParkedTally) -> ParkedTally:
+        by_reason = dict(self.by_reason)
+        for key, n in other.by_reason.items():
+            by_reason[key] = by_reason.get(key, 0) + n
+        by_code = dict(self.by_code)
+        for key, n in other.by_code.items():
+            by_code[key] = by_code.get(key, 0) + n
+        return ParkedTally(
+            total=self.total + other.total,
+            by_reason=by_reason,
+            by_code=by_code,
+            correlation_ids=self.correlation_ids + other.correlation_ids,
+            missing_reason=self.missing_reason + other.missing_reason,
+            samples=(self.samples + other.samples)[:12],
+        )
+
 
 async def drain_parked(settings: AmqpSettings, limit: int = 10_000) -> ParkedTally:
     """Consume (ack) every parked message and tally its reason headers. The stack deletes

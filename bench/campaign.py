@@ -3,14 +3,16 @@ event to settle, and the verdict turned into a Result (recorded, never raised)."
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from pydantic_settings import BaseSettings
 
 from bench import runs
-from bench.amqp import drain_parked
+from bench.amqp import ParkedTally, drain_parked
 from bench.observe import wait_settled
 from bench.results import Result, Target
+from bench.stack import Stack
 from bench.verdict import Verdict, check_emulator, verdict
 
 
@@ -30,6 +32,41 @@ class CampaignOptions(BaseSettings):
     seed: int = 7
 
 
+async def parked_work(stack: Stack) -> ParkedTally:
+    """Work the scheduler parked in Postgres (issue #14), where the schema has pending work:
+    a message that decoded is parked there, with its reason, not in the parking queue."""
+    connection = await stack.db()
+    try:
+        rows = []
+        if await connection.fetchval("SELECT to_regclass('quickbooks_pending_work')"):
+            rows = await connection.fetch(
+                """
+                SELECT correlation_id, park_reason, error_code, error_message
+                FROM quickbooks_pending_work WHERE state = 'PARKED' ORDER BY id
+                """
+            )
+    finally:
+        await connection.close()
+    reasons = Counter(row["park_reason"] or "none" for row in rows)
+    codes = Counter(row["error_code"] or "none" for row in rows)
+    return ParkedTally(
+        total=len(rows),
+        by_reason=dict(reasons),
+        by_code=dict(codes),
+        correlation_ids=[row["correlation_id"] or "" for row in rows],
+        missing_reason=sum(1 for row in rows if not row["park_reason"]),
+        samples=[
+            {
+                "correlation_id": row["correlation_id"],
+                "reason": row["park_reason"],
+                "code": row["error_code"],
+                "message": (row["error_message"] or "")[:300],
+            }
+            for row in rows[:12]
+        ],
+    )
+
+
 async def settle_and_judge(
     run: runs.Run,
     *,
@@ -38,14 +75,14 @@ async def settle_and_judge(
     expected_classes: dict[str, set[str]] | None = None,
 ) -> tuple[Verdict, runs.Measured, bool]:
     """Wait (bounded) for every event to be synced, skipped or parked, then check the
-    emulator and the parking queue."""
+    emulator and what was parked (at the ingress, and as pending work)."""
     stack = run.stack
     found, _, settled = await wait_settled(
         stack, run.published, timeout_s=timeout_s, stall_s=stall_s
     )
     end_cpu = {w.name: runs.cpu_of(w) for w in run.workers}
     measured = await runs.summarize(run, found, settled, end_cpu, None)
-    parked = await drain_parked(stack.amqp)
+    parked = await drain_parked(stack.amqp) + await parked_work(stack)
     records = await check_emulator(stack, run.data)
     judged = verdict(records, run.published, found, parked, expected_classes=expected_classes)
     return judged, measured, settled
