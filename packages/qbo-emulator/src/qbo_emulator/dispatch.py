@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from qbo_emulator import clock, faults, operations
 from qbo_emulator.batch import run_batch
+from qbo_emulator.entities import currency, tax
 from qbo_emulator.entities.base import EntityKind, WriteOptions
+from qbo_emulator.entities.invoices import invoice_link
 from qbo_emulator.entities.registry import kind_at, kind_named
 from qbo_emulator.pdf import invoice_pdf
 from qbo_emulator.query.engine import run_query
@@ -56,6 +58,10 @@ def _includes(request: ApiRequest) -> set[str]:
     return {part.strip().lower() for part in request.params.get("include", "").split(",") if part}
 
 
+def _lower_keys(params: dict[str, str]) -> dict[str, str]:
+    return {key.lower(): value for key, value in params.items()}
+
+
 def _get(realm: Realm, request: ApiRequest) -> Answer:
     segments = request.segments
     if segments == ("query",):
@@ -66,11 +72,16 @@ def _get(realm: Realm, request: ApiRequest) -> Answer:
         if segments[1] != realm.realm_id:
             raise faults.object_not_found()
         return _json({"CompanyInfo": operations.read(realm, _kind("CompanyInfo"), "1")})
+    if segments == ("exchangerate",):
+        return _json({"ExchangeRate": currency.read_rate(realm, _lower_keys(request.params))})
     kind = kind_at(segments[0]) if segments else None
     if kind is None or kind.name in ("CompanyInfo", "Preferences"):
         raise _not_supported(request)
     if len(segments) == 2:
-        return _json({kind.name: operations.read(realm, kind, segments[1])})
+        found = operations.read(realm, kind, segments[1])
+        if kind.name == "Invoice" and "invoicelink" in _includes(request):
+            found["InvoiceLink"] = invoice_link(realm, segments[1])
+        return _json({kind.name: found})
     if len(segments) == 3 and segments[2] == "pdf" and kind.name == "Invoice":
         invoice = operations.read(realm, kind, segments[1])
         return Answer(200, invoice_pdf(realm.company_name, invoice), "application/pdf")
@@ -85,6 +96,10 @@ def _post(realm: Realm, request: ApiRequest) -> Answer:
         return _json({"QueryResponse": run_query(realm, request.body.decode("utf-8"))})
     if segments == ("batch",):
         return _json(run_batch(realm, _payload(request), include=include))
+    if segments == ("taxservice", "taxcode"):
+        return _json({"TaxService": tax.create_tax_code(realm, _payload(request))})
+    if segments == ("exchangerate",):
+        return _json({"ExchangeRate": currency.write_rate(realm, _payload(request))})
     kind = kind_at(segments[0]) if len(segments) == 1 else None
     if kind is None:
         raise _not_supported(request)

@@ -232,6 +232,26 @@ def line_needs_item() -> QboFault:
     )
 
 
+def invalid_line_tax_code(value: object) -> QboFault:
+    return _fault(
+        "6100",
+        "Invalid line TaxCode",
+        f"Invalid line TaxCode : {value} is not a valid tax code for this company. "
+        "Use TAX or NON (US) or the Id of a TaxCode.",
+        "Line.SalesItemLineDetail.TaxCodeRef",
+    )
+
+
+def deposited_transaction() -> QboFault:
+    return _fault(
+        "6540",
+        "Deposited Transaction cannot be changed",
+        "Deposited Transaction cannot be changed : This transaction has been deposited. "
+        "If you want to change or delete it, you must edit the deposit it appears on and "
+        "remove it first.",
+    )
+
+
 def batch_too_large(size: int) -> QboFault:
     return _fault(
         "1040",

@@ -82,6 +82,10 @@ class Realm:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Payment applications: invoice Id -> {payment Id: amount applied}.
     applied: dict[str, dict[str, Decimal]] = field(default_factory=lambda: defaultdict(dict))
+    # Credit memos used by payments: credit memo Id -> {payment Id: amount used}.
+    credited: dict[str, dict[str, Decimal]] = field(default_factory=lambda: defaultdict(dict))
+    # Payments (or sales receipts) in a bank deposit: (entity, Id) -> deposit Id.
+    deposited: dict[tuple[str, str], str] = field(default_factory=dict)
     next_doc_number: int = 1001
     _sequences: dict[str, int] = field(default_factory=dict)
 

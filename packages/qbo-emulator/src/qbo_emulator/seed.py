@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from qbo_emulator import clock
 from qbo_emulator.realm import Environment, Realm
+from qbo_emulator.seed_lists import seed_lists
 from qbo_emulator.wire import JsonObject
 
 # (Id, Name, AccountType, AccountSubType). Ids 1, 4, 35 and 79 are those of Intuit's US
@@ -126,4 +127,5 @@ def seed_realm(realm_id: str, *, company_name: str, environment: Environment) ->
         )
     realm.add("CompanyInfo", _company_info(realm_id, company_name), record_id="1")
     realm.add("Preferences", _preferences(), record_id="1")
+    seed_lists(realm)
     return realm

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from qbo_emulator import faults
+from qbo_emulator.entities import ledger
 from qbo_emulator.entities.base import (
     USD,
     EntityKind,
@@ -127,9 +128,10 @@ class AccountKind(EntityKind):
         parent = realm.get("Account", parent_id) if parent_id else None
         if parent is not None:
             qualified = f"{parent.body['Name']}:{qualified}"
+        balance = ledger.account_balance(realm, record.id)
         return {
             "FullyQualifiedName": qualified,
             "Classification": CLASSIFICATION[str(record.body["AccountType"])],
-            "CurrentBalance": 0,
-            "CurrentBalanceWithSubAccounts": 0,
+            "CurrentBalance": balance,
+            "CurrentBalanceWithSubAccounts": balance,
         }

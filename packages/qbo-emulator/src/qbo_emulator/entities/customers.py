@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from qbo_emulator import faults
-from qbo_emulator.entities import ledger
+from qbo_emulator.entities import currency, ledger
 from qbo_emulator.entities.base import (
-    USD,
     EntityKind,
     WriteOptions,
     check_name_chars,
@@ -113,7 +112,7 @@ class CustomerKind(EntityKind):
         stored.setdefault("Taxable", True)
         stored.setdefault("Job", False)
         stored.setdefault("BillWithParent", False)
-        stored.setdefault("CurrencyRef", dict(USD))
+        stored["CurrencyRef"] = currency.customer_currency(realm, body, existing)
         stored.setdefault("PreferredDeliveryMethod", "Print")
         return stored
 

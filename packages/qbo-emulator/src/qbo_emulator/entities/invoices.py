@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+from calendar import monthrange
 from datetime import date, timedelta
 from typing import ClassVar, Literal
 
 from qbo_emulator import clock, faults
-from qbo_emulator.entities import ledger
+from qbo_emulator.entities import currency, ledger, tax
 from qbo_emulator.entities.base import (
-    USD,
     EntityKind,
     WriteOptions,
     check_known,
     named_ref,
+    ref_value,
     required_ref,
     resolve,
     text,
@@ -24,6 +26,7 @@ from qbo_emulator.wire import JsonObject
 
 DOC_NUMBER_MAX = 21
 DEFAULT_TERMS_DAYS = 30
+MONTHS = 12
 DEFAULTS: JsonObject = {
     "AllowIPNPayment": False,
     "AllowOnlinePayment": False,
@@ -68,6 +71,29 @@ def _next_doc_number(realm: Realm) -> str:
     return str(realm.next_doc_number - 1)
 
 
+def due_by_terms(realm: Realm, body: JsonObject, stored: JsonObject, txn_date: date) -> date:
+    """The due date a sales term gives (net days, or a day of the month); 30 days without."""
+    term_id = ref_value(body, "SalesTermRef")
+    if term_id is None:
+        return txn_date + timedelta(days=DEFAULT_TERMS_DAYS)
+    term = resolve(realm, "Term", term_id, "SalesTermRef")
+    stored["SalesTermRef"] = named_ref(term, "Name")
+    if term.body.get("DueDays") is not None:
+        return txn_date + timedelta(days=int(term.body["DueDays"]))
+    day = int(term.body["DayOfMonthDue"])
+    year, month = txn_date.year, txn_date.month
+    # Dated within DueNextMonthDays of the due day (or after it): due the month after.
+    if txn_date.day > day - int(term.body.get("DueNextMonthDays", 0)):
+        year, month = (year + 1, 1) if month == MONTHS else (year, month + 1)
+    return date(year, month, min(day, monthrange(year, month)[1]))
+
+
+def invoice_link(realm: Realm, invoice_id: str) -> str:
+    """The customer-facing link ``include=invoiceLink`` adds (shape of QBO's, not a live URL)."""
+    token = hashlib.sha256(f"{realm.realm_id}:{invoice_id}".encode()).hexdigest()[:32]
+    return f"https://connect.intuit.com/portal/app/CommerceNetwork/view/scs-v1-{token}"
+
+
 class InvoiceKind(EntityKind):
     name: ClassVar[str] = "Invoice"
     properties: ClassVar[frozenset[str]] = INVOICE_PROPERTIES
@@ -95,11 +121,14 @@ class InvoiceKind(EntityKind):
             allow_discount=prefs.get("AllowDiscount") is True,
             existing_ids=existing_ids,
         )
+        sales_tax = tax.sales_tax(realm, body, sales.lines)
         stored = dict(body)
         stored["CustomerRef"] = named_ref(customer, "DisplayName")
         stored["Line"] = sales.lines
-        stored["TotalAmt"] = sales.total
-        if existing is not None and sales.total < realm.invoice_paid(existing.id):
+        stored["TxnTaxDetail"] = sales_tax.detail
+        stored["TotalAmt"] = sales.total + sales_tax.total
+        stored.update(currency.transaction_currency(realm, body, customer))
+        if existing is not None and stored["TotalAmt"] < realm.invoice_paid(existing.id):
             raise faults.business_validation(
                 "The invoice total cannot be less than the payments applied to it", "TotalAmt"
             )
@@ -112,13 +141,11 @@ class InvoiceKind(EntityKind):
             text(memo, "value", maximum=1000, element="CustomerMemo")
         txn_date = parse_date(body, "TxnDate") or clock.company_today()
         stored["TxnDate"] = txn_date.isoformat()
-        due = parse_date(body, "DueDate") or txn_date + timedelta(days=DEFAULT_TERMS_DAYS)
+        due = parse_date(body, "DueDate") or due_by_terms(realm, body, stored, txn_date)
         stored["DueDate"] = due.isoformat()
         for address in ("BillAddr", "ShipAddr"):
             if address not in stored and address in customer.body:
                 stored[address] = customer.body[address]
-        stored.setdefault("CurrencyRef", dict(USD))
-        stored.setdefault("TxnTaxDetail", {"TotalTax": 0})
         for key, value in DEFAULTS.items():
             stored.setdefault(key, value)
         return stored
@@ -160,15 +187,18 @@ class InvoiceKind(EntityKind):
             (line["Amount"] for line in lines if line["DetailType"] == "SalesItemLineDetail"),
             ledger.ZERO,
         )
-        return {
+        balance = ledger.invoice_balance(realm, record)
+        fields: JsonObject = {
             "Line": [*lines, subtotal_line(subtotal)],
             "TotalAmt": ledger.invoice_total(record),
-            "Balance": ledger.invoice_balance(realm, record),
+            "Balance": balance,
             "LinkedTxn": [
                 {"TxnId": payment_id, "TxnType": "Payment"}
                 for payment_id in ledger.payments_of(realm, record.id)
             ],
         }
+        fields.update(currency.home_fields(record, ledger.invoice_total(record), balance))
+        return fields
 
     def void(self, realm: Realm, record: Record) -> None:
         self._refuse_if_paid(realm, record)

@@ -6,10 +6,9 @@ from decimal import Decimal
 from typing import ClassVar, Literal
 
 from qbo_emulator import clock, faults
-from qbo_emulator.entities import ledger
+from qbo_emulator.entities import currency, ledger
 from qbo_emulator.entities.accounts import DEPOSIT_TYPES
 from qbo_emulator.entities.base import (
-    USD,
     EntityKind,
     WriteOptions,
     check_known,
@@ -27,6 +26,8 @@ from qbo_emulator.realm import Realm, Record
 from qbo_emulator.wire import JsonObject
 
 UNDEPOSITED_FUNDS_ID = "4"
+# What a payment line may link to: invoices it pays and credit memos it uses to pay them.
+APPLIES_TO = ("Invoice", "CreditMemo")
 
 
 def _applications(
@@ -38,8 +39,8 @@ def _applications(
     if not isinstance(raw_lines, list):
         raise faults.required_param("Line")
     lines: list[JsonObject] = []
-    applying: dict[str, Decimal] = {}
-    invoices: dict[str, Record] = {}
+    applying: dict[tuple[str, str], Decimal] = {}
+    targets: dict[tuple[str, str], Record] = {}
     for raw in raw_lines:
         if not isinstance(raw, dict):
             raise faults.required_param("Line")
@@ -54,23 +55,29 @@ def _applications(
             raise faults.required_param("Line.LinkedTxn")
         check_known(linked[0], LINKED_TXN_PROPERTIES, "LinkedTxn")
         txn_type = linked[0].get("TxnType")
-        if txn_type != "Invoice":
-            # The emulator applies payments to invoices only (no credit memos or journals).
+        if txn_type not in APPLIES_TO:
+            # The emulator applies payments to invoices and credit memos (no journals).
             raise faults.invalid_enumeration("Line.LinkedTxn.TxnType", txn_type)
         txn_id = str(linked[0].get("TxnId", ""))
-        invoice = resolve(realm, "Invoice", txn_id, "Line.LinkedTxn.TxnId")
-        if invoice.voided or invoice.body["CustomerRef"]["value"] != customer_id:
+        target = resolve(realm, str(txn_type), txn_id, "Line.LinkedTxn.TxnId")
+        if target.voided or target.body["CustomerRef"]["value"] != customer_id:
             raise faults.object_not_found("Line.LinkedTxn.TxnId")
-        applying[txn_id] = applying.get(txn_id, ledger.ZERO) + amount
-        invoices[txn_id] = invoice
-        lines.append({"Amount": amount, "LinkedTxn": [{"TxnId": txn_id, "TxnType": "Invoice"}]})
-    for txn_id, amount in applying.items():
-        own = (
-            realm.applied.get(txn_id, {}).get(existing.id, ledger.ZERO) if existing else ledger.ZERO
+        key = (str(txn_type), txn_id)
+        applying[key] = applying.get(key, ledger.ZERO) + amount
+        targets[key] = target
+        lines.append({"Amount": amount, "LinkedTxn": [{"TxnId": txn_id, "TxnType": txn_type}]})
+    for (txn_type, txn_id), amount in applying.items():
+        index = realm.applied if txn_type == "Invoice" else realm.credited
+        own = index.get(txn_id, {}).get(existing.id, ledger.ZERO) if existing else ledger.ZERO
+        open_amount = (
+            ledger.invoice_balance(realm, targets[(txn_type, txn_id)])
+            if txn_type == "Invoice"
+            else ledger.credit_balance(realm, targets[(txn_type, txn_id)])
         )
-        if amount > ledger.invoice_balance(realm, invoices[txn_id]) + own:
+        if amount > open_amount + own:
             raise faults.business_validation(
-                f"The amount applied to invoice {txn_id} exceeds its open balance", "Line.Amount"
+                f"The amount applied to {txn_type} {txn_id} exceeds its open balance",
+                "Line.Amount",
             )
     return lines
 
@@ -93,6 +100,8 @@ class PaymentKind(EntityKind):
         check_known(body, PAYMENT_PROPERTIES, "Payment")
         if existing is not None and existing.voided:
             raise faults.business_validation("A voided transaction cannot be changed")
+        if existing is not None:
+            refuse_if_deposited(realm, existing)
         customer = resolve(realm, "Customer", required_ref(body, "CustomerRef"), "CustomerRef")
         if "TotalAmt" not in body:
             raise faults.required_param("TotalAmt")
@@ -100,11 +109,22 @@ class PaymentKind(EntityKind):
         if total < 0:
             raise faults.negative_amount("TotalAmt")
         lines = _applications(realm, body.get("Line"), customer_id=customer.id, existing=existing)
-        if sum((line["Amount"] for line in lines), ledger.ZERO) > total:
+        applied = ledger.payment_lines_total(Record("Payment", "", {"Line": lines}))
+        if applied > total:
             raise faults.business_validation(
                 "The amounts applied are larger than the payment's TotalAmt", "TotalAmt"
             )
+        if applied < 0:
+            raise faults.business_validation(
+                "The credits used are larger than the invoices they pay", "Line.Amount"
+            )
         stored = dict(body)
+        stored.update(currency.transaction_currency(realm, body, customer))
+        if ref_value(body, "PaymentMethodRef") is not None:
+            method = resolve(
+                realm, "PaymentMethod", required_ref(body, "PaymentMethodRef"), "PaymentMethodRef"
+            )
+            stored["PaymentMethodRef"] = named_ref(method, "Name")
         stored["CustomerRef"] = named_ref(customer, "DisplayName")
         stored["TotalAmt"] = total
         stored["Line"] = lines
@@ -116,17 +136,26 @@ class PaymentKind(EntityKind):
         text(body, "PrivateNote", maximum=4000)
         text(body, "PaymentRefNum", maximum=21)
         stored["TxnDate"] = (parse_date(body, "TxnDate") or clock.company_today()).isoformat()
-        stored.setdefault("CurrencyRef", dict(USD))
         stored.setdefault("ProcessPayment", False)
         return stored
 
-    def extra_fields(self, realm: Realm, record: Record) -> JsonObject:  # noqa: ARG002
-        return {"UnappliedAmt": ledger.payment_unapplied(record)}
+    def extra_fields(self, realm: Realm, record: Record) -> JsonObject:
+        fields: JsonObject = {"UnappliedAmt": ledger.payment_unapplied(record)}
+        deposit_id = realm.deposited.get(("Payment", record.id))
+        if deposit_id is not None:
+            fields["LinkedTxn"] = [{"TxnId": deposit_id, "TxnType": "Deposit"}]
+        fields.update(
+            currency.home_fields(
+                record, ledger.invoice_total(record), ledger.payment_unapplied(record)
+            )
+        )
+        return fields
 
     def after_save(self, realm: Realm, record: Record) -> None:
         ledger.apply(realm, record)
 
     def void(self, realm: Realm, record: Record) -> None:
+        refuse_if_deposited(realm, record)
         # A voided payment reads back with TotalAmt 0, no lines, and frees its invoices.
         record.voided = True
         record.body["TotalAmt"] = ledger.ZERO
@@ -136,4 +165,11 @@ class PaymentKind(EntityKind):
         ledger.unapply(realm, record.id)
 
     def before_delete(self, realm: Realm, record: Record) -> None:
+        refuse_if_deposited(realm, record)
         ledger.unapply(realm, record.id)
+
+
+def refuse_if_deposited(realm: Realm, record: Record) -> None:
+    """A payment in a bank deposit is frozen until the deposit lets go of it (6540)."""
+    if (record.entity, record.id) in realm.deposited:
+        raise faults.deposited_transaction()

@@ -10,10 +10,15 @@ from qbo_emulator.entities.company import (
     PreferencesKind,
     VendorKind,
 )
+from qbo_emulator.entities.currency import CompanyCurrencyKind, ExchangeRateKind
 from qbo_emulator.entities.customers import CustomerKind
+from qbo_emulator.entities.deposits import DepositKind
 from qbo_emulator.entities.invoices import InvoiceKind
 from qbo_emulator.entities.items import ItemKind
+from qbo_emulator.entities.lists import PaymentMethodKind, TermKind
 from qbo_emulator.entities.payments import PaymentKind
+from qbo_emulator.entities.sales_forms import CreditMemoKind, RefundReceiptKind, SalesReceiptKind
+from qbo_emulator.entities.tax import TaxCodeKind, TaxRateKind
 
 KINDS: tuple[EntityKind, ...] = (
     CustomerKind(),
@@ -25,6 +30,16 @@ KINDS: tuple[EntityKind, ...] = (
     PreferencesKind(),
     VendorKind(),
     EmployeeKind(),
+    PaymentMethodKind(),
+    TermKind(),
+    TaxCodeKind(),
+    TaxRateKind(),
+    SalesReceiptKind(),
+    RefundReceiptKind(),
+    CreditMemoKind(),
+    DepositKind(),
+    CompanyCurrencyKind(),
+    ExchangeRateKind(),
 )
 _BY_NAME = {kind.name.casefold(): kind for kind in KINDS}
 
