@@ -161,6 +161,29 @@ class TestDeposit:
             == "2020"
         )
 
+    async def test_sales_receipts_are_deposited_too(self, qbo: Qbo) -> None:
+        customer = await qbo.customer("Cash sale")
+        receipt = await qbo.create(
+            "SalesReceipt",
+            {
+                "CustomerRef": {"value": customer["Id"]},
+                "Line": [
+                    {
+                        "Amount": 9,
+                        "DetailType": "SalesItemLineDetail",
+                        "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+                    }
+                ],
+            },
+        )
+        line = {"LinkedTxn": [{"TxnId": receipt["Id"], "TxnType": "SalesReceipt"}]}
+        await qbo.create("Deposit", {"DepositToAccountRef": {"value": CHECKING}, "Line": [line]})
+        assert await account_balance(qbo, CHECKING) == Decimal("9.00")
+        assert await account_balance(qbo, UNDEPOSITED) == 0
+        ids = {"Id": receipt["Id"], "SyncToken": "0", "sparse": True}
+        voiding = await qbo.post("salesreceipt", ids, operation="update", include="void")
+        assert fault_code(voiding) == "6540"
+
 
 class TestInvoiceLink:
     async def test_only_when_asked(self, qbo: Qbo) -> None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from company_prefs import set_preferences, use_automated_sales_tax
 from support import Qbo, body, fault_code
@@ -251,3 +252,39 @@ class TestAutomatedSalesTax:
             {"CustomerRef": {"value": customer["Id"]}, "Line": [item_line("20", "TAX")]},
         )
         assert receipt["TotalAmt"] == Decimal("22.00")
+
+
+class TestNonUsTax:
+    """Outside the US each line names a TaxCode and is taxed at its rates."""
+
+    @pytest.fixture
+    async def uk(self, qbo: Qbo, emulator_app: FastAPI) -> str:
+        # No control call creates a non-US company yet; set the seeded one's country.
+        realm = emulator_app.state.emulator.realms[qbo.realm_id]
+        realm.get("CompanyInfo", "1").body["Country"] = "GB"
+        await set_preferences(qbo, TaxPrefs={"UsingSalesTax": True})
+        vat = {
+            "TaxCode": "20.0% S",
+            "TaxRateDetails": [{"TaxRateName": "20% S", "RateValue": 20, "TaxAgencyId": "1"}],
+        }
+        return str(body(await qbo.post("taxservice/taxcode", vat))["TaxService"]["TaxCodeId"])
+
+    async def test_lines_are_taxed_at_their_codes(self, qbo: Qbo, uk: str) -> None:
+        customer = await qbo.customer("London")
+        invoice = await qbo.create(
+            "Invoice",
+            {
+                "CustomerRef": {"value": customer["Id"]},
+                "Line": [item_line("50", uk), item_line("25", uk)],
+            },
+        )
+        assert invoice["TxnTaxDetail"]["TotalTax"] == Decimal("15.00")
+        assert invoice["TotalAmt"] == Decimal("90.00")
+
+    @pytest.mark.usefixtures("uk")
+    async def test_us_pseudo_codes_are_refused(self, qbo: Qbo) -> None:
+        customer = await qbo.customer("Manchester")
+        response = await qbo.post(
+            "invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [item_line("1", "TAX")]}
+        )
+        assert fault_code(response) == "6100"
