@@ -102,6 +102,29 @@ class TestSalesReceipt:
     async def test_lines_are_required(self, qbo: Qbo, customer_id: str) -> None:
         assert fault_code(await qbo.post("salesreceipt", form(customer_id))) == "2020"
 
+    async def test_in_a_batch_create_then_void(self, qbo: Qbo, customer_id: str) -> None:
+        receipt = await qbo.create("SalesReceipt", form(customer_id, "7.00"))
+        request = {
+            "BatchItemRequest": [
+                {"bId": "new", "operation": "create", "SalesReceipt": form(customer_id, "3.00")},
+                {
+                    "bId": "void",
+                    "operation": "update",
+                    "optionsData": "void",
+                    "SalesReceipt": {"Id": receipt["Id"], "SyncToken": "0", "sparse": True},
+                },
+                {"bId": "q", "Query": "select * from SalesReceipt"},
+            ]
+        }
+        items = {
+            item["bId"]: item
+            for item in body(await qbo.post("batch", request))["BatchItemResponse"]
+        }
+        assert items["new"]["SalesReceipt"]["TotalAmt"] == Decimal("3.00")
+        assert items["void"]["SalesReceipt"]["TotalAmt"] == 0
+        assert len(items["q"]["QueryResponse"]["SalesReceipt"]) == 2
+        assert await account_balance(qbo, UNDEPOSITED) == Decimal("3.00")
+
 
 class TestRefundReceipt:
     async def test_refund_comes_out_of_the_bank(self, qbo: Qbo, customer_id: str) -> None:
