@@ -9,8 +9,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qbo_emulator import accounting, oauth
 from qbo_emulator.config import EmulatorConfig
+from qbo_emulator.control import person
 from qbo_emulator.control import router as control_router
 from qbo_emulator.state import EmulatorState
+from qbo_emulator.webhooks import router as webhooks_router
 from qbo_emulator.wire import new_tid
 
 # Paths that belong to Intuit's hosts (and so carry an intuit_tid), not to the control API
@@ -58,6 +60,8 @@ def create_emulator_app(
     app.include_router(oauth.router)
     app.include_router(accounting.router)
     app.include_router(control_router.router)
+    app.include_router(person.router)
+    app.include_router(webhooks_router.router)
     for router in extra_routers:
         app.include_router(router)
     app.add_middleware(IntuitTidMiddleware)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from qbo_emulator import clock, faults, operations
 from qbo_emulator.batch import run_batch
+from qbo_emulator.cdc import change_data_capture
 from qbo_emulator.entities import currency, tax
 from qbo_emulator.entities.base import EntityKind, WriteOptions
 from qbo_emulator.entities.invoices import invoice_link
@@ -66,6 +67,9 @@ def _get(realm: Realm, request: ApiRequest) -> Answer:
     segments = request.segments
     if segments == ("query",):
         return _json({"QueryResponse": run_query(realm, request.params.get("query", ""))})
+    if segments == ("cdc",):
+        params = request.params
+        return _json(change_data_capture(realm, params.get("entities"), params.get("changedSince")))
     if segments == ("preferences",):
         return _json({"Preferences": operations.read(realm, _kind("Preferences"), "1")})
     if len(segments) == 2 and segments[0] == "companyinfo":

@@ -61,6 +61,7 @@ def create(
     body = kind.normalize(realm, _writable(kind, payload), existing=None, options=options)
     record = realm.add(kind.name, body)
     kind.after_save(realm, record)
+    realm.changed(record, "Create")
     return kind.render(realm, record)
 
 
@@ -77,6 +78,7 @@ def update(
     record.body = kind.normalize(realm, merged, existing=record, options=options)
     record.touch()
     kind.after_save(realm, record)
+    realm.changed(record, "Update")
     return kind.render(realm, record)
 
 
@@ -88,6 +90,7 @@ def delete(realm: Realm, kind: EntityKind, payload: JsonObject) -> JsonObject:
     kind.before_delete(realm, record)
     record.deleted = True
     record.touch()
+    realm.changed(record, "Delete")
     return {"domain": "QBO", "status": "Deleted", "Id": record.id}
 
 
@@ -98,6 +101,7 @@ def void(realm: Realm, kind: EntityKind, payload: JsonObject) -> JsonObject:
     if not record.voided:
         kind.void(realm, record)
         record.touch()
+        realm.changed(record, "Void")
     return kind.render(realm, record)
 
 

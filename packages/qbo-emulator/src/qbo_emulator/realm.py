@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from qbo_emulator import clock
+from qbo_emulator.changes import Change, ChangeListener, ChangeOperation
 from qbo_emulator.wire import JsonObject
 
 Environment = Literal["sandbox", "production"]
@@ -87,6 +88,8 @@ class Realm:
     # Payments (or sales receipts) in a bank deposit: (entity, Id) -> deposit Id.
     deposited: dict[tuple[str, str], str] = field(default_factory=dict)
     next_doc_number: int = 1001
+    # Told of every change made through the API or by "a person" (webhooks listen here).
+    listeners: list[ChangeListener] = field(default_factory=list)
     _sequences: dict[str, int] = field(default_factory=dict)
 
     def get(self, entity: str, record_id: str) -> Record | None:
@@ -101,6 +104,13 @@ class Realm:
         record = Record(entity=entity, id=record_id, body=body)
         self.records[entity][record_id] = record
         return record
+
+    def changed(
+        self, record: Record, operation: ChangeOperation, *, deleted_id: str | None = None
+    ) -> None:
+        change = Change(self.realm_id, record.entity, record.id, operation, deleted_id=deleted_id)
+        for listener in self.listeners:
+            listener(change)
 
     def next_id(self, sequence: str) -> str:
         """The next Id of a sequence that has no records of its own (addresses)."""

@@ -13,6 +13,7 @@ from qbo_emulator.limits import RealmLimiter
 from qbo_emulator.realm import Environment, Realm
 from qbo_emulator.seed import seed_realm
 from qbo_emulator.tokens import TokenStore
+from qbo_emulator.webhooks.hub import WebhookHub
 
 
 class RealmExistsError(Exception):
@@ -36,6 +37,7 @@ class EmulatorState:
         self.injector = FaultInjector(config.random_seed)
         # Set by the server on shutdown so that withheld answers end promptly.
         self.closing = threading.Event()
+        self.webhooks = WebhookHub()
         self.reset()
 
     def reset(self) -> None:
@@ -45,6 +47,7 @@ class EmulatorState:
         self.realms.clear()
         self.limiter.reset()
         self.injector = FaultInjector(self.config.random_seed)
+        self.webhooks.reset()
         if self.config.seed_realm:
             self.add_realm(
                 self.config.seed_realm,
@@ -64,6 +67,7 @@ class EmulatorState:
             raise RealmExistsError(realm_id)
         name = company_name or f"Emulated {environment.title()} Company {realm_id[-4:]}"
         realm = seed_realm(realm_id, company_name=name, environment=environment)
+        realm.listeners.append(self.webhooks.notify)
         self.realms[realm_id] = realm
         return realm
 

@@ -1,0 +1,1 @@
+"""Intuit webhooks: subscriptions, signed deliveries in both formats, delivery knobs."""
