@@ -14,7 +14,9 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 
+from qbo_emulator.control import EmulatorControl
 from qbo_emulator.server import serve_in_thread
+from qbo_emulator.webhooks.subscription import Subscription
 from support import SEED_REALM, Qbo
 
 TOKEN = "verifier-token-1"
@@ -192,3 +194,35 @@ async def test_subscriptions_filter_realms_and_deliver_only_locally(
     log = await _drain(http)
     assert log["deliveries"] == []
     assert receiver.received == []
+
+
+async def test_delay_knob_holds_deliveries_back(
+    qbo: Qbo, control: EmulatorControl, receiver: Receiver
+) -> None:
+    subscription = Subscription(url=receiver.url, verifier_token=TOKEN, delay_s=1.0)
+    await control.subscribe_webhooks("app", subscription)
+    customer = await qbo.customer("Later")
+    assert await control.drain_webhooks("app", timeout_s=0.2) is False
+    assert receiver.received == []
+    assert await control.drain_webhooks("app", timeout_s=10) is True
+    [delivery] = await control.webhook_deliveries("app")
+    assert delivery.outcome == "delivered"
+    [(_, raw)] = receiver.received
+    assert json.loads(raw)[0]["intuitentityid"] == customer["Id"]
+
+
+async def test_the_control_client_drives_a_person(qbo: Qbo, control: EmulatorControl) -> None:
+    away = await qbo.customer("Client Away")
+    survivor = await qbo.customer("Client Survivor")
+    invoice = await qbo.invoice(away["Id"], "5.00")
+    edited = await control.person_edit(SEED_REALM, "Invoice", invoice["Id"], {"PrivateNote": "x"})
+    assert edited["PrivateNote"] == "x"
+    voided = await control.person_void(SEED_REALM, "Invoice", invoice["Id"])
+    assert voided["Balance"] == 0
+    merged = await control.merge_customers(
+        SEED_REALM, merged_away_id=away["Id"], surviving_id=survivor["Id"]
+    )
+    assert merged["Id"] == survivor["Id"]
+    assert (await control.person_delete(SEED_REALM, "Customer", survivor["Id"]))["Active"] is False
+    [held] = [r for r in await control.entities(SEED_REALM, "Customer") if r.id == away["Id"]]
+    assert held.state == "deleted"

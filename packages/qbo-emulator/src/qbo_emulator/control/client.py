@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import httpx
 
@@ -20,6 +21,7 @@ from qbo_emulator.control.schemas import (
 from qbo_emulator.injection import FaultSpec
 from qbo_emulator.realm import Environment, LoggedRequest
 from qbo_emulator.tokens import TokenResponse
+from qbo_emulator.webhooks.subscription import Delivery, Subscription
 
 
 class EmulatorControl:
@@ -121,3 +123,47 @@ class EmulatorControl:
         body = TokenIssue(realm_id=realm_id, include_hard_expiry=include_hard_expiry)
         response = await self._call("POST", "/tokens/issue", body.model_dump())
         return TokenResponse.model_validate(response.json())
+
+    # -- "a person" in QuickBooks' UI (raises httpx.HTTPStatusError with QBO's Fault on 400)
+
+    async def _as_person(self, realm_id: str, path: str, body: object | None = None) -> Any:
+        response = await self._call("POST", f"/realms/{realm_id}/person/{path}", body)
+        return json.loads(response.content, parse_float=Decimal)
+
+    async def person_edit(
+        self, realm_id: str, entity: str, record_id: str, fields: dict[str, Any]
+    ) -> Any:
+        """Change fields as a sparse update would; the entity as QBO now renders it."""
+        return await self._as_person(realm_id, f"{entity}/{record_id}/edit", {"fields": fields})
+
+    async def person_delete(self, realm_id: str, entity: str, record_id: str) -> Any:
+        return await self._as_person(realm_id, f"{entity}/{record_id}/delete")
+
+    async def person_void(self, realm_id: str, entity: str, record_id: str) -> Any:
+        return await self._as_person(realm_id, f"{entity}/{record_id}/void")
+
+    async def merge_customers(
+        self, realm_id: str, *, merged_away_id: str, surviving_id: str
+    ) -> Any:
+        body = {"merged_away_id": merged_away_id, "surviving_id": surviving_id}
+        return await self._as_person(realm_id, "customers/merge", body)
+
+    # -- webhooks
+
+    async def subscribe_webhooks(self, name: str, subscription: Subscription) -> None:
+        await self._call("PUT", f"/webhooks/{name}", subscription.model_dump())
+
+    async def webhook_deliveries(self, name: str) -> list[Delivery]:
+        response = await self._call("GET", f"/webhooks/{name}/deliveries")
+        return [Delivery.model_validate(item) for item in response.json()["deliveries"]]
+
+    async def drain_webhooks(self, name: str, timeout_s: float = 10.0) -> bool:
+        """Wait until everything recorded so far was delivered or given up; False on timeout."""
+        response = await self.http.post(
+            f"{self.base_url}/_emulator/webhooks/{name}/drain",
+            params={"timeout_s": timeout_s},
+            timeout=timeout_s + 5,
+        )
+        response.raise_for_status()
+        idle: bool = response.json()["idle"]
+        return idle
