@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from qbsync import __version__
+from qbsync.api.body_limit import WEBHOOK_PATH, BodyLimitMiddleware
 from qbsync.api.errors import install_error_handlers
 from qbsync.api.middleware import RequestContextMiddleware
 from qbsync.api.router import build_router
@@ -56,6 +57,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs" if settings.server.docs_enabled else None,
         redoc_url="/redoc" if settings.server.docs_enabled else None,
         openapi_url="/openapi.json" if settings.server.docs_enabled else None,
+    )
+    # Innermost, so that a 413 still gets CORS headers, a request id and a log line.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.server.max_body_bytes,
+        path_limits={WEBHOOK_PATH: settings.server.webhook_max_body_bytes},
     )
     app.add_middleware(
         CORSMiddleware,

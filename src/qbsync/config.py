@@ -67,6 +67,10 @@ class ServerSettings(BaseModel):
     # /metrics (no tenant data in it) asks for this bearer token when one is set.
     docs_enabled: bool = True
     metrics_token: SecretStr | None = None
+    # Request bodies: larger ones are refused with 413 before (Content-Length) or while
+    # (chunked) they are read. The webhook is unauthenticated until its body is parsed.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    webhook_max_body_bytes: int = Field(default=16 * 1024, ge=1024)
 
 
 class DatabaseSettings(BaseModel):
@@ -91,6 +95,9 @@ class AmqpSettings(BaseModel):
     prefetch: int = 32
     concurrency: int = 16
     max_body_bytes: int = 256 * 1024
+    # Deliveries of one message (redeliveries after a hand-back or a lost channel included)
+    # before the broker parks it: the backstop that keeps any message from looping forever.
+    delivery_limit: int = Field(default=50, ge=1)
     shutdown_grace_s: float = 20.0
     reconnect_interval_s: float = 5.0
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+
+import aio_pika
 import pytest
+from aiormq.exceptions import ChannelNotFoundEntity
 
 from tests.tokens import auth_headers, make_jwt
 
@@ -68,3 +72,98 @@ async def test_an_org_claim_in_unicode_digits_names_no_organization(client) -> N
         "/api/quickbooks/status", headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 403
+
+
+# Issue #12 item 9: ids beyond what can exist are refused where they are parsed.
+HUGE = 2**70
+
+
+@pytest.mark.parametrize("org_claim", [2**63, HUGE, 0, -1, str(HUGE)])
+async def test_an_org_claim_that_cannot_exist_names_no_organization(client, org_claim) -> None:
+    token = make_jwt(org_claim)
+    response = await client.get(
+        "/api/quickbooks/sync-logs", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 403, response.text
+
+
+@pytest.mark.parametrize("header", ["99999999999999999999", "0", "9" * 5000])
+async def test_an_organization_header_beyond_a_bigint_is_a_422(client, header: str) -> None:
+    headers = {**auth_headers(7), "X-Organization-Id": header}
+    response = await client.get("/api/quickbooks/sync-logs", headers=headers)
+    assert response.status_code == 422, response.text
+
+
+async def test_an_operator_naming_a_huge_organization_is_a_422(client) -> None:
+    token = make_jwt(None, roles=["QBSYNC_OPERATOR"])
+    response = await client.get(
+        "/api/quickbooks/sync-logs",
+        params={"organizationId": str(HUGE)},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422, response.text
+
+
+async def test_a_cursor_decoding_to_a_huge_number_is_a_422(client) -> None:
+    cursor = base64.urlsafe_b64encode(str(HUGE).encode()).decode().rstrip("=")
+    response = await client.get(
+        "/api/quickbooks/sync-logs", params={"cursor": cursor}, headers=auth_headers(7)
+    )
+    assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        {"invoiceId": 0},
+        {"invoiceId": -5},
+        {"invoiceId": HUGE},
+        {"organizationId": HUGE},
+        {"organizationId": 0},
+        {"customerId": HUGE},
+    ],
+)
+async def test_webhook_ids_that_cannot_exist_are_a_422_and_nothing_is_queued(
+    client, app, ids
+) -> None:
+    org_id = ids.get("organizationId", 9)
+    body = {"invoiceId": 4242, "organizationId": 9, "customerId": 9, **ids}
+    body["jwtToken"] = make_jwt(org_id if isinstance(org_id, int) and org_id < 2**63 else 9)
+    response = await client.post("/api/quickbooks/webhook/invoice-created", json=body)
+    assert response.status_code == 422, response.text
+    amqp = app.state.resources.settings.amqp
+    connection = await aio_pika.connect(amqp.url)
+    async with connection:
+        channel = await connection.channel()
+        try:
+            queue = await channel.declare_queue(amqp.invoice_queue, passive=True)
+        except ChannelNotFoundEntity:
+            return  # nothing was ever published: the publisher declares the queues
+        assert queue.declaration_result.message_count == 0
+
+
+async def test_a_sub_longer_than_255_characters_is_a_422_on_connect(client) -> None:
+    headers = auth_headers(7, sub="u" * 300)
+    response = await client.get("/api/quickbooks/connect", headers=headers)
+    assert response.status_code == 422, response.text
+
+
+async def test_backfill_naming_a_kind_twice_is_a_422(client) -> None:
+    response = await client.post(
+        "/api/quickbooks/backfill",
+        json={"entities": ["customers", "customers"]},
+        headers=auth_headers(7),
+    )
+    assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize(
+    ("entity_type", "aforo_id"), [("INVOICE", str(HUGE)), ("PAYMENT", "p" * 95)]
+)
+async def test_diagnose_of_an_id_that_cannot_exist_is_a_422(client, entity_type, aforo_id) -> None:
+    response = await client.get(
+        "/api/quickbooks/diagnose",
+        params={"entityType": entity_type, "aforoId": aforo_id},
+        headers=auth_headers(7),
+    )
+    assert response.status_code == 422, response.text

@@ -6,6 +6,7 @@ import pytest
 
 from qbsync.events.errors import InvalidMessage
 from qbsync.events.schemas import CustomerActivated, decode_message
+from qbsync.events.settlement import _peek_ids
 
 GOOD = b'{"customerId": 42, "organizationId": 7}'
 # The first bytes of a Java-serialized object (ObjectOutputStream magic + version).
@@ -127,3 +128,41 @@ class TestPoison:
         assert "invoiceId" in caught.value.detail
         assert "jwtToken" in caught.value.detail
         assert "eyJsecret" not in str(caught.value)
+
+
+# Issue #12 items 2 and 9: nothing a body holds escapes the decoder, and ids that cannot
+# exist are a schema error (parked at once), not a sync that fails for an hour.
+DEEP = b'{"customerId": 1, "organizationId": 2, "x": ' + b"[" * 60_000 + b"]" * 60_000 + b"}"
+
+
+class TestCannotSucceed:
+    def test_json_nested_60000_deep_is_invalid_json(self) -> None:
+        with pytest.raises(InvalidMessage) as caught:
+            decode_message("customer.activated", DEEP, "application/json", {})
+        assert caught.value.reason_code == "invalid_json"
+        assert "RecursionError" in caught.value.detail
+
+    def test_peeking_into_a_deep_body_finds_no_ids(self) -> None:
+        # 30,000 deep stays under the peek's 64 KB cut-off, so the parser does meet it.
+        deep = b'{"customerId": 1, "x": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"
+        assert _peek_ids(deep, "customer.activated") == ("CUSTOMER", None, None)
+
+    @pytest.mark.parametrize(
+        ("routing_key", "body"),
+        [
+            ("invoice.created", b'{"invoiceId": 1180591620717411303424, "organizationId": 2}'),
+            ("invoice.created", b'{"invoiceId": 1, "organizationId": 1180591620717411303424}'),
+            ("invoice.created", b'{"invoiceId": 1, "organizationId": "9223372036854775808"}'),
+            ("invoice.created", b'{"invoiceId": 1, "organizationId": "' + b"9" * 5000 + b'"}'),
+            ("invoice.created", b'{"invoiceId": 0, "organizationId": 2}'),
+            ("payment.received", b'{"paymentId": "' + b"p" * 95 + b'", "organizationId": 2}'),
+        ],
+    )
+    def test_ids_that_cannot_exist_are_a_wrong_schema(self, routing_key: str, body: bytes) -> None:
+        with pytest.raises(InvalidMessage) as caught:
+            decode_message(routing_key, body, "application/json", {})
+        assert caught.value.reason_code == "wrong_schema"
+
+    def test_peeking_ignores_an_organization_beyond_a_bigint(self) -> None:
+        body = b'{"invoiceId": 5, "organizationId": 1180591620717411303424}'
+        assert _peek_ids(body, "invoice.created") == ("INVOICE", "5", None)

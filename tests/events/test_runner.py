@@ -293,6 +293,49 @@ class TestParked:
         assert '"jwtToken": "***"' in schema.body_excerpt
         assert all(len(o.body_excerpt.encode()) <= 2048 for o in recorder.outcomes)
 
+    async def test_json_nested_60000_deep_is_parked_once_not_looped(
+        self, make_runner: RunnerFactory, admin: AbstractChannel, amqp_settings: AmqpSettings
+    ) -> None:
+        # Issue #12 item 2: the RecursionError escaped the decoder and the message was
+        # handed back 52 times in 51 s. It is invalid JSON like any other and parked once.
+        handler = ScriptedHandler()
+        recorder = ListRecorder()
+        await make_runner(handler, recorder)
+        deep = b'{"invoiceId": 1, "organizationId": 2, "x": ' + b"[" * 60_000 + b"]" * 60_000 + b"}"
+        await publish_json(
+            admin, amqp_settings, "invoice.created", deep, content_type="application/json"
+        )
+        await publish_json(
+            admin, amqp_settings, "invoice.created", b'{"invoiceId": 8, "organizationId": 2}'
+        )
+
+        [parked] = await drain(admin, amqp_settings.parking_queue, 1)
+        await wait_until(lambda: len(handler.calls) == 1, "the next message handled")
+        assert parked.headers[h.ERROR_CODE] == "invalid_json"
+        assert parked.body == deep
+        [outcome] = recorder.outcomes
+        assert (outcome.status, outcome.attempts, outcome.entity_type) == ("FAILED", 1, "INVOICE")
+        assert await message_count(admin, amqp_settings.invoice_queue) == 0
+        assert await message_count(admin, amqp_settings.parking_queue) == 0
+
+    async def test_an_organization_beyond_a_bigint_is_parked_at_once(
+        self, make_runner: RunnerFactory, admin: AbstractChannel, amqp_settings: AmqpSettings
+    ) -> None:
+        handler = ScriptedHandler()
+        recorder = ListRecorder()
+        await make_runner(handler, recorder)
+        body = b'{"invoiceId": 1180591620717411303424, "organizationId": 1180591620717411303424}'
+        await publish_json(admin, amqp_settings, "invoice.created", body)
+
+        [parked] = await drain(admin, amqp_settings.parking_queue, 1)
+        assert parked.headers[h.PARK_REASON] == "invalid_message"
+        assert parked.headers[h.ERROR_CODE] == "wrong_schema"
+        assert parked.headers[h.ATTEMPTS] == 1
+        assert h.ORGANIZATION_ID not in parked.headers
+        assert handler.calls == []
+        [outcome] = recorder.outcomes
+        assert outcome.organization_id is None  # would not fit the sync log's BIGINT
+
     async def test_recorder_failure_keeps_the_message(
         self, make_runner: RunnerFactory, admin: AbstractChannel, amqp_settings: AmqpSettings
     ) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel
 from aio_pika.exceptions import ChannelPreconditionFailed, PublishError
 
 from qbsync.config import AmqpSettings
+from qbsync.events.parking import ParkedMessage
 from qbsync.events.topology import RETRY_DELAY_HEADER, TopologyNames, declare_topology
 from tests.events.support import drain, message_count
 
@@ -110,3 +113,56 @@ async def drain_unacked(
     message = await queue.get(no_ack=False, fail=False)
     assert message is not None
     return [message]
+
+
+class TestDeliveryLimit:
+    """Issue #12 item 2: whatever goes wrong, a message cannot loop on its work queue."""
+
+    async def test_a_message_handed_back_again_and_again_is_parked_by_the_broker(
+        self, admin: AbstractChannel, settings_factory
+    ) -> None:
+        settings = settings_factory(delivery_limit=3)
+        names = (await declare_topology(admin, settings)).names
+        queue_name = names.work_queues["invoice.created"]
+        await admin.default_exchange.publish(aio_pika.Message(b"loops"), routing_key=queue_name)
+        queue = await admin.get_queue(queue_name, ensure=False)
+        handed_back = 0
+        while await message_count(admin, names.parking_queue) == 0:
+            message = await queue.get(no_ack=False, fail=False)
+            if message is None:
+                continue  # the requeue is on its way
+            await message.nack(requeue=True)
+            handed_back += 1
+            assert handed_back <= 4, "the broker never parked the message"
+        [parked] = await drain(admin, names.parking_queue, 1)
+        assert parked.body == b"loops"
+        assert parked.headers["x-first-death-reason"] == "delivery_limit"
+        view = ParkedMessage.from_message(parked)
+        assert (view.reason, view.source_queue) == ("delivery_limit", queue_name)
+        assert await message_count(admin, queue_name) == 0
+
+    async def test_a_work_queue_declared_before_the_limit_is_used_as_it_is(
+        self, admin: AbstractChannel, broker, settings_factory, caplog
+    ) -> None:
+        settings = settings_factory()
+        legacy = await broker.channel()
+        await legacy.declare_queue(
+            settings.payment_queue,
+            durable=True,
+            arguments={
+                "x-queue-type": "quorum",
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": settings.parking_queue,
+            },
+        )
+        await legacy.close()
+        with caplog.at_level(logging.WARNING, logger="qbsync.events.topology"):
+            topology = await declare_topology(admin, settings)
+        assert set(topology.work_queues) == {
+            "customer.activated",
+            "invoice.created",
+            "payment.received",
+        }
+        [warning] = [r for r in caplog.records if r.message.startswith("work queue has no")]
+        assert warning.queue == settings.payment_queue  # type: ignore[attr-defined]
+        assert "delivery-limit" in warning.fix  # type: ignore[attr-defined]

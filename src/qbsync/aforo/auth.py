@@ -11,6 +11,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 from pydantic import SecretStr
 
+from qbsync.ids import parse_id
+
 ALGORITHM = "HS256"
 SUBJECT = "qbsync"
 ISSUER = "aforo-qbsync"
@@ -45,15 +47,13 @@ def mint_service_token(
 
 
 def org_id_from_claims(claims: Mapping[str, object]) -> int | None:
-    """The first numeric org claim, as the Aforo services pick it (numbers or numeric strings)."""
+    """The organization a token names: the first org claim present, as the Aforo services
+    pick it (a number or numeric string). A present claim that is no valid id (0, -1, 2^70,
+    "abc") names no organization rather than letting a later claim stand in for it."""
     for name in ORG_CLAIMS:
         value = claims.get(name)
-        if isinstance(value, bool):
-            continue
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-            return int(value)
+        if value is not None:
+            return parse_id(value)
     return None
 
 

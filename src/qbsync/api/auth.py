@@ -13,14 +13,14 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OctKey
 
+from qbsync.aforo.auth import org_id_from_claims
 from qbsync.api.deps import ResourcesDep
 from qbsync.config import AuthSettings, Settings
 from qbsync.errors import DependencyUnavailable, Forbidden, InvalidInput, Unauthorized
+from qbsync.ids import MAX_ID, parse_id
 
 log = logging.getLogger(__name__)
 
-# Where the Aforo services look for the tenant, in order (real-clients.md §2.5, §3.1).
-ORG_CLAIMS = ("organizationId", "orgId", "tenantId", "organization_id", "org_id", "tenant")
 JWKS_CACHE_S = 600.0
 
 
@@ -33,25 +33,6 @@ class Principal:
     is_operator: bool
     token: str = field(repr=False)
     claims: dict[str, Any] = field(repr=False, default_factory=dict)
-
-
-def parse_org_id(value: object) -> int | None:
-    """Aforo ids are longs, sent as numbers or numeric strings."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def org_from_claims(claims: dict[str, Any]) -> int | None:
-    for name in ORG_CLAIMS:
-        org_id = parse_org_id(claims.get(name))
-        if org_id is not None:
-            return org_id
-    return None
 
 
 def _is_operator(claims: dict[str, Any], settings: AuthSettings) -> bool:
@@ -105,7 +86,7 @@ class TokenVerifier:
     def principal(self, token: str, claims: dict[str, Any]) -> Principal:
         subject = claims.get("sub")
         return Principal(
-            organization_id=org_from_claims(claims),
+            organization_id=org_id_from_claims(claims),
             subject=str(subject) if subject is not None else None,
             is_operator=_is_operator(claims, self._auth),
             token=token,
@@ -145,9 +126,9 @@ def _requested_org(x_organization_id: str | None, organization_id: str | None) -
     ):
         if raw is None or raw == "":
             continue
-        value = parse_org_id(raw)
+        value = parse_id(raw)
         if value is None:
-            raise InvalidInput(f"{source} must be a numeric organization id")
+            raise InvalidInput(f"{source} must be an organization id (1 to {MAX_ID})")
         if requested is not None and value != requested:
             raise Forbidden("X-Organization-Id and organizationId name different organizations")
         requested = value

@@ -69,12 +69,13 @@ async def start_backfill(
     """Plans the job now (so its total is known) and queues its events in the background;
     the consumers sync them at the per-realm pace."""
     wanted = request or BackfillRequest()
+    entities = service.parse_entities(wanted.entities)  # the input first, then the state
     ensure_usable(organization_id, await connections.get_connection(session, organization_id))
     job = await service.create_job(
         session,
         resources.aforo,
         organization_id=organization_id,
-        entities=service.parse_entities(wanted.entities),
+        entities=entities,
         date_from=wanted.date_from,
         date_to=wanted.date_to,
         caller_token=principal.token,

@@ -12,7 +12,7 @@ from qbsync.api.auth import PrincipalDep, TenantDep
 from qbsync.api.callback_page import render_page
 from qbsync.api.deps import ResourcesDep, SessionDep
 from qbsync.connections import repository, service
-from qbsync.errors import QbsyncError
+from qbsync.errors import InvalidInput, QbsyncError
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,10 @@ async def connect(
     session: SessionDep,
     resources: ResourcesDep,
 ) -> dict[str, Any]:
+    if principal.subject is not None and len(principal.subject) > service.MAX_USER_ID_LENGTH:
+        raise InvalidInput(
+            f"the token's sub claim is longer than {service.MAX_USER_ID_LENGTH} characters"
+        )
     start = await service.start_connect(
         session,
         organization_id=organization_id,

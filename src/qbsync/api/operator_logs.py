@@ -14,6 +14,7 @@ from qbsync.api.auth import PrincipalDep, ScopeDep
 from qbsync.api.deps import ResourcesDep, RowId, SessionDep
 from qbsync.api.filters import choice
 from qbsync.errors import ErrorCategory, InvalidInput, NotFound
+from qbsync.ids import parse_id
 from qbsync.sync import repository
 from qbsync.sync.engine import SyncOptions, aforo_id_of, parse_aforo_id, sync_entity
 from qbsync.sync.models import EntityType, Mapping, SyncLog, SyncStatus, SyncTrigger
@@ -70,9 +71,12 @@ def _cursor(value: str | None) -> int | None:
     if not value:
         return None
     try:
-        return int(base64.urlsafe_b64decode(value.encode() + b"==").decode())
+        row_id = parse_id(base64.urlsafe_b64decode(value.encode() + b"==").decode())
     except (ValueError, binascii.Error):
-        raise InvalidInput("cursor is not one this service issued") from None
+        row_id = None
+    if row_id is None:
+        raise InvalidInput("cursor is not one this service issued")
+    return row_id
 
 
 def _next_cursor(rows: list[SyncLog], limit: int) -> str | None:

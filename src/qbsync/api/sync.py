@@ -11,10 +11,13 @@ from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from qbsync.api.auth import PrincipalDep, TenantDep, TokenVerifier, get_verifier, org_from_claims
+from qbsync.aforo.auth import org_id_from_claims
+from qbsync.api.auth import PrincipalDep, TenantDep, TokenVerifier, get_verifier
 from qbsync.api.deps import ResourcesDep, SessionDep
 from qbsync.errors import Forbidden, InvalidInput, Unauthorized
+from qbsync.events.fields import AforoId
 from qbsync.events.schemas import CustomerActivated, InvoiceCreated, PaymentReceived
+from qbsync.ids import MAX_ID, parse_id
 from qbsync.logging import has_controls
 from qbsync.sync.engine import SyncOptions, sync_customer, sync_invoice, sync_payment
 from qbsync.sync.models import SyncTrigger
@@ -57,9 +60,10 @@ def _pick(name: str, *candidates: str | int | None) -> str:
 
 
 def _numeric(name: str, value: str) -> int:
-    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
-        raise InvalidInput(f"{name} must be a positive number, got {value!r}")
-    return int(value)
+    number = parse_id(value)
+    if number is None:
+        raise InvalidInput(f"{name} must be a number from 1 to {MAX_ID}, got {value[:40]!r}")
+    return number
 
 
 def _answer(result: SyncResult, *, id_name: str, qbo_name: str, aforo_value: str) -> JSONResponse:
@@ -201,9 +205,11 @@ class InvoiceCreatedWebhook(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    invoice_id: int = Field(validation_alias=AliasChoices("invoiceId", "invoice_id"))
-    organization_id: int = Field(validation_alias=AliasChoices("organizationId", "organization_id"))
-    customer_id: int | None = Field(
+    invoice_id: AforoId = Field(validation_alias=AliasChoices("invoiceId", "invoice_id"))
+    organization_id: AforoId = Field(
+        validation_alias=AliasChoices("organizationId", "organization_id")
+    )
+    customer_id: AforoId | None = Field(
         default=None, validation_alias=AliasChoices("customerId", "customer_id")
     )
     invoice_number: str | None = Field(
@@ -230,7 +236,7 @@ async def invoice_created_webhook(
     if not payload.jwt_token:
         raise Unauthorized("jwtToken is missing from the body")
     claims = await verifier.verify(payload.jwt_token)
-    if org_from_claims(claims) != payload.organization_id:
+    if org_id_from_claims(claims) != payload.organization_id:
         raise Forbidden("the jwtToken belongs to another organization than organizationId")
     # The token is not forwarded: it expires in two hours, and the consumer mints its own.
     event = InvoiceCreated(

@@ -36,9 +36,12 @@ def correlation_prefix(job_id: int) -> str:
 
 def parse_entities(names: list[str]) -> list[EntityType]:
     try:
-        return [ENTITY_NAMES[name.lower()] for name in names]
+        entities = [ENTITY_NAMES[name.lower()] for name in names]
     except KeyError:
         raise InvalidInput("entities must be 'customers' and/or 'invoices'") from None
+    if len(set(entities)) != len(entities):
+        raise InvalidInput("entities names the same kind twice")
+    return entities
 
 
 def _in_range(invoice: AforoInvoice, date_from: datetime | None, date_to: datetime | None) -> bool:

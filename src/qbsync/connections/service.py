@@ -29,6 +29,7 @@ from qbsync.errors import InvalidInput, QbsyncError
 log = logging.getLogger(__name__)
 
 STATE_TTL = timedelta(minutes=10)
+MAX_USER_ID_LENGTH = 255  # quickbooks_oauth_state.user_id
 
 # Reads the company name with a fresh access token; None when it cannot be read.
 CompanyNameReader = Callable[[str, str], Awaitable[str | None]]

@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from qbsync.ids import MAX_ID
 from qbsync.logging import has_controls
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -34,6 +35,8 @@ def _coerce_int_id(value: object) -> object:
         text = value.strip()
         if not (text.isascii() and text.isdigit()):
             raise ValueError("an id string must contain only digits")
+        if len(text) > len(str(MAX_ID)):
+            raise ValueError(f"an id must be at most {MAX_ID}")
         return int(text)
     return value
 
@@ -105,10 +108,12 @@ def _as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-# An Aforo ``Long`` id: a JSON number or a string of digits, and never zero or negative.
-AforoId = Annotated[int, BeforeValidator(_coerce_int_id), Field(gt=0)]
+# An Aforo ``Long`` id: a JSON number or a string of digits, never zero, negative or
+# beyond a BIGINT (such a message can never succeed: it is parked at once).
+AforoId = Annotated[int, BeforeValidator(_coerce_int_id), Field(gt=0, le=MAX_ID)]
 # An id that is a string on our side (payment ids): numbers are turned into their digits.
-AforoStrId = Annotated[str, BeforeValidator(_coerce_str_id), Field(min_length=1, max_length=100)]
+# 90 leaves room for the sync log's "payment-" prefix in its 100-character column.
+AforoStrId = Annotated[str, BeforeValidator(_coerce_str_id), Field(min_length=1, max_length=90)]
 Money = Annotated[Decimal, BeforeValidator(_coerce_money), Field(allow_inf_nan=False)]
 # A timezone-aware UTC instant.
 Instant = Annotated[datetime, BeforeValidator(_coerce_instant), AfterValidator(_as_utc)]

@@ -26,13 +26,16 @@ ORGANIZATION_ID: Final = "x-qbsync-organization-id"
 ENTITY_TYPE: Final = "x-qbsync-entity-type"
 ENTITY_ID: Final = "x-qbsync-entity-id"
 
+# Set by the broker when it dead-letters a message (a work queue's delivery limit).
+FIRST_DEATH_QUEUE: Final = "x-first-death-queue"
+FIRST_DEATH_REASON: Final = "x-first-death-reason"
 # What the broker adds on dead-lettering and redelivery; copies we publish start clean.
 BROKER_HEADERS: Final = frozenset(
     {
         "x-death",
         "x-first-death-exchange",
-        "x-first-death-queue",
-        "x-first-death-reason",
+        FIRST_DEATH_QUEUE,
+        FIRST_DEATH_REASON,
         "x-last-death-exchange",
         "x-last-death-queue",
         "x-last-death-reason",
@@ -74,6 +77,11 @@ def header_str(headers: Mapping[str, object] | None, name: str) -> str | None:
     if value is None or isinstance(value, dict | list):
         return None
     return str(value)
+
+
+def source_queue(headers: Mapping[str, object] | None) -> str | None:
+    """The work queue a parked message came from: ours, or the broker's dead-letter note."""
+    return header_str(headers, SOURCE_QUEUE) or header_str(headers, FIRST_DEATH_QUEUE)
 
 
 def header_int(headers: Mapping[str, object] | None, name: str) -> int | None:

@@ -58,13 +58,15 @@ class ParkedMessage(BaseModel):
             message_id=message.message_id or "",
             original_message_id=h.header_str(message.headers, h.ORIGINAL_MESSAGE_ID) or None,
             correlation_id=message.correlation_id,
-            reason=h.header_str(message.headers, h.PARK_REASON),
+            # Parked by the broker (the work queue's delivery limit), not by the runner.
+            reason=h.header_str(message.headers, h.PARK_REASON)
+            or h.header_str(message.headers, h.FIRST_DEATH_REASON),
             error_code=h.header_str(message.headers, h.ERROR_CODE),
             error_category=h.header_str(message.headers, h.ERROR_CATEGORY),
             error_message=h.header_str(message.headers, h.ERROR_MESSAGE),
             parked_at=parked,
             attempts=h.header_int(message.headers, h.ATTEMPTS),
-            source_queue=h.header_str(message.headers, h.SOURCE_QUEUE),
+            source_queue=h.source_queue(message.headers),
             routing_key=h.header_str(message.headers, h.ROUTING_KEY),
             content_type=message.content_type,
             body_size=len(message.body),
@@ -119,7 +121,7 @@ async def _take(
 
 
 async def _republish(publisher: Publisher, message: AbstractIncomingMessage) -> None:
-    source = h.header_str(message.headers, h.SOURCE_QUEUE)
+    source = h.source_queue(message.headers)
     if not source:
         raise NotReplayable(
             f"parked message {message.message_id} has no {h.SOURCE_QUEUE} header",

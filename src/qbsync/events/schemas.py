@@ -190,8 +190,9 @@ def decode_message(
     _check_content_type(content_type, content_encoding)
     try:
         data = parse_json(body, _charset(content_type))
-    except (UnicodeDecodeError, LookupError, ValueError) as exc:
-        # json.JSONDecodeError is a ValueError; LookupError is an unknown charset.
+    except (LookupError, ValueError, RecursionError) as exc:
+        # json.JSONDecodeError and UnicodeDecodeError are ValueErrors; LookupError is an
+        # unknown charset; RecursionError is JSON nested deeper than Python's stack.
         raise InvalidMessage(INVALID_JSON, f"body is not JSON ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise InvalidMessage(WRONG_SCHEMA, f"body is a JSON {type(data).__name__}, not an object")
@@ -199,3 +200,5 @@ def decode_message(
         return model.model_validate(data)
     except ValidationError as exc:
         raise InvalidMessage(WRONG_SCHEMA, _schema_detail(exc)) from None
+    except RecursionError:
+        raise InvalidMessage(WRONG_SCHEMA, "body is nested too deeply") from None

@@ -28,12 +28,17 @@ from qbsync.events.outcomes import RETRY_SCHEDULED, OutcomeRecorder, ParkReason,
 from qbsync.events.publisher import Publisher
 from qbsync.events.schemas import EVENT_TYPES, parse_json
 from qbsync.events.topology import RETRY_DELAY_HEADER, TopologyNames, delay_ms
+from qbsync.ids import parse_id
 from qbsync.metrics import EVENTS
 
 log = logging.getLogger(__name__)
 
 RECORDER_BACKOFF_S: Final = (0.2, 1.0)  # in-process retries of a failing recorder
 HAND_BACK_PAUSE_S: Final = 1.0
+# The pause doubles with each redelivery up to this, so that a database outage uses up the
+# queue's delivery limit only after many minutes, not seconds.
+HAND_BACK_MAX_PAUSE_S: Final = 30.0
+DELIVERY_COUNT_HEADER: Final = "x-delivery-count"  # set by quorum queues on redelivery
 _SETTLE_ERRORS = (AMQPError, ChannelInvalidStateError, MessageProcessError, ConnectionError)
 _ENTITY_KEYS: Final = {"CUSTOMER": "customerId", "INVOICE": "invoiceId", "PAYMENT": "paymentId"}
 
@@ -92,7 +97,10 @@ class Settler:
 
     async def hand_back(self, message: AbstractIncomingMessage, *, pause: bool = True) -> None:
         if pause and not self.stopping:
-            await asyncio.sleep(HAND_BACK_PAUSE_S)
+            deliveries = h.header_int(message.headers, DELIVERY_COUNT_HEADER) or 0
+            await asyncio.sleep(
+                min(HAND_BACK_MAX_PAUSE_S, HAND_BACK_PAUSE_S * 2 ** min(deliveries, 5))
+            )
         try:
             await message.nack(requeue=True)
         except _SETTLE_ERRORS:
@@ -279,14 +287,11 @@ def _peek_ids(body: bytes, routing_key: str) -> tuple[str | None, str | None, in
         return entity_type, None, None
     try:
         data = parse_json(body)
-    except (UnicodeDecodeError, ValueError):
+    except (ValueError, RecursionError):
         return entity_type, None, None
     if not isinstance(data, dict):
         return entity_type, None, None
     raw_entity = data.get(_ENTITY_KEYS.get(entity_type or "", ""))
     entity_id = str(raw_entity) if isinstance(raw_entity, int | str) and raw_entity != "" else None
-    raw_org = data.get("organizationId")
-    org_id = raw_org if type(raw_org) is int else None
-    if isinstance(raw_org, str) and raw_org.strip().isascii() and raw_org.strip().isdigit():
-        org_id = int(raw_org.strip())
+    org_id = parse_id(data.get("organizationId"))
     return entity_type, h.clip(entity_id, 100) if entity_id else None, org_id

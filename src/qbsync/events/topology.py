@@ -15,19 +15,26 @@ is never blocked, and the owning queue travels in the routing key. The delay is 
 wait queue's name and binding, so changing ``retry_delays_s`` creates new queues instead of
 failing on a changed ``x-message-ttl``; old wait queues still drain into their work queues.
 
-Work queues dead-letter into the parking queue, so a ``reject(requeue=False)`` (or a
-delivery-limit policy an operator adds) parks rather than drops. The runner itself parks by
-publishing an annotated copy, because dead-lettering cannot add the reason headers.
+Work queues dead-letter into the parking queue, so a ``reject(requeue=False)`` parks rather
+than drops, and so does the broker once a message has been delivered ``delivery_limit``
+times (``x-delivery-limit``): whatever goes wrong in the runner, no message loops forever.
+The runner itself parks by publishing an annotated copy, because dead-lettering cannot add
+the reason headers; a message parked by the delivery limit says so in its ``x-death``.
+A work queue declared before the limit existed cannot take the argument (RabbitMQ refuses
+to change a queue's arguments): it is used as it is, and a warning names the policy to add.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
 from aio_pika import ExchangeType
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
+from aiormq.exceptions import ChannelPreconditionFailed
+from pamqp.common import FieldTable
 
 from qbsync.config import AmqpSettings
 from qbsync.events.schemas import CUSTOMER_ACTIVATED, INVOICE_CREATED, PAYMENT_RECEIVED
@@ -35,6 +42,11 @@ from qbsync.events.schemas import CUSTOMER_ACTIVATED, INVOICE_CREATED, PAYMENT_R
 # Not "x-" prefixed on purpose: a headers exchange ignores x- headers when matching
 # (https://www.rabbitmq.com/docs/exchanges#headers).
 RETRY_DELAY_HEADER: Final = "qbsync-retry-delay-ms"
+
+log = logging.getLogger(__name__)
+
+# Per work queue (and limit): whether it takes x-delivery-limit; probed once per process.
+_TAKES_LIMIT: dict[tuple[str, int], bool] = {}
 
 
 def delay_ms(delay_s: float) -> int:
@@ -103,15 +115,14 @@ async def declare_topology(channel: AbstractChannel, settings: AmqpSettings) -> 
     )
     work_queues: dict[str, AbstractQueue] = {}
     for routing_key, queue_name in names.work_queues.items():
-        queue = await channel.declare_queue(
-            queue_name,
-            durable=True,
-            arguments={
-                "x-queue-type": "quorum",
-                "x-dead-letter-exchange": "",
-                "x-dead-letter-routing-key": names.parking_queue,
-            },
-        )
+        arguments: FieldTable = {
+            "x-queue-type": "quorum",
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": names.parking_queue,
+        }
+        if await _takes_delivery_limit(channel, queue_name, arguments, settings.delivery_limit):
+            arguments["x-delivery-limit"] = settings.delivery_limit
+        queue = await channel.declare_queue(queue_name, durable=True, arguments=arguments)
         await queue.bind(exchange, routing_key)
         work_queues[routing_key] = queue
     wait_queues: dict[int, AbstractQueue] = {}
@@ -139,3 +150,36 @@ async def declare_topology(channel: AbstractChannel, settings: AmqpSettings) -> 
         wait_queues=wait_queues,
         parking_queue=parking_queue,
     )
+
+
+async def _takes_delivery_limit(
+    channel: AbstractChannel, queue: str, arguments: FieldTable, limit: int
+) -> bool:
+    """Whether ``queue`` can be declared with ``x-delivery-limit``: it is new, or has it.
+
+    Probed on a throwaway channel, because a refused declaration closes its channel.
+    """
+    known = _TAKES_LIMIT.get((queue, limit))
+    if known is not None:
+        return known
+    underlay = await channel.get_underlay_channel()
+    probe = await underlay.connection.channel()
+    try:
+        await probe.queue_declare(
+            queue, durable=True, arguments={**arguments, "x-delivery-limit": limit}
+        )
+    except ChannelPreconditionFailed:
+        _TAKES_LIMIT[queue, limit] = False
+        log.warning(
+            "work queue has no delivery limit; a message that keeps failing can loop",
+            extra={
+                "queue": queue,
+                "fix": "rabbitmqctl set_policy qbsync-delivery-limit "
+                f"'^{queue}$' '{{\"delivery-limit\":{limit}}}' --apply-to quorum_queues",
+            },
+        )
+        return False
+    if not probe.is_closed:
+        await probe.close()
+    _TAKES_LIMIT[queue, limit] = True
+    return True

@@ -12,6 +12,7 @@ from qbsync.connections import repository as connections
 from qbsync.connections.tokens import ensure_usable
 from qbsync.db.base import utcnow
 from qbsync.errors import InvalidInput, QbsyncError
+from qbsync.ids import parse_id
 from qbsync.sync.attempts import failure_status, record
 from qbsync.sync.context import LogScope, SyncContext, SyncDeps
 from qbsync.sync.customers import sync_customer_in
@@ -217,8 +218,9 @@ def parse_aforo_id(entity_type: str, aforo_id: str) -> tuple[EntityType, str]:
     value = aforo_id.strip()
     if value.lower().startswith(prefix.lower()):
         value = value[len(prefix) :]
-    if not value or (kind != EntityType.PAYMENT and not (value.isascii() and value.isdigit())):
-        raise InvalidInput(f"{aforo_id!r} is not a {kind.lower()} id")
+    valid = 0 < len(value) <= 90 if kind == EntityType.PAYMENT else parse_id(value) is not None
+    if not valid:
+        raise InvalidInput(f"{aforo_id[:40]!r} is not a {kind.lower()} id")
     return kind, value
 
 
