@@ -265,3 +265,22 @@ class TestThrottling:
 
         assert raised.value.upstream_status == 429
         assert raised.value.retry_after_s == MAX_RETRY_AFTER_S
+
+
+class TestAnotherOrganizationsInvoice:
+    """Metering serves any id to any token: another organization's invoice is a 404."""
+
+    async def test_is_answered_exactly_as_a_missing_one(
+        self, billing: BillingClient, metering_mock: respx.MockRouter
+    ) -> None:
+        theirs = metering_mock.get("/api/invoices/42").mock(return_value=_ok(INVOICE_42))
+        missing = metering_mock.get("/api/invoices/43").mock(return_value=httpx.Response(404))
+
+        with pytest.raises(AforoNotReady) as foreign:
+            await billing.get_invoice(42, org_id=ORG_ID + 1)
+        with pytest.raises(AforoNotReady) as absent:
+            await billing.get_invoice(43, org_id=ORG_ID + 1)
+
+        assert str(foreign.value).replace("42", "43") == str(absent.value)
+        assert foreign.value.upstream_status == absent.value.upstream_status == 404
+        assert theirs.call_count == missing.call_count  # the same retries: no timing tell

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -130,8 +131,14 @@ class AforoServiceClient:
         what: str,
         params: dict[str, str] | None = None,
         not_found: type[AforoError] = AforoNotFound,
+        owner: Callable[[T], int | None] | None = None,
     ) -> T:
-        """GET and parse, retrying retryable failures (the call is idempotent)."""
+        """GET and parse, retrying retryable failures (the call is idempotent).
+
+        ``owner`` reads the organization a record belongs to: a record of another
+        organization is answered exactly as a 404 is (same error, same retries), because
+        metering serves any id to any token and nothing may tell the two apart.
+        """
         policy = retry_policy(
             max_attempts=self._retry.max_attempts,
             max_backoff_s=self._retry.max_backoff_s,
@@ -148,6 +155,7 @@ class AforoServiceClient:
             what=what,
             params=params,
             not_found=not_found,
+            owner=owner,
         )
         return result
 
@@ -161,6 +169,7 @@ class AforoServiceClient:
         what: str,
         params: dict[str, str] | None,
         not_found: type[AforoError],
+        owner: Callable[[T], int | None] | None = None,
     ) -> T:
         headers = self._credentials.headers_for(org_id, caller_token=caller_token)
         try:
@@ -175,7 +184,7 @@ class AforoServiceClient:
         if status >= 300:
             raise self._status_error(response, what=what, not_found=not_found)
         try:
-            return adapter.validate_python(decode_json(response.content))
+            result = adapter.validate_python(decode_json(response.content))
         except (ValueError, ValidationError) as exc:
             # ValidationError is a ValueError; the hint names the first bad field only.
             hint = (
@@ -189,6 +198,9 @@ class AforoServiceClient:
                 upstream_status=status,
                 hint=hint,
             ) from None
+        if owner is not None and owner(result) not in (None, org_id):
+            raise not_found(f"{what}: not found", service=self.service, upstream_status=404)
+        return result
 
     def _status_error(
         self, response: httpx.Response, *, what: str, not_found: type[AforoError]

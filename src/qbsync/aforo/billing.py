@@ -101,6 +101,7 @@ class BillingClient(AforoServiceClient):
             org_id=org_id,
             caller_token=caller_token,
             what=f"invoice {invoice_id}",
+            owner=lambda record: record.organization_id,
             not_found=AforoNotReady,
         )
 

