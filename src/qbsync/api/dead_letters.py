@@ -1,4 +1,15 @@
-"""Parked messages: list, inspect, replay to their queue, discard; every action is logged."""
+"""Parked messages: list, inspect, replay to their queue, discard; every action is logged.
+
+Who may call what: a tenant lists, inspects and replays its own organization's parked
+messages (a replay is a retry); discarding one and replaying everything at once are
+operators' decisions (``OperatorDep``). Messages that name no organization (undecodable
+ones) are visible to operators only.
+
+A browse of the parking queue holds the messages it reads unacked until it is done (AMQP
+has no peek), so two browses at once would each see part of the queue: one tenant polling
+would hide another's messages. Every browse, replay and discard therefore runs under one
+Postgres advisory lock, on every instance, and sees the whole queue.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +20,9 @@ from typing import Annotated, Any
 from aio_pika.abc import AbstractChannel
 from fastapi import APIRouter, Query
 
-from qbsync.api.auth import ScopeDep
+from qbsync.api.auth import OperatorDep, ScopeDep
 from qbsync.api.deps import ResourcesDep, SessionDep
+from qbsync.db.locks import lock_until_commit
 from qbsync.errors import NotFound
 from qbsync.events.parking import ParkedMessage, discard, list_parked, replay
 from qbsync.events.topology import declare_topology
@@ -25,15 +37,21 @@ router = APIRouter(prefix="/api/quickbooks/dead-letters", tags=["operators"])
 SCAN = 1000
 
 
+BROWSE_LOCK = "qbsync:parking-queue-browse"
+
+
 @asynccontextmanager
 async def _channel(resources: Resources) -> AsyncIterator[AbstractChannel]:
-    channel = await resources.amqp.channel(publisher_confirms=False)
-    try:
-        # Idempotent; makes a browse work before any consumer has declared the queues.
-        await declare_topology(channel, resources.settings.amqp)
-        yield channel
-    finally:
-        await channel.close()
+    """A channel to the parking queue, held alone (see the module docstring)."""
+    async with resources.sessionmaker.begin() as session:
+        await lock_until_commit(session, BROWSE_LOCK)
+        channel = await resources.amqp.channel(publisher_confirms=False)
+        try:
+            # Idempotent; makes a browse work before any consumer has declared the queues.
+            await declare_topology(channel, resources.settings.amqp)
+            yield channel
+        finally:
+            await channel.close()
 
 
 def parked_view(message: ParkedMessage) -> dict[str, Any]:
@@ -123,10 +141,9 @@ async def replay_dead_letter(
 
 @router.post("/replay")
 async def replay_all_dead_letters(
-    scope: ScopeDep, resources: ResourcesDep, session: SessionDep
+    _operator: OperatorDep, scope: ScopeDep, resources: ResourcesDep, session: SessionDep
 ) -> dict[str, Any]:
-    """Replay every parked message the caller may see (an operator without an organization:
-    all of them)."""
+    """Replay every parked message of the organization the operator names (or of all)."""
     replayed = 0
     candidates = [m for m in await visible_parked(resources, scope) if m.source_queue]
     async with _channel(resources) as channel:
@@ -146,7 +163,11 @@ async def replay_all_dead_letters(
 
 @router.delete("/{message_id}")
 async def discard_dead_letter(
-    message_id: str, scope: ScopeDep, resources: ResourcesDep, session: SessionDep
+    message_id: str,
+    _operator: OperatorDep,
+    scope: ScopeDep,
+    resources: ResourcesDep,
+    session: SessionDep,
 ) -> dict[str, Any]:
     message = await _find(resources, scope, message_id)
     async with _channel(resources) as channel:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.db.base import utcnow
+from qbsync.db.locks import lock_until_commit
 from qbsync.sync.models import Mapping, SyncLog
 
 
@@ -18,9 +18,7 @@ async def lock_entity(
     session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str
 ) -> None:
     """Serialize work on one entity across every instance until the transaction ends."""
-    digest = hashlib.blake2b(f"{organization_id}:{entity_type}:{aforo_id}".encode(), digest_size=8)
-    key = int.from_bytes(digest.digest(), "big", signed=True)
-    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    await lock_until_commit(session, f"{organization_id}:{entity_type}:{aforo_id}")
 
 
 async def get_mapping(
