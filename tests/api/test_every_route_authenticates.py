@@ -12,6 +12,8 @@ PUBLIC = {
     "/health/ready",
     "/metrics",
     "/api/quickbooks/callback",
+    # The tab the UI opens: it needs a live, unopened state (tests/connections/test_oauth_flow.py).
+    "/api/quickbooks/connect/start",
     "/api/quickbooks/webhook/invoice-created",
     # Signed links work without headers; an unsigned one is refused (tests/api/test_invoices.py).
     "/api/quickbooks/invoices/{qbo_id}/pdf",

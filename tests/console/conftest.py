@@ -38,7 +38,12 @@ def console_url(database_url: str, emulator: str) -> Iterator[str]:
         # One QuickBooks request per attempt, so one injected fault fails one attempt.
         "max_attempts": 1,
     }
-    settings = make_settings(db={"url": database_url}, **endpoints)
+    settings = make_settings(
+        db={"url": database_url},
+        # authUrl is qbsync's own start page, under the public base URL.
+        server={"run_consumers": False, "public_base_url": f"http://127.0.0.1:{port}"},
+        **endpoints,
+    )
     with serve_in_thread(create_app(settings), port=port) as base_url:
         yield base_url
 

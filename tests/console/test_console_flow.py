@@ -44,6 +44,9 @@ async def test_connect_see_a_failure_retry_it_and_see_it_synced(
     async with page.context.expect_page() as consent_info:
         await page.get_by_role("button", name="Connect QuickBooks").click()
     consent = await consent_info.value
+    # qbsync's start page first: it names the organization and binds the flow to this tab.
+    await expect(consent.get_by_text(f"Aforo organization {org}")).to_be_visible()
+    await consent.get_by_role("link", name="Continue to QuickBooks").click()
     await consent.get_by_label("New sandbox company").check()
     await consent.get_by_role("button", name="Connect", exact=True).click()
     await expect(consent.get_by_text("QuickBooks connected")).to_be_visible()

@@ -10,10 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.config import QuickBooksSettings
 from qbsync.connections.crypto import TokenCipher
+from qbsync.connections.errors import CompanyNotReachable
 from qbsync.connections.oauth import IntuitOAuth
 from qbsync.connections.tokens import ConnectionTokens
-from qbsync.errors import QbsyncError
 from qbsync.quickbooks.client import QuickBooksClient
+from qbsync.quickbooks.errors import (
+    QuickBooksAuthError,
+    QuickBooksNotFound,
+    QuickBooksValidationError,
+)
 from qbsync.quickbooks.limiter import RealmLimiters
 
 log = logging.getLogger(__name__)
@@ -62,8 +67,9 @@ class QuickBooksAccess:
             limiter=self.limiters.for_realm(realm_id),
         )
 
-    async def read_company_name(self, realm_id: str, access_token: str) -> str | None:
-        """The company's name for the status page; a failure here must not block connecting."""
+    async def verify_company(self, realm_id: str, access_token: str) -> str | None:
+        """The company's name, read with a token fresh from the code exchange: proof that
+        the grant reaches ``realm_id`` (which comes from the callback's query string)."""
         client = QuickBooksClient(
             self.http,
             realm_id=realm_id,
@@ -73,8 +79,11 @@ class QuickBooksAccess:
         )
         try:
             return (await client.company_info()).company_name
-        except QbsyncError as exc:
-            log.warning(
-                "could not read CompanyInfo", extra={"realm_id": realm_id, "code": exc.code}
+        except (QuickBooksAuthError, QuickBooksNotFound, QuickBooksValidationError) as exc:
+            log.info(
+                "new grant cannot read CompanyInfo", extra={"realm_id": realm_id, "code": exc.code}
             )
-            return None
+            raise CompanyNotReachable(
+                f"this QuickBooks authorization does not give access to company {realm_id}",
+                hint="click Connect again and pick the company on Intuit's page",
+            ) from None

@@ -5,8 +5,12 @@ QbsyncError
     ├── NotConnected          409  NOT_CONNECTED: the organization has no active connection
     ├── NeedsReauth           409  AUTH: Intuit refused the refresh token; reconnect
     ├── OAuthStateInvalid     400  forged, replayed or expired `state`
+    ├── OAuthWrongBrowser     403  the callback came to a browser that did not start the flow
+    ├── InvalidRealm          400  a `realmId` that cannot be a QuickBooks company id
     ├── OAuthDenied           400  the user declined consent at Intuit
     ├── CompanySwitchRefused  409  reconnect would move the org to another company
+    ├── CompanyConnectedElsewhere 409  the company is another organization's already
+    ├── CompanyNotReachable   403  the new grant cannot read that company's CompanyInfo
     ├── OAuthInvalidGrant     400  Intuit answered invalid_grant
     ├── OAuthRejected         502  Intuit's token endpoint refused for another reason
     ├── OAuthUnavailable      503  Intuit's token endpoint could not be reached (retryable)
@@ -37,6 +41,27 @@ class NeedsReauth(ConnectionsError):
 class OAuthStateInvalid(ConnectionsError):
     code = "oauth_state_invalid"
     status_code = 400
+
+
+class OAuthWrongBrowser(ConnectionsError):
+    code = "oauth_wrong_browser"
+    status_code = 403
+
+
+class InvalidRealm(ConnectionsError):
+    code = "invalid_realm"
+    status_code = 400
+
+
+class CompanyConnectedElsewhere(ConnectionsError):
+    code = "company_connected_elsewhere"
+    status_code = 409
+
+
+class CompanyNotReachable(ConnectionsError):
+    code = "company_not_reachable"
+    status_code = 403
+    category = "AUTH"
 
 
 class OAuthDenied(ConnectionsError):

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, Index, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,7 +47,9 @@ class QuickBooksConnection(TimestampMixin, Base):
 
 
 class OAuthState(Base):
-    """A one-time OAuth ``state``: only its SHA-256 is stored, bound to one organization."""
+    """A one-time OAuth ``state``: only its SHA-256 is stored, bound to one organization,
+    the user who asked for it and, once its start link is opened, to that browser (the
+    SHA-256 of the nonce in the browser's cookie)."""
 
     __tablename__ = "quickbooks_oauth_state"
 
@@ -54,6 +57,9 @@ class OAuthState(Base):
     state_hash: Mapped[str] = mapped_column(String(64), unique=True)
     organization_id: Mapped[int] = mapped_column(BigInteger)
     user_id: Mapped[str | None] = mapped_column(String(255))
+    browser_hash: Mapped[str | None] = mapped_column(String(64))
+    # Started by an operator who lets the organization share a company already connected.
+    allow_shared_company: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     consumed_at: Mapped[datetime | None]

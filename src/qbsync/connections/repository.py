@@ -27,21 +27,69 @@ async def add_state(session: AsyncSession, state: OAuthState) -> None:
     await session.flush()
 
 
-async def consume_state(session: AsyncSession, state_hash: str, *, now: datetime) -> int | None:
-    """Mark a live state used and return its organization; None when it is not live.
+async def claim_state(
+    session: AsyncSession,
+    state_hash: str,
+    *,
+    browser_hash: str,
+    now: datetime,
+    created_after: datetime,
+) -> OAuthState | None:
+    """Bind a live, unclaimed state to a browser; None when it is not claimable.
 
-    One UPDATE, so two callbacks racing with the same state cannot both succeed."""
-    organization_id: int | None = await session.scalar(
+    One UPDATE, so two browsers opening the same start link cannot both get it."""
+    claimed: OAuthState | None = await session.scalar(
         update(OAuthState)
         .where(
             OAuthState.state_hash == state_hash,
+            OAuthState.browser_hash.is_(None),
+            OAuthState.consumed_at.is_(None),
+            OAuthState.expires_at > now,
+            OAuthState.created_at > created_after,
+        )
+        .values(browser_hash=browser_hash)
+        .returning(OAuthState)
+    )
+    return claimed
+
+
+async def consume_state(
+    session: AsyncSession, state_hash: str, *, browser_hash: str | None, now: datetime
+) -> OAuthState | None:
+    """Mark a live state used, if ``browser_hash`` is the browser it was opened in; None
+    when it is not live or not this browser's.
+
+    One UPDATE, so two callbacks racing with the same state cannot both succeed."""
+    if browser_hash is None:
+        return None
+    consumed: OAuthState | None = await session.scalar(
+        update(OAuthState)
+        .where(
+            OAuthState.state_hash == state_hash,
+            OAuthState.browser_hash == browser_hash,
             OAuthState.consumed_at.is_(None),
             OAuthState.expires_at > now,
         )
         .values(consumed_at=now)
-        .returning(OAuthState.organization_id)
+        .returning(OAuthState)
     )
-    return organization_id
+    return consumed
+
+
+async def connection_of_realm_elsewhere(
+    session: AsyncSession, realm_id: str, *, organization_id: int
+) -> QuickBooksConnection | None:
+    """A connection of another organization to this company that is not disconnected."""
+    result: QuickBooksConnection | None = await session.scalar(
+        select(QuickBooksConnection)
+        .where(
+            QuickBooksConnection.realm_id == realm_id,
+            QuickBooksConnection.organization_id != organization_id,
+            QuickBooksConnection.status != ConnectionStatus.DISCONNECTED,
+        )
+        .limit(1)
+    )
+    return result
 
 
 async def find_state(session: AsyncSession, state_hash: str) -> OAuthState | None:

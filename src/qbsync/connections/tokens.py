@@ -24,6 +24,12 @@ _process_locks: dict[int, asyncio.Lock] = {}
 # all. Another process refreshing does not make ours invalid (Intuit keeps an access token
 # valid until it expires), and a revoked one comes back as a 401, which refreshes.
 _cached: dict[int, tuple[str, datetime]] = {}
+# A token Intuit issued minutes ago and already refuses did not expire: the grant does not
+# reach the company (a forged realmId, a user who lost access). After this many such
+# refusals in a row the connection needs re-authorizing, instead of failing with 401 forever.
+FRESH_TOKEN_AGE = timedelta(minutes=5)
+REFUSALS_BEFORE_REAUTH = 3
+_refusals: dict[int, int] = {}
 
 
 def store_tokens(
@@ -155,27 +161,63 @@ class ConnectionTokens:
                 elif current is not None and current != rejected and self._is_fresh(connection):
                     TOKEN_REFRESHES.labels("reused").inc()
                     return self._remember(connection)
-                assert connection.refresh_token_encrypted is not None
-                try:
-                    tokens = await self._oauth.refresh(
-                        self._cipher.decrypt(connection.refresh_token_encrypted)
-                    )
-                except OAuthInvalidGrant:
-                    # We hold the lock on the latest row, so no other instance refreshed in
-                    # between: the grant is really gone. Record it (committed below).
-                    connection.status = ConnectionStatus.NEEDS_REAUTH
-                    connection.access_token_encrypted = None
-                    connection.last_error = "Intuit answered invalid_grant to a token refresh"
-                    _cached.pop(self.organization_id, None)
-                    TOKEN_REFRESHES.labels("invalid_grant").inc()
-                    needs_reauth = NeedsReauth(
-                        f"organization {self.organization_id} must reconnect QuickBooks",
-                        hint="Intuit refused the saved refresh token (invalid_grant); click Connect again",
-                    )
-                else:
-                    store_tokens(connection, tokens, self._cipher, now=utcnow())
-                    TOKEN_REFRESHES.labels("refreshed").inc()
-                    self._remember(connection)
-                    log.info("quickbooks token refreshed", extra={"org_id": self.organization_id})
-                    return tokens.access_token.get_secret_value()
+                if rejected is not None and current == rejected:
+                    needs_reauth = self._count_refusal(connection)
+                if needs_reauth is None:
+                    assert connection.refresh_token_encrypted is not None
+                    try:
+                        tokens = await self._oauth.refresh(
+                            self._cipher.decrypt(connection.refresh_token_encrypted)
+                        )
+                    except OAuthInvalidGrant:
+                        # We hold the lock on the latest row, so no other instance refreshed
+                        # in between: the grant is really gone. Recorded (committed below).
+                        TOKEN_REFRESHES.labels("invalid_grant").inc()
+                        needs_reauth = self._needs_reauth(
+                            connection,
+                            "Intuit answered invalid_grant to a token refresh",
+                            hint="Intuit refused the saved refresh token (invalid_grant); "
+                            "click Connect again",
+                        )
+                    else:
+                        store_tokens(connection, tokens, self._cipher, now=utcnow())
+                        TOKEN_REFRESHES.labels("refreshed").inc()
+                        self._remember(connection)
+                        log.info(
+                            "quickbooks token refreshed", extra={"org_id": self.organization_id}
+                        )
+                        return tokens.access_token.get_secret_value()
             raise needs_reauth
+
+    def _count_refusal(self, connection: QuickBooksConnection) -> NeedsReauth | None:
+        """Count a refusal of the stored token; NeedsReauth once fresh ones keep failing."""
+        issued = connection.last_refreshed_at
+        if issued is None or utcnow() - issued > FRESH_TOKEN_AGE:
+            _refusals.pop(self.organization_id, None)  # an old token: an ordinary expiry
+            return None
+        refusals = _refusals.get(self.organization_id, 0) + 1
+        _refusals[self.organization_id] = refusals
+        if refusals < REFUSALS_BEFORE_REAUTH:
+            return None
+        _refusals.pop(self.organization_id, None)
+        log.warning(
+            "fresh quickbooks tokens keep being refused",
+            extra={"org_id": self.organization_id, "realm_id": connection.realm_id},
+        )
+        return self._needs_reauth(
+            connection,
+            f"QuickBooks refused {refusals} freshly issued access tokens in a row (401): "
+            f"the authorization does not reach company {connection.realm_id}",
+            hint="click Connect again and pick the right company on Intuit's page",
+        )
+
+    def _needs_reauth(
+        self, connection: QuickBooksConnection, reason: str, *, hint: str
+    ) -> NeedsReauth:
+        connection.status = ConnectionStatus.NEEDS_REAUTH
+        connection.access_token_encrypted = None
+        connection.last_error = reason
+        _cached.pop(self.organization_id, None)
+        return NeedsReauth(
+            f"organization {self.organization_id} must reconnect QuickBooks", hint=hint
+        )
