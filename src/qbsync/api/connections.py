@@ -69,7 +69,9 @@ async def connect_start(
 ) -> HTMLResponse:
     """The page ``authUrl`` opens: binds the flow to this browser and says what it does."""
     try:
-        started = await service.open_start_link(session, state=state, oauth=resources.quickbooks.oauth)
+        started = await service.open_start_link(
+            session, state=state, oauth=resources.quickbooks.oauth
+        )
     except QbsyncError as exc:
         refused = render_page(
             ok=False, title="QuickBooks was not connected", message=exc.message, hint=exc.hint

@@ -61,7 +61,7 @@ class CompanyConnectedElsewhere(ConnectionsError):
 class CompanyNotReachable(ConnectionsError):
     code = "company_not_reachable"
     status_code = 403
-    category = "AUTH"
+    category = ErrorCategory.AUTH
 
 
 class OAuthDenied(ConnectionsError):
