@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import socket
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +37,11 @@ def console_url(database_url: str, emulator: str) -> Iterator[str]:
         # One QuickBooks request per attempt, so one injected fault fails one attempt.
         "max_attempts": 1,
     }
+    # Consumers run, so that backfills and replays make progress as they would in production.
     settings = make_settings(
         db={"url": database_url},
         # authUrl is qbsync's own start page, under the public base URL.
-        server={"run_consumers": False, "public_base_url": f"http://127.0.0.1:{port}"},
+        server={"run_consumers": True, "public_base_url": f"http://127.0.0.1:{port}"},
         **endpoints,
     )
     with serve_in_thread(create_app(settings), port=port) as base_url:
@@ -102,5 +102,31 @@ async def sign_in(page: Page, base_url: str, token: str) -> None:
     await page.wait_for_load_state()
 
 
-def first_paint_ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
+async def visit(page: Page, url: str, name: str) -> dict[str, float]:
+    """Open ``url`` as a fresh page load and screenshot it; answers its first contentful
+    paint and the server's time to first byte, in ms from navigation start."""
+    await page.goto(url)
+    paint = await page.evaluate(
+        "() => new Promise(done => new PerformanceObserver((list, observer) => {"
+        " const entry = list.getEntriesByName('first-contentful-paint')[0];"
+        " if (entry) { observer.disconnect(); done(entry.startTime); }"
+        "}).observe({type: 'paint', buffered: true}))"
+    )
+    first_byte = await page.evaluate(
+        "() => performance.getEntriesByType('navigation')[0].responseStart"
+    )
+    await screenshot(page, name)
+    return {"firstContentfulPaint": round(paint), "firstByte": round(first_byte)}
+
+
+async def connect_by_api(api: httpx.AsyncClient) -> str:
+    """Connect the organization to a new emulated company, consenting the way the browser
+    would (the browser test does it through the page); returns the realm id."""
+    auth_url = httpx.URL((await api.get("/api/quickbooks/connect")).json()["authUrl"])
+    form = {name: auth_url.params[name] for name in ("client_id", "redirect_uri", "state", "scope")}
+    async with httpx.AsyncClient(follow_redirects=True, timeout=20) as browser:
+        consent = f"{auth_url.scheme}://{auth_url.netloc.decode()}/connect/oauth2/consent"
+        answer = await browser.post(consent, data={**form, "realm_id": "new", "decision": "allow"})
+    assert answer.status_code == 200, answer.text
+    realm_id: str = (await api.get("/api/quickbooks/status")).json()["realmId"]
+    return realm_id

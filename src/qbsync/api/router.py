@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from qbsync.api import (
+    activity,
     admin,
     admin_sync,
     backfill,
@@ -27,6 +28,7 @@ def build_router() -> APIRouter:
     router.include_router(sync.router)
     router.include_router(operator_logs.router)
     router.include_router(records.router)
+    router.include_router(activity.router)
     router.include_router(diagnose.router)
     router.include_router(dead_letters.router)
     router.include_router(backfill.router)

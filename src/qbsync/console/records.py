@@ -3,6 +3,7 @@ attempts with its diagnosis, and the actions on it (retry, replay, discard)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -120,6 +121,11 @@ async def list_records(
     )
 
 
+async def _timeline(ctx: ConsoleDep, org: int, entity_type: str, aforo_id: str) -> dict[str, Any]:
+    params = {"entityType": entity_type, "aforoId": aforo_id, "limit": 50}
+    return await ctx.api.get("/sync-logs", org=org, params=params)
+
+
 @router.get("/orgs/{org}/records/{kind}/{aforo_id}")
 async def show_record(
     request: Request,
@@ -133,14 +139,13 @@ async def show_record(
     entity_type = KINDS.get(kind)
     if entity_type is None:
         raise ApiError(404, {"error": "not_found", "message": f"no such record kind: {kind}"})
-    diagnosis = await ctx.api.get(
-        "/diagnose", org=org, params={"entityType": entity_type, "aforoId": aforo_id}
+    # The diagnosis reads QuickBooks, Aforo and RabbitMQ: the timeline is read meanwhile.
+    diagnosis, logs = await asyncio.gather(
+        ctx.api.get("/diagnose", org=org, params={"entityType": entity_type, "aforoId": aforo_id}),
+        _timeline(ctx, org, entity_type, aforo_id),
     )
-    logs = await ctx.api.get(
-        "/sync-logs",
-        org=org,
-        params={"entityType": entity_type, "aforoId": diagnosis["aforoId"], "limit": 50},
-    )
+    if diagnosis["aforoId"] != aforo_id:  # asked as "5" rather than "CUST-5"
+        logs = await _timeline(ctx, org, entity_type, diagnosis["aforoId"])
     attempts = []
     for attempt in logs["items"]:
         error, hint = split_hint(attempt.get("errorMessage"))

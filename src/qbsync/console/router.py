@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from qbsync.console import connection, records, signin
+from qbsync.console import activity, connection, records, signin, work
 from qbsync.console.client import ApiError
 from qbsync.console.session import CsrfRefused, SignInRequired, clear_session
 from qbsync.console.templating import render
@@ -46,7 +46,7 @@ def _error_page(request: Request, exc: Exception) -> Response:
 
 
 def install_console(app: FastAPI) -> None:
-    for feature in (signin, connection, records):
+    for feature in (signin, connection, records, work, activity):
         app.include_router(feature.router, prefix=PREFIX, include_in_schema=False)
     app.mount(
         f"{PREFIX}/static",

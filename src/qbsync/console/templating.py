@@ -17,6 +17,8 @@ from qbsync import __version__
 SECTIONS = (
     ("connection", "Connection"),
     ("records", "Records"),
+    ("work", "Work"),
+    ("activity", "Activity"),
 )
 
 
