@@ -1,0 +1,137 @@
+"""How the console presents what the API answers: hints, steps, token health, ETA, charts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from qbsync.console.charts import Series, nice_max, stacked_bars
+from qbsync.console.connection import token_health
+from qbsync.console.records import console_steps, entity_number, split_hint
+from qbsync.console.templating import ago
+from qbsync.console.work import eta, eta_text
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "QuickBooks answered HTTP 503 — temporary failure",
+            ("QuickBooks answered HTTP 503", "temporary failure"),
+        ),
+        ("a — b — rename one", ("a — b", "rename one")),
+        ("no hint here", ("no hint here", None)),
+        (None, (None, None)),
+    ],
+)
+def test_split_hint(message: str | None, expected: tuple[str | None, str | None]) -> None:
+    assert split_hint(message) == expected
+
+
+def test_steps_name_the_console_buttons_not_the_routes() -> None:
+    steps = [
+        "Then retry: POST /api/quickbooks/sync-logs/17/retry.",
+        "Then replay it: POST /api/quickbooks/dead-letters/abc-1/replay.",
+        "Then retry the record: POST /api/quickbooks/sync-logs/{id}/retry or the manual sync route.",
+    ]
+    assert console_steps(steps) == [
+        "Then retry: “Retry now”.",
+        "Then replay it: “Replay”.",
+        "Then retry the record: “Retry now”.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("aforo_id", "number"),
+    [("CUST-5", "5"), ("invoice-101", "101"), ("payment-PAY-1001", "PAY-1001"), ("7", "7")],
+)
+def test_entity_number(aforo_id: str, number: str) -> None:
+    assert entity_number(aforo_id) == number
+
+
+@pytest.mark.parametrize(
+    ("status", "level"),
+    [
+        ({"connected": False, "status": "DISCONNECTED"}, "bad"),
+        ({"connected": False, "status": "NEEDS_REAUTH"}, "bad"),
+        (
+            {
+                "connected": True,
+                "status": "ACTIVE",
+                "refreshTokenExpiresAt": "2027-03-01T00:00:00+00:00",
+            },
+            "ok",
+        ),
+        (
+            {
+                "connected": True,
+                "status": "ACTIVE",
+                "refreshTokenExpiresAt": "2026-12-05T00:00:00+00:00",
+            },
+            "warn",
+        ),
+        (
+            {
+                "connected": True,
+                "status": "ACTIVE",
+                "refreshTokenHardExpiresAt": "2026-12-01T00:00:00+00:00",
+            },
+            "warn",
+        ),
+    ],
+)
+def test_token_health(status: dict[str, object], level: str) -> None:
+    assert token_health(status, NOW)[0] == level
+
+
+def test_eta_follows_the_pace_so_far() -> None:
+    job = {
+        "done": 30,
+        "skipped": 10,
+        "failed": 0,
+        "pending": 60,
+        "createdAt": (NOW - timedelta(minutes=4)).isoformat(),
+    }
+    assert eta(job, NOW) == timedelta(minutes=6)
+    assert eta_text(eta(job, NOW)) == "about 6 min"
+    assert eta({**job, "done": 0, "skipped": 0}, NOW) is None  # no pace yet
+    assert eta({**job, "pending": 0}, NOW) is None
+    assert eta_text(timedelta(hours=2, minutes=5)) == "about 2 h 5 min"
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (NOW - timedelta(seconds=2), "just now"),
+        (NOW - timedelta(seconds=40), "40 s ago"),
+        (NOW - timedelta(minutes=3, seconds=5), "3 min ago"),
+        (NOW + timedelta(days=2, hours=1), "in 2 d"),
+        (None, "—"),
+    ],
+)
+def test_ago(moment: datetime | None, text: str) -> None:
+    assert ago(moment, NOW) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "top"), [(0, 1), (1, 1), (3, 5), (7, 10), (12, 20), (480, 500), (1000, 1000)]
+)
+def test_nice_max(value: int, top: int) -> None:
+    assert nice_max(value) == top
+
+
+def test_bars_stack_the_series_in_order_to_scale() -> None:
+    series = [Series("OK", "Succeeded", "green"), Series("BAD", "Failed", "red")]
+    chart = stacked_bars([("09:00", {"OK": 6, "BAD": 4}), ("10:00", {})], series, height=124)
+    plot_height = 124 - 10 - 24
+    ok, bad = chart.bars
+    assert (ok.color, bad.color) == ("green", "red")
+    assert ok.height == pytest.approx(plot_height * 0.6)
+    assert bad.y + bad.height == pytest.approx(ok.y)  # stacked on top
+    assert ok.y + ok.height == pytest.approx(chart.bottom)
+    assert ok.title == "09:00: 6 succeeded"
+    assert [tick.label for tick in chart.y_ticks] == ["0", "5", "10"]
+    assert chart.total == 10
