@@ -142,3 +142,39 @@ async def test_me_names_the_tokens_organization_and_role(client: httpx.AsyncClie
     )
     assert operator.json()["operator"] is True
     assert operator.json()["organizationId"] is None
+
+
+async def test_a_forced_resync_writes_an_unchanged_record_again(
+    client: httpx.AsyncClient, org, aforo, emulator_control
+) -> None:
+    customer = await aforo.customer(customer_name="Initech")
+    headers = auth_headers(org.organization_id)
+    sync = "/api/quickbooks/sync/customer"
+    created = await client.post(sync, params={"customerId": customer.customer_id}, headers=headers)
+    assert created.json()["action"] == "CREATE"
+    unchanged = await client.post(
+        sync, params={"customerId": customer.customer_id}, headers=headers
+    )
+    assert unchanged.json()["action"] == "SKIP"
+    [before] = await emulator_control.live(org.realm_id, "Customer")
+
+    forced = await client.post(
+        f"/api/quickbooks/records/customer/CUST-{customer.customer_id}/resync", headers=headers
+    )
+    assert forced.status_code == 200, forced.text
+    assert forced.json()["action"] == "UPDATE"
+    assert forced.json()["attempt"]["status"] == "SUCCESS"
+    [after] = await emulator_control.live(org.realm_id, "Customer")
+    assert (after.id, int(after.sync_token)) == (before.id, int(before.sync_token) + 1)
+    # Written once more, then unchanged again.
+    again = await client.post(sync, params={"customerId": customer.customer_id}, headers=headers)
+    assert again.json()["action"] == "SKIP"
+
+
+async def test_a_forced_resync_refuses_what_it_cannot_name(
+    client: httpx.AsyncClient, org_id: int
+) -> None:
+    headers = auth_headers(org_id)
+    for path in ("item/ITEM-1", "customer/CUST-abc"):
+        response = await client.post(f"/api/quickbooks/records/{path}/resync", headers=headers)
+        assert response.status_code == 422, path

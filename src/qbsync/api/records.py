@@ -1,16 +1,22 @@
-"""GET /records: the records qbsync has worked on with their sync state; GET /me: who the
-bearer token says the caller is (the console signs in with it)."""
+"""GET /records: the records qbsync has worked on with their sync state; POST …/resync: write
+one again even if it looks unchanged; GET /me: who the bearer token says the caller is (the
+console signs in with it)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from qbsync.api.auth import PrincipalDep, TenantDep
-from qbsync.api.deps import SessionDep
+from qbsync.api.deps import ResourcesDep, SessionDep
 from qbsync.api.filters import choice
+from qbsync.sync import repository
+from qbsync.sync.engine import SyncOptions
+from qbsync.sync.models import SyncTrigger
 from qbsync.sync.records import RECORD_KINDS, RecordFilter, RecordState, list_records
+from qbsync.sync.resync import force_resync
 
 router = APIRouter(prefix="/api/quickbooks", tags=["operators"])
 
@@ -67,3 +73,32 @@ async def records(
         ],
         "limit": limit,
     }
+
+
+@router.post("/records/{entity_type}/{aforo_id}/resync", response_model=None)
+async def resync_record(
+    entity_type: str,
+    aforo_id: str,
+    organization_id: TenantDep,
+    principal: PrincipalDep,
+    session: SessionDep,
+    resources: ResourcesDep,
+) -> JSONResponse:
+    """The answer is the new attempt, as for a retry."""
+    result = await force_resync(
+        session,
+        resources.sync_deps,
+        organization_id=organization_id,
+        entity_type=entity_type,
+        aforo_id=aforo_id,
+        options=SyncOptions(trigger=SyncTrigger.MANUAL, caller_token=principal.token),
+    )
+    attempt = await repository.get_log(session, result.log_id) if result.log_id else None
+    body = {
+        "status": result.status,
+        "action": result.action,
+        "quickbooksId": result.quickbooks_id,
+        "message": result.message,
+        "attempt": {"id": attempt.id, "status": attempt.status} if attempt else None,
+    }
+    return JSONResponse(body, status_code=200 if result.error is None else result.error.status_code)

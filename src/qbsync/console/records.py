@@ -135,6 +135,7 @@ async def show_record(
     ctx: ConsoleDep,
     outcome: Annotated[int | None, Query()] = None,
     done: Annotated[str | None, Query()] = None,
+    resynced: Annotated[bool, Query()] = False,
 ) -> Response:
     entity_type = KINDS.get(kind)
     if entity_type is None:
@@ -167,6 +168,7 @@ async def show_record(
             attempts=attempts,
             retry_from=retryable,
             result=result,
+            result_verb="Resynced" if resynced else "Retried",
             done=DONE.get(done or ""),
             url=org_page_url(org, "records", kind, diagnosis["aforoId"]),
         ),
@@ -189,6 +191,18 @@ async def retry(org: int, kind: str, aforo_id: str, ctx: ConsoleDep, form: FormD
     if new_attempt is None:
         raise ApiError(answer.status, answer.body)
     return _back(org, kind, aforo_id, outcome=int(new_attempt))
+
+
+@router.post("/orgs/{org}/records/{kind}/{aforo_id}/resync")
+async def resync(org: int, kind: str, aforo_id: str, ctx: ConsoleDep, _form: FormDep) -> Response:
+    """Write the record again even if qbsync believes QuickBooks has it as it is."""
+    entity_type = KINDS.get(kind, kind)
+    path = f"/records/{entity_type}/{quote(aforo_id, safe='')}/resync"
+    answer = await ctx.api.call("POST", path, org=org)
+    new_attempt = (answer.body.get("attempt") or {}).get("id")
+    if new_attempt is None:
+        raise ApiError(answer.status, answer.body)
+    return _back(org, kind, aforo_id, outcome=int(new_attempt), resynced=1)
 
 
 @router.post("/orgs/{org}/records/{kind}/{aforo_id}/replay")

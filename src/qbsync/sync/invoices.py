@@ -177,7 +177,7 @@ async def _create_or_adopt(ctx: SyncContext, payload: Invoice, aforo_id: str, no
 async def _void(ctx: SyncContext, mapping: Mapping | None) -> Written:
     if mapping is None:
         return Written(SyncAction.SKIP, None, "the invoice is VOID in Aforo and was never synced")
-    if mapping.payload_hash == "void":
+    if mapping.payload_hash == repository.VOIDED:
         return Written(SyncAction.SKIP, mapping.quickbooks_id, "already voided")
     current = await ctx.qbo.read(Invoice, mapping.quickbooks_id)
     assert current.sync_token is not None
@@ -189,7 +189,7 @@ async def _void(ctx: SyncContext, mapping: Mapping | None) -> Written:
         ),
     )
     await save_mapping(
-        ctx, voided, entity_type=ENTITY, aforo_id=mapping.aforo_id, payload_hash="void"
+        ctx, voided, entity_type=ENTITY, aforo_id=mapping.aforo_id, payload_hash=repository.VOIDED
     )
     return Written(
         SyncAction.VOID, mapping.quickbooks_id, "invoice voided (VOID in Aforo)", None, voided

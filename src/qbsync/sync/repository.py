@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.db.base import utcnow
 from qbsync.db.locks import lock_until_commit
 from qbsync.sync.models import Mapping, SyncLog
+
+# The payload hash a voided invoice's mapping keeps (see sync/invoices.py).
+VOIDED = "void"
 
 
 async def lock_entity(
@@ -87,6 +90,24 @@ async def save_mapping(
             },
         )
     )
+
+
+async def forget_written_payload(
+    session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str
+) -> int:
+    """The next sync of this record writes it even if it looks unchanged (a forced resync):
+    its mappings forget the hash of what was last written. A voided invoice stays void."""
+    result = await session.execute(
+        update(Mapping)
+        .where(
+            Mapping.organization_id == organization_id,
+            Mapping.entity_type == entity_type,
+            Mapping.aforo_id == aforo_id,
+            Mapping.payload_hash.is_distinct_from(VOIDED),
+        )
+        .values(payload_hash=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def add_log(session: AsyncSession, entry: SyncLog) -> SyncLog:
