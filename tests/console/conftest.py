@@ -3,6 +3,8 @@ callback), the session's emulator, and headless Debian Chromium driven by Playwr
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -122,11 +124,16 @@ async def visit(page: Page, url: str, name: str) -> dict[str, float]:
 async def connect_by_api(api: httpx.AsyncClient) -> str:
     """Connect the organization to a new emulated company, consenting the way the browser
     would (the browser test does it through the page); returns the realm id."""
-    auth_url = httpx.URL((await api.get("/api/quickbooks/connect")).json()["authUrl"])
-    form = {name: auth_url.params[name] for name in ("client_id", "redirect_uri", "state", "scope")}
+    auth_url = (await api.get("/api/quickbooks/connect")).json()["authUrl"]
     async with httpx.AsyncClient(follow_redirects=True, timeout=20) as browser:
-        consent = f"{auth_url.scheme}://{auth_url.netloc.decode()}/connect/oauth2/consent"
-        answer = await browser.post(consent, data={**form, "realm_id": "new", "decision": "allow"})
+        start = await browser.get(auth_url)  # qbsync's start page binds this browser
+        go = html.unescape(re.findall(r'<a class="go" href="([^"]+)"', start.text)[0])
+        consent = await browser.get(go)  # Intuit's (the emulator's) consent page
+        form = dict(re.findall(r'name="(\w+)" value="([^"]*)"', consent.text))
+        answer = await browser.post(
+            consent.url.join(re.findall(r'<form method="post" action="([^"]+)"', consent.text)[0]),
+            data={**form, "realm_id": "new", "decision": "allow"},
+        )
     assert answer.status_code == 200, answer.text
     realm_id: str = (await api.get("/api/quickbooks/status")).json()["realmId"]
     return realm_id
