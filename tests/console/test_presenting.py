@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
+from jinja2 import ChainableUndefined
 
 from qbsync.console.charts import Series, nice_max, stacked_bars
 from qbsync.console.connection import token_health
 from qbsync.console.records import console_steps, entity_number, split_hint
-from qbsync.console.templating import ago
+from qbsync.console.templating import ago, templates
 from qbsync.console.work import eta, eta_text
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -135,3 +137,24 @@ def test_bars_stack_the_series_in_order_to_scale() -> None:
     assert ok.title == "09:00: 6 succeeded"
     assert [tick.label for tick in chart.y_ticks] == ["0", "5", "10"]
     assert chart.total == 10
+
+
+@pytest.mark.parametrize("operator", [False, True], ids=["tenant", "operator"])
+def test_operator_only_actions_are_offered_to_operators_only(operator: bool) -> None:
+    """Discard and replay-all answer 403 to tenants in the API; the console must not offer them."""
+    env = templates.env.overlay(undefined=ChainableUndefined)
+    person = SimpleNamespace(operator=operator, subject="someone", organization_id=5)
+    parked = {"reason": "r", "errorCode": "e", "parkedAt": None, "messageId": "m-1"}
+    work = env.get_template("work.html").render(
+        person=person,
+        org=5,
+        csrf="c",
+        parked={"count": 1, "items": [{**parked, "entityType": "invoice", "entityId": "1"}]},
+        queues=None,
+    )
+    record = env.get_template("record.html").render(
+        person=person, org=5, csrf="c", url="/u", diagnosis={"deadLetters": [parked]}
+    )
+    assert ("Replay all" in work) is operator
+    assert ("Discard" in record) is operator
+    assert ">Replay<" in record  # replaying one's own parked message stays a tenant's action
