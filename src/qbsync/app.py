@@ -34,7 +34,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with open_resources(settings) as resources:
             app.state.resources = resources
             runner = build_runner(resources) if settings.server.run_consumers else None
+            scheduler = resources.scheduling.start_scheduler() if runner is not None else None
             app.state.runner = runner
+            if scheduler is not None:
+                await scheduler.start()
             if runner is not None:
                 await runner.start()
             background = [
@@ -48,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     task.cancel()
                 if runner is not None:
                     await runner.stop()
+                if scheduler is not None:
+                    await scheduler.stop(settings.amqp.shutdown_grace_s)
 
     app = FastAPI(
         title="qbsync",

@@ -104,6 +104,31 @@ class AmqpSettings(BaseModel):
     _split = field_validator("retry_delays_s", mode="before")(_split_csv)
 
 
+class SchedulerSettings(BaseModel):
+    """Pending QuickBooks work, run per realm under a lease (docs/scheduling.md)."""
+
+    # Syncs one process runs at once, shared by every realm it serves.
+    concurrency: int = 16
+    # Realms one process serves at a time (each under a lease).
+    max_realms: int = 16
+    # Syncs of one realm running at once (its requests are paced by the realm's limiter).
+    realm_concurrency: int = 5
+    # A lease not renewed for this long is taken over by another instance.
+    lease_s: float = 30.0
+    # After this long serving a realm, an instance at ``max_realms`` hands it on when
+    # other realms are waiting.
+    turn_s: float = 10.0
+    # How often an idle instance looks for new work.
+    poll_interval_s: float = 0.25
+    retry_delays_s: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [5.0, 30.0, 120.0, 600.0, 3600.0]
+    )
+    # How long a manual sync route waits for its result before answering 202 (queued).
+    manual_wait_s: float = 60.0
+
+    _split = field_validator("retry_delays_s", mode="before")(_split_csv)
+
+
 class QuickBooksSettings(BaseModel):
     environment: Literal["sandbox", "production"] = "sandbox"
     client_id: str = ""
@@ -189,6 +214,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     amqp: AmqpSettings = Field(default_factory=AmqpSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     quickbooks: QuickBooksSettings = Field(default_factory=QuickBooksSettings)
     aforo: AforoSettings = Field(default_factory=AforoSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
@@ -204,6 +230,12 @@ class Settings(BaseSettings):
             raise ValueError(
                 "QBSYNC_DB__POOL_SIZE + QBSYNC_DB__MAX_OVERFLOW must be at least "
                 "QBSYNC_AMQP__CONCURRENCY, or handlers wait for database connections"
+            )
+        # Each running sync holds one connection for its unit of work while it talks to QBO.
+        if self.db.pool_size + self.db.max_overflow < self.scheduler.concurrency:
+            raise ValueError(
+                "QBSYNC_DB__POOL_SIZE + QBSYNC_DB__MAX_OVERFLOW must be at least "
+                "QBSYNC_SCHEDULER__CONCURRENCY, or syncs wait for database connections"
             )
         return self
 

@@ -1,5 +1,5 @@
 """Periodic upkeep every instance runs: keep idle connections' refresh tokens alive, report
-connections nearing Intuit's 5-year cap, purge old sync-log rows."""
+connections nearing Intuit's 5-year cap, purge old sync-log rows and manual-sync results."""
 
 from __future__ import annotations
 
@@ -62,6 +62,8 @@ async def upkeep_once(resources: Resources) -> UpkeepReport:
     retention = timedelta(days=resources.settings.db.sync_log_retention_days)
     async with resources.sessionmaker.begin() as session:
         report.purged_logs = await sync_log.purge_logs(session, older_than=now - retention)
+    # Results of manual syncs nobody waits for any more.
+    await resources.scheduling.purge_results()
     return report
 
 

@@ -63,3 +63,35 @@ CONNECTIONS_NEAR_HARD_CAP = Gauge(
     "Active connections whose refresh token hits Intuit's 5-year cap within 60 days",
     registry=REGISTRY,
 )
+WORK_RUNS = Counter(
+    "qbsync_work_runs_total",
+    "Attempts of pending work by kind and how they settled (done, retry, parked)",
+    ["kind", "outcome"],
+    registry=REGISTRY,
+)
+PENDING_WORK = Gauge(
+    "qbsync_pending_work",
+    "Pending work by priority (0 a person waits, 1 events, 2 backfill) and state",
+    ["priority", "state"],
+    registry=REGISTRY,
+)
+PENDING_OLDEST_AGE = Gauge(
+    "qbsync_pending_work_oldest_age_seconds",
+    "Age of the oldest pending or running work, by priority",
+    ["priority"],
+    registry=REGISTRY,
+)
+REALM_LEASES = Gauge(
+    "qbsync_realm_leases_held", "Realms this process serves now", registry=REGISTRY
+)
+REALM_UTILISATION = Gauge(
+    "qbsync_realm_utilisation",
+    "Share of a served realm's per-minute request budget used in the last minute",
+    ["realm"],
+    registry=REGISTRY,
+)
+SCHEDULER_PAUSED = Gauge(
+    "qbsync_scheduler_paused",
+    "1 while this process takes no work because Postgres is unreachable",
+    registry=REGISTRY,
+)

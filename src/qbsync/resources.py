@@ -23,6 +23,8 @@ from qbsync.events.connection import AmqpConnector
 from qbsync.events.publisher import Publisher
 from qbsync.http import build_http_client
 from qbsync.quickbooks.limiter import RealmLimiters
+from qbsync.scheduler.executor import engine_executor
+from qbsync.scheduler.service import Scheduling
 from qbsync.sync.context import AforoClients, SyncDeps
 
 
@@ -38,6 +40,7 @@ class Resources:
     cipher: TokenCipher
     quickbooks: QuickBooksAccess
     aforo: AforoClients
+    scheduling: Scheduling
 
     @property
     def sync_deps(self) -> SyncDeps:
@@ -72,6 +75,17 @@ async def open_resources(
             await amqp.start()
         sessionmaker = create_sessionmaker(engine)
         cipher = TokenCipher(settings.token_encryption_keys)
+        limiters = RealmLimiters(
+            settings.quickbooks, per_second=settings.quickbooks.requests_per_second
+        )
+        quickbooks = QuickBooksAccess(
+            sessionmaker=create_sessionmaker(token_engine),
+            http=qbo_http,
+            settings=settings.quickbooks,
+            cipher=cipher,
+            limiters=limiters,
+        )
+        aforo = build_aforo_clients(settings, aforo_http)
         yield Resources(
             settings=settings,
             engine=engine,
@@ -81,16 +95,14 @@ async def open_resources(
             amqp=amqp,
             publisher=publisher,
             cipher=cipher,
-            quickbooks=QuickBooksAccess(
-                sessionmaker=create_sessionmaker(token_engine),
-                http=qbo_http,
-                settings=settings.quickbooks,
-                cipher=cipher,
-                limiters=RealmLimiters(
-                    settings.quickbooks, per_second=settings.quickbooks.requests_per_second
-                ),
+            quickbooks=quickbooks,
+            aforo=aforo,
+            scheduling=Scheduling(
+                sessionmaker=sessionmaker,
+                execute=engine_executor(SyncDeps(quickbooks=quickbooks, aforo=aforo)),
+                limiters=limiters,
+                settings=settings.scheduler,
             ),
-            aforo=build_aforo_clients(settings, aforo_http),
         )
 
 

@@ -18,6 +18,7 @@ from qbsync.errors import Unauthorized
 from qbsync.events.gauges import sample_queues
 from qbsync.metrics import REGISTRY
 from qbsync.resources import Resources
+from qbsync.scheduler.gauges import sample_pending
 
 router = APIRouter(tags=["health"])
 
@@ -75,4 +76,5 @@ async def metrics(request: Request, resources: ResourcesDep) -> Response:
     if not _may_scrape(request, resources.settings.server.metrics_token):
         raise Unauthorized("/metrics needs the bearer token set in QBSYNC_SERVER__METRICS_TOKEN")
     await sample_queues(resources.amqp, resources.settings.amqp)
+    await sample_pending(resources.sessionmaker)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

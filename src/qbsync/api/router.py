@@ -16,6 +16,7 @@ from qbsync.api import (
     health,
     invoices,
     operator_logs,
+    pending_work,
     records,
     sync,
 )
@@ -31,6 +32,7 @@ def build_router() -> APIRouter:
     router.include_router(activity.router)
     router.include_router(diagnose.router)
     router.include_router(dead_letters.router)
+    router.include_router(pending_work.router)
     router.include_router(backfill.router)
     router.include_router(compat.router)
     router.include_router(admin.router)

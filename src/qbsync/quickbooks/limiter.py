@@ -3,7 +3,9 @@
 QBO throttles per app and realm: 10 concurrent requests and 500 per minute (Intuit blog
 2016-08-08), and since 2025 also 10 per second (Intuit blog 2025-08-13); above that it
 answers 429 / fault 3001. Staying under the limits ourselves keeps a busy tenant from
-throttling itself. Limits are per process (see architecture §11).
+throttling itself. A limiter paces one process; the scheduler gives each realm to one
+process at a time and hands the recent history on with the realm's lease, so the limits
+hold across instances (docs/scheduling.md).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from types import TracebackType
 
 from qbsync.config import QuickBooksSettings
@@ -22,6 +25,10 @@ Sleep = Callable[[float], Awaitable[None]]
 
 # QBO's per-second cap per realm and app (Intuit blog 2025-08-13).
 QBO_MAX_PER_SECOND = 10
+
+# Set by the scheduler while it runs a sync a person waits for: that sync's requests take
+# the realm's next rate slots ahead of the backlog's waiting requests.
+URGENT: ContextVar[bool] = ContextVar("qbsync_urgent_requests", default=False)
 
 
 class _SlidingLog:
@@ -41,6 +48,12 @@ class _SlidingLog:
 
     def record(self, now: float) -> None:
         self._starts.append(now)
+
+    def starts(self) -> list[float]:
+        return list(self._starts)
+
+    def replace(self, starts: list[float]) -> None:
+        self._starts = deque(sorted(starts))
 
 
 class RealmLimiter:
@@ -78,6 +91,9 @@ class RealmLimiter:
         self._sleep = sleep
         self._slots = asyncio.Semaphore(max_in_flight)
         self._window_lock = asyncio.Lock()
+        self._urgent_waiting = 0
+        self._no_urgent = asyncio.Event()
+        self._no_urgent.set()
         self._paused_until = 0.0
         self._throttled_streak = 0
         self._in_flight = 0
@@ -109,16 +125,60 @@ class RealmLimiter:
         self._slots.release()
 
     async def _take_rate_slot(self) -> None:
+        urgent = URGENT.get()
+        if urgent:
+            self._urgent_waiting += 1
+            self._no_urgent.clear()
+        try:
+            while not await self._take_in_turn(urgent=urgent):
+                pass
+        finally:
+            if urgent:
+                self._urgent_waiting -= 1
+                if not self._urgent_waiting:
+                    self._no_urgent.set()
+
+    async def _take_in_turn(self, *, urgent: bool) -> bool:
+        """True once a slot is recorded; False when this request stood aside for an urgent one."""
+        if not urgent:
+            while self._urgent_waiting:
+                await self._no_urgent.wait()
         # One waiter at a time decides; the others queue on the lock in arrival order.
         async with self._window_lock:
             while True:
+                if not urgent and self._urgent_waiting:
+                    return False  # an urgent request came in meanwhile: it goes first
                 now = self._clock()
                 wait = max(self._paused_until - now, *(w.wait_s(now) for w in self._windows))
                 if wait <= 0:
                     for window in self._windows:
                         window.record(now)
-                    return
+                    return True
                 await self._sleep(wait)
+
+    def ready_in(self) -> float:
+        """Seconds until a request could start at once (0: now); does not take a slot."""
+        now = self._clock()
+        wait = max(0.0, self._paused_until - now, *(w.wait_s(now) for w in self._windows))
+        if wait == 0.0 and self._in_flight >= self.max_in_flight:
+            return 0.05  # a slot frees when a request ends: look again shortly
+        return wait
+
+    def history(self, *, wall_now: float) -> tuple[list[float], float | None]:
+        """Request starts of the last minute and the 429 pause, as epoch seconds, to hand
+        the realm's pacing on to the next process that serves it."""
+        offset = wall_now - self._clock()
+        starts = [start + offset for start in self._windows[0].starts()]
+        paused = self._paused_until + offset if self._paused_until > self._clock() else None
+        return starts, paused
+
+    def restore(self, starts: list[float], paused_until: float | None, *, wall_now: float) -> None:
+        """Take over the pacing another process handed on (see ``history``)."""
+        offset = self._clock() - wall_now
+        local = [start + offset for start in starts]
+        for window in self._windows:
+            window.replace(local)
+        self._paused_until = paused_until + offset if paused_until is not None else 0.0
 
     def on_throttled(self, retry_after_s: float | None = None) -> float:
         """QBO said 429: hold every new request for this realm a while; returns the pause.

@@ -1,0 +1,224 @@
+"""One attempt of one piece of pending work: the sync and its settlement commit together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from qbsync.errors import QbsyncError
+from qbsync.metrics import WORK_RUNS
+from qbsync.scheduler import repository
+from qbsync.scheduler.errors import DatabaseUnavailable, RecordedError
+from qbsync.scheduler.models import PendingWork
+from qbsync.sync.attempts import record
+from qbsync.sync.context import LogScope
+from qbsync.sync.models import SyncAction, SyncStatus, SyncTrigger
+from qbsync.sync.results import SyncResult
+
+log = logging.getLogger(__name__)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """A database error that says Postgres is away, not that our data or SQL is wrong."""
+    if isinstance(exc, IntegrityError | DataError):
+        return False
+    return isinstance(exc, DBAPIError | PoolTimeout | OSError | TimeoutError)
+
+
+class Settled(StrEnum):
+    DONE = "done"
+    RETRY = "retry"
+    PARKED = "parked"
+
+
+class ParkReason(StrEnum):
+    PERMANENT_ERROR = "permanent_error"  # the sync failed in a way a retry cannot fix
+    ATTEMPTS_EXHAUSTED = "attempts_exhausted"  # retryable, but every attempt was used
+    UNEXPECTED_ERROR = "unexpected_error"  # the sync raised something else: a bug
+    CRASHED = "crashed"  # taken again and again without an outcome: it kills its process
+
+
+@dataclass(frozen=True)
+class Attempt:
+    work: PendingWork
+    number: int  # 1-based
+    will_retry: bool  # a retryable failure of this attempt is tried again later
+    # The token of a person waiting in this process, for Aforo's services to see.
+    caller_token: str | None = field(default=None, repr=False)
+
+    @property
+    def trigger(self) -> SyncTrigger:
+        if self.number > 1:
+            return SyncTrigger.RETRY
+        try:
+            return SyncTrigger(self.work.trigger)
+        except ValueError:
+            return SyncTrigger.EVENT
+
+
+Execute = Callable[[AsyncSession, Attempt], Awaitable[SyncResult]]
+
+
+def result_document(result: SyncResult) -> dict[str, Any]:
+    """An attempt's result as a waiting manual caller reads it back (``result_from``)."""
+    error = result.error
+    return {
+        "entityType": result.entity_type,
+        "aforoId": result.aforo_id,
+        "status": result.status,
+        "action": result.action,
+        "quickbooksId": result.quickbooks_id,
+        "message": result.message,
+        "logId": result.log_id,
+        "error": None
+        if error is None
+        else {
+            "code": error.code,
+            "statusCode": error.status_code,
+            "retryable": error.retryable,
+            "category": error.category,
+            "message": error.message,
+        },
+    }
+
+
+def result_from(document: dict[str, Any]) -> SyncResult:
+    error = document.get("error")
+    return SyncResult(
+        document["entityType"],
+        document["aforoId"],
+        SyncStatus(document["status"]),
+        SyncAction(document["action"]),
+        document.get("quickbooksId"),
+        document["message"],
+        document.get("logId"),
+        None
+        if error is None
+        else RecordedError(
+            error["message"],
+            code=error["code"],
+            status_code=error["statusCode"],
+            retryable=error["retryable"],
+            category=error["category"],
+        ),
+    )
+
+
+def _error(result: SyncResult) -> tuple[str, str, str]:
+    assert result.error is not None
+    return result.error.code, result.error.category, result.message
+
+
+def retry_delay(delays: Sequence[float], attempt: int) -> float:
+    return delays[min(attempt, len(delays)) - 1] if delays else 0.0
+
+
+async def settle(
+    session: AsyncSession,
+    work: PendingWork,
+    result: SyncResult,
+    *,
+    attempt: int,
+    delays: Sequence[float],
+) -> Settled:
+    kept = result_document(result) if work.keep_result else None
+    if result.error is None or result.status == SyncStatus.SKIPPED:
+        await repository.finish(session, work, result=kept)
+        return Settled.DONE
+    if work.max_attempts <= 1:
+        # Only a person asked, and they have the answer; nothing retries a manual sync.
+        await repository.finish(session, work, result=kept)
+        return Settled.DONE
+    if result.error.retryable and attempt < work.max_attempts:
+        await repository.retry_later(
+            session,
+            work,
+            delay_s=retry_delay(delays, attempt),
+            log_id=result.log_id,
+            error=_error(result),
+            result=kept,
+        )
+        return Settled.RETRY
+    reason = ParkReason.ATTEMPTS_EXHAUSTED if result.error.retryable else ParkReason.PERMANENT_ERROR
+    await repository.park(
+        session, work.id, reason=reason, error=_error(result), log_id=result.log_id
+    )
+    if kept is not None:
+        await repository.put_result(session, work.id, kept)
+    return Settled.PARKED
+
+
+async def run_attempt(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    execute: Execute,
+    work: PendingWork,
+    *,
+    delays: Sequence[float],
+) -> Settled:
+    """Run ``work`` once. The sync's writes, its sync-log row and the work's new state commit
+    in one transaction, so a crash anywhere leaves the work RUNNING for the next holder of
+    the realm to retry (the ``requestid`` rules make the repeat harmless). Raises
+    ``DatabaseUnavailable`` when Postgres is away: then nothing is counted."""
+    number = work.attempts + 1
+    attempt = Attempt(work, number, will_retry=number < work.max_attempts)
+    try:
+        async with sessionmaker.begin() as session:
+            result = await execute(session, attempt)
+            settled = await settle(session, work, result, attempt=number, delays=delays)
+    except Exception as exc:
+        if is_outage(exc):
+            raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+        log.error("sync raised an unexpected error; work parked", exc_info=True)
+        settled = await _park_bug(sessionmaker, attempt, exc)
+    WORK_RUNS.labels(work.kind, settled).inc()
+    return settled
+
+
+async def _park_bug(
+    sessionmaker: async_sessionmaker[AsyncSession], attempt: Attempt, exc: Exception
+) -> Settled:
+    work = attempt.work
+    error = QbsyncError(f"unexpected {type(exc).__name__}: {exc}"[:500])
+    try:
+        async with sessionmaker.begin() as session:
+            scope = LogScope(
+                work.organization_id, None, attempt.trigger, attempt.number, work.correlation_id
+            )
+            entry = await record(
+                session,
+                scope,
+                entity_type=work.kind,
+                aforo_id=work.aforo_id,
+                status=SyncStatus.FAILED,
+                action=SyncAction.NONE,
+                error=error,
+            )
+            await repository.park(
+                session,
+                work.id,
+                reason=ParkReason.UNEXPECTED_ERROR,
+                error=(type(exc).__name__, "PERMANENT", error.message),
+                log_id=entry.id,
+            )
+    except Exception as again:
+        if is_outage(again):
+            raise DatabaseUnavailable(f"database unavailable: {type(again).__name__}") from again
+        raise
+    return Settled.PARKED
+
+
+async def park_crashed(session: AsyncSession, work: PendingWork) -> None:
+    await repository.park(
+        session,
+        work.id,
+        reason=ParkReason.CRASHED,
+        error=("crashed", "PERMANENT", f"taken {work.claims} times without an outcome"),
+        counted=False,
+    )

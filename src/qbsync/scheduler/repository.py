@@ -1,0 +1,506 @@
+"""Named queries on pending work: enqueue (coalescing), take due work, settle, park, replay."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, delete, func, literal_column, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from qbsync.connections import repository as connections
+from qbsync.scheduler.models import PendingWork, Priority, RealmLease, WorkResult, WorkState
+
+
+@dataclass(frozen=True)
+class WorkRequest:
+    """One request to sync a record; requests for the same record coalesce while pending."""
+
+    organization_id: int
+    kind: str
+    aforo_id: str
+    priority: Priority
+    trigger: str
+    max_attempts: int
+    correlation_id: str | None = None
+    details: dict[str, Any] | None = None
+    keep_result: bool = False
+    delay_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    work_id: int
+    lane: str
+    coalesced: bool  # merged into a request that was already pending
+
+
+def lane_for(organization_id: int, realm_id: str | None) -> str:
+    """The realm governs the work; an organization with no connection gets a lane of its own
+    (its work only logs SKIPPED, without calling QuickBooks)."""
+    return realm_id if realm_id else f"org:{organization_id}"
+
+
+async def enqueue(session: AsyncSession, request: WorkRequest) -> Enqueued:
+    connection = await connections.get_connection(session, request.organization_id)
+    lane = lane_for(request.organization_id, connection.realm_id if connection else None)
+    new = insert(PendingWork).values(
+        organization_id=request.organization_id,
+        kind=request.kind,
+        aforo_id=request.aforo_id,
+        lane=lane,
+        priority=int(request.priority),
+        state=WorkState.PENDING,
+        run_at=func.now() + timedelta(seconds=request.delay_s),
+        max_attempts=request.max_attempts,
+        trigger=request.trigger,
+        correlation_id=request.correlation_id[:100] if request.correlation_id else None,
+        details=request.details,
+        keep_result=request.keep_result,
+    )
+    incoming = new.excluded
+    more_urgent = incoming.priority < PendingWork.priority
+    statement: Any = new.on_conflict_do_update(
+        index_elements=[PendingWork.organization_id, PendingWork.kind, PendingWork.aforo_id],
+        index_where=text("state = 'PENDING'"),
+        set_={
+            "priority": func.least(PendingWork.priority, incoming.priority),
+            # A new request means fresh data: it runs no later than it asks, even when the
+            # pending one waits for a retry.
+            "run_at": func.least(PendingWork.run_at, incoming.run_at),
+            "max_attempts": func.greatest(PendingWork.max_attempts, incoming.max_attempts),
+            "keep_result": PendingWork.keep_result | incoming.keep_result,
+            "details": func.coalesce(incoming.details, PendingWork.details),
+            "lane": incoming.lane,
+            "trigger": case((more_urgent, incoming.trigger), else_=PendingWork.trigger),
+            "correlation_id": case(
+                (more_urgent, incoming.correlation_id), else_=PendingWork.correlation_id
+            ),
+            "coalesced": PendingWork.coalesced + 1,
+            "updated_at": func.now(),
+        },
+    ).returning(PendingWork.id, literal_column("xmax = 0").label("inserted"))
+    row = (await session.execute(statement)).one()
+    if request.keep_result:
+        # The result of an earlier attempt of this row is not the answer to this request.
+        await session.execute(delete(WorkResult).where(WorkResult.work_id == row.id))
+    await session.execute(insert(RealmLease).values(lane=lane).on_conflict_do_nothing())
+    return Enqueued(work_id=row.id, lane=lane, coalesced=not row.inserted)
+
+
+# --- leases ---------------------------------------------------------------------------
+
+_DUE = "w.lane = l.lane AND w.state = 'PENDING' AND w.run_at <= now()"
+
+_CLAIM_LANES = f"""
+WITH picked AS (
+    SELECT l.lane, l.holder AS old_holder, l.lease_until AS old_until
+    FROM quickbooks_realm_lease l
+    WHERE (l.holder IS NULL OR l.lease_until < now()) {{only}}
+      AND EXISTS (SELECT 1 FROM quickbooks_pending_work w WHERE {_DUE} {{priority}})
+    ORDER BY (SELECT min(w.priority) FROM quickbooks_pending_work w WHERE {_DUE}),
+             l.last_served_at NULLS FIRST
+    LIMIT :limit
+    FOR UPDATE OF l SKIP LOCKED
+)
+UPDATE quickbooks_realm_lease l
+SET holder = :holder, lease_until = now() + make_interval(secs => :lease_s),
+    last_served_at = now()
+FROM picked WHERE l.lane = picked.lane
+RETURNING l.lane, l.recent_starts, l.paused_until, picked.old_holder,
+          extract(epoch FROM picked.old_until) AS old_until
+"""
+
+
+@dataclass(frozen=True)
+class Lease:
+    lane: str
+    recent_starts: list[float]
+    paused_until: float | None
+    # Set when the lease was taken over after it expired: its holder died or stalled, and
+    # its pacing is known only up to its last renewal (epoch seconds of that lease's end).
+    expired_until: float | None = None
+
+
+async def claim_lanes(
+    session: AsyncSession,
+    *,
+    holder: str,
+    limit: int,
+    lease_s: float,
+    among: Sequence[str] | None = None,
+    max_priority: Priority | None = None,
+) -> list[Lease]:
+    """Lease up to ``limit`` realms with due work whose lease is free or expired, the most
+    urgent first, then least recently served first. Work a previous holder left running
+    (it crashed, or lost its lease) is pending again for the new holder."""
+    only = "AND l.lane = ANY(:among)" if among is not None else ""
+    priority = "AND w.priority <= :max_priority" if max_priority is not None else ""
+    statement = text(_CLAIM_LANES.format(only=only, priority=priority))
+    params: dict[str, Any] = {"holder": holder, "limit": limit, "lease_s": lease_s}
+    if among is not None:
+        params["among"] = list(among)
+    if max_priority is not None:
+        params["max_priority"] = int(max_priority)
+    rows = (await session.execute(statement, params)).all()
+    leases = [
+        Lease(
+            r.lane,
+            list(r.recent_starts or []),
+            r.paused_until,
+            float(r.old_until) if r.old_holder is not None and r.old_until is not None else None,
+        )
+        for r in rows
+    ]
+    if leases:
+        await _back_to_pending(session, lanes=[lease.lane for lease in leases])
+    return leases
+
+
+_DROP_COVERED = """
+DELETE FROM quickbooks_pending_work r
+WHERE r.{column} = ANY(:values) AND r.state = 'RUNNING' AND EXISTS (
+    SELECT 1 FROM quickbooks_pending_work p WHERE p.state = 'PENDING'
+    AND p.organization_id = r.organization_id AND p.kind = r.kind
+    AND p.aforo_id = r.aforo_id)
+"""
+
+
+async def _back_to_pending(
+    session: AsyncSession, *, lanes: Sequence[str] = (), ids: Sequence[int] = ()
+) -> None:
+    """RUNNING work of these lanes (or these ids) that was never settled: pending again. A
+    pending twin (a request that came in while it ran) already covers its record."""
+    column, values, where = (
+        ("lane", list(lanes), PendingWork.lane.in_(lanes))
+        if lanes
+        else ("id", list(ids), PendingWork.id.in_(ids))
+    )
+    await session.execute(text(_DROP_COVERED.format(column=column)), {"values": values})
+    await session.execute(
+        update(PendingWork)
+        .where(where, PendingWork.state == WorkState.RUNNING)
+        .values(state=WorkState.PENDING, claimed_by=None)
+    )
+
+
+async def renew_leases(
+    session: AsyncSession,
+    *,
+    holder: str,
+    pacing: dict[str, tuple[list[float], float | None]],
+    lease_s: float,
+) -> set[str]:
+    """Extend the leases still ours, saving each realm's recent pacing (what a successor
+    reads if this process dies); the lanes missing from the answer were lost."""
+    kept: set[str] = set()
+    for lane, (starts, paused) in pacing.items():
+        renewed = await session.scalar(
+            update(RealmLease)
+            .where(RealmLease.lane == lane, RealmLease.holder == holder)
+            .values(
+                lease_until=func.now() + timedelta(seconds=lease_s),
+                recent_starts=starts,
+                paused_until=paused,
+            )
+            .returning(RealmLease.lane)
+        )
+        if renewed is not None:
+            kept.add(renewed)
+    return kept
+
+
+async def release_lease(
+    session: AsyncSession,
+    *,
+    holder: str,
+    lane: str,
+    recent_starts: list[float],
+    paused_until: float | None,
+) -> None:
+    await session.execute(
+        update(RealmLease)
+        .where(RealmLease.lane == lane, RealmLease.holder == holder)
+        .values(
+            holder=None,
+            lease_until=None,
+            last_served_at=func.now(),
+            recent_starts=recent_starts,
+            paused_until=paused_until,
+        )
+    )
+
+
+async def waiting_lanes(session: AsyncSession) -> int:
+    """Realms with due work that nobody serves: other instances' (or our own) next turns."""
+    count = await session.scalar(
+        text(f"""
+        SELECT count(*) FROM quickbooks_realm_lease l
+        WHERE (l.holder IS NULL OR l.lease_until < now())
+          AND EXISTS (SELECT 1 FROM quickbooks_pending_work w WHERE {_DUE})
+        """)
+    )
+    return int(count or 0)
+
+
+# --- taking and settling work ------------------------------------------------------------
+
+_TAKE = """
+WITH picked AS (
+    SELECT w.id FROM quickbooks_pending_work w
+    WHERE w.lane = :lane AND w.state = 'PENDING' AND w.run_at <= now() {priority}
+      AND NOT EXISTS (
+          SELECT 1 FROM quickbooks_pending_work r WHERE r.state = 'RUNNING'
+          AND r.organization_id = w.organization_id AND r.kind = w.kind
+          AND r.aforo_id = w.aforo_id)
+    ORDER BY w.priority, w.run_at, w.id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE quickbooks_pending_work w
+SET state = 'RUNNING', claimed_by = :holder, claims = w.claims + 1, updated_at = now()
+FROM picked WHERE w.id = picked.id
+RETURNING w.id
+"""
+
+
+async def take_due(
+    session: AsyncSession,
+    *,
+    lane: str,
+    holder: str,
+    limit: int,
+    max_priority: Priority | None = None,
+) -> list[PendingWork]:
+    """Mark up to ``limit`` due items of a leased realm RUNNING, most urgent first. A record
+    that is already running waits for that run to end."""
+    params: dict[str, Any] = {"lane": lane, "holder": holder, "limit": limit}
+    priority = ""
+    if max_priority is not None:
+        priority = "AND w.priority <= :max_priority"
+        params["max_priority"] = int(max_priority)
+    ids = list(await session.scalars(text(_TAKE.format(priority=priority)), params))
+    if not ids:
+        return []
+    rows = await session.scalars(
+        select(PendingWork)
+        .where(PendingWork.id.in_(ids))
+        .order_by(PendingWork.priority, PendingWork.run_at, PendingWork.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+async def finish(
+    session: AsyncSession, work: PendingWork, *, result: dict[str, Any] | None
+) -> None:
+    """The attempt succeeded (or needs nothing more): the work is done."""
+    await session.execute(delete(PendingWork).where(PendingWork.id == work.id))
+    if result is not None:
+        await put_result(session, work.id, result)
+
+
+async def retry_later(
+    session: AsyncSession,
+    work: PendingWork,
+    *,
+    delay_s: float,
+    log_id: int | None,
+    error: tuple[str, str, str],
+    result: dict[str, Any] | None,
+) -> None:
+    """Pending again after ``delay_s``, one attempt more; a request that came in meanwhile
+    (a pending twin) serves the record instead, sooner."""
+    code, category, message = error
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                update(PendingWork)
+                .where(PendingWork.id == work.id)
+                .values(
+                    state=WorkState.PENDING,
+                    priority=max(work.priority, Priority.EVENT),  # nobody waits for it now
+                    run_at=func.now() + timedelta(seconds=delay_s),
+                    attempts=PendingWork.attempts + 1,
+                    keep_result=False,
+                    claimed_by=None,
+                    error_code=code[:50],
+                    error_category=category[:20],
+                    error_message=message,
+                    last_log_id=log_id,
+                )
+            )
+    except IntegrityError:
+        await session.execute(delete(PendingWork).where(PendingWork.id == work.id))
+    if result is not None:
+        await put_result(session, work.id, result)
+
+
+async def park(
+    session: AsyncSession,
+    work_id: int,
+    *,
+    reason: str,
+    error: tuple[str, str, str],
+    log_id: int | None = None,
+    counted: bool = True,
+) -> None:
+    code, category, message = error
+    await session.execute(
+        update(PendingWork)
+        .where(PendingWork.id == work_id)
+        .values(
+            state=WorkState.PARKED,
+            attempts=PendingWork.attempts + (1 if counted else 0),
+            keep_result=False,
+            claimed_by=None,
+            park_reason=reason,
+            error_code=code[:50],
+            error_category=category[:20],
+            error_message=message,
+            last_log_id=log_id,
+            updated_at=func.now(),
+        )
+    )
+
+
+async def put_back(session: AsyncSession, work_ids: Sequence[int]) -> None:
+    """Work taken but not attempted (an outage, a shutdown): pending again, nothing counted."""
+    if work_ids:
+        await _back_to_pending(session, ids=work_ids)
+
+
+# --- results manual callers wait for --------------------------------------------------------
+
+
+async def put_result(session: AsyncSession, work_id: int, result: dict[str, Any]) -> None:
+    statement = insert(WorkResult).values(work_id=work_id, result=result)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[WorkResult.work_id],
+            set_={"result": statement.excluded.result, "created_at": func.now()},
+        )
+    )
+
+
+async def get_result(session: AsyncSession, work_id: int) -> dict[str, Any] | None:
+    row = await session.get(WorkResult, work_id, populate_existing=True)
+    return row.result if row is not None else None
+
+
+async def purge_results(session: AsyncSession, *, older_than: datetime) -> int:
+    deleted = await session.execute(delete(WorkResult).where(WorkResult.created_at < older_than))
+    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- parked work: list, replay, discard -----------------------------------------------------
+
+
+async def list_parked(
+    session: AsyncSession,
+    *,
+    organization_id: int | None,
+    limit: int,
+    record: tuple[str, str] | None = None,
+) -> list[PendingWork]:
+    """Oldest first; ``record`` narrows to one (kind, Aforo id)."""
+    statement = select(PendingWork).where(PendingWork.state == WorkState.PARKED)
+    if organization_id is not None:
+        statement = statement.where(PendingWork.organization_id == organization_id)
+    if record is not None:
+        statement = statement.where(
+            PendingWork.kind == record[0], PendingWork.aforo_id == record[1]
+        )
+    rows = await session.scalars(
+        statement.order_by(PendingWork.updated_at, PendingWork.id).limit(limit)
+    )
+    return list(rows)
+
+
+async def get_parked(
+    session: AsyncSession, work_id: int, *, organization_id: int | None
+) -> PendingWork | None:
+    statement = select(PendingWork).where(
+        PendingWork.id == work_id, PendingWork.state == WorkState.PARKED
+    )
+    if organization_id is not None:
+        statement = statement.where(PendingWork.organization_id == organization_id)
+    row: PendingWork | None = await session.scalar(statement.with_for_update())
+    return row
+
+
+async def replay(session: AsyncSession, work: PendingWork, *, max_attempts: int) -> None:
+    """Parked work runs again now with a fresh set of attempts (or joins a pending twin)."""
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                update(PendingWork)
+                .where(PendingWork.id == work.id)
+                .values(
+                    state=WorkState.PENDING,
+                    run_at=func.now(),
+                    attempts=0,
+                    claims=0,
+                    max_attempts=max_attempts,
+                    park_reason=None,
+                    updated_at=func.now(),
+                )
+            )
+    except IntegrityError:
+        await session.execute(delete(PendingWork).where(PendingWork.id == work.id))
+    await session.execute(insert(RealmLease).values(lane=work.lane).on_conflict_do_nothing())
+
+
+async def discard(session: AsyncSession, work: PendingWork) -> None:
+    await session.execute(delete(PendingWork).where(PendingWork.id == work.id))
+
+
+# --- what is pending, for operators and metrics -------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingCount:
+    organization_id: int
+    priority: int
+    state: str
+    count: int
+    oldest_at: datetime
+    next_run_at: datetime | None
+
+
+async def pending_counts(
+    session: AsyncSession, *, organization_id: int | None = None
+) -> list[PendingCount]:
+    statement = select(
+        PendingWork.organization_id,
+        PendingWork.priority,
+        PendingWork.state,
+        func.count(),
+        func.min(PendingWork.created_at),
+        func.min(PendingWork.run_at).filter(PendingWork.state == WorkState.PENDING),
+    ).group_by(PendingWork.organization_id, PendingWork.priority, PendingWork.state)
+    if organization_id is not None:
+        statement = statement.where(PendingWork.organization_id == organization_id)
+    rows = await session.execute(statement.order_by(PendingWork.organization_id))
+    return [PendingCount(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class DepthSample:
+    priority: int
+    state: str
+    count: int
+    oldest_at: datetime
+
+
+async def depth_by_priority(session: AsyncSession) -> list[DepthSample]:
+    rows = await session.execute(
+        select(
+            PendingWork.priority, PendingWork.state, func.count(), func.min(PendingWork.created_at)
+        ).group_by(PendingWork.priority, PendingWork.state)
+    )
+    return [DepthSample(*row) for row in rows]

@@ -1,0 +1,324 @@
+"""The scheduler loop of one process: lease realms, run their work within their limits.
+
+Each pass renews the leases this process holds, leases more realms while it has room
+(the most urgent, then the least recently served first), and hands each leased realm a
+share of the process's slots: one sync at a time per realm in turn, never more than
+``realm_concurrency`` for a realm, and none while the realm's limiter would make the sync
+wait. It leases no more realms than its free slots can feed, leaving the others to
+instances with room. A realm with no due work is handed back at once; a realm served
+longer than ``turn_s`` is handed back when other realms wait and this process has no room
+for them (every slot busy, or ``max_realms`` held).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from qbsync.config import SchedulerSettings
+from qbsync.metrics import REALM_LEASES, REALM_UTILISATION, SCHEDULER_PAUSED
+from qbsync.quickbooks.limiter import RealmLimiter, RealmLimiters
+from qbsync.scheduler import repository
+from qbsync.scheduler.errors import DatabaseUnavailable
+from qbsync.scheduler.execution import (
+    Execute,
+    is_outage,
+    park_crashed,
+    run_attempt,
+)
+from qbsync.scheduler.models import PendingWork
+
+log = logging.getLogger(__name__)
+
+# Work taken this many times more than its attempts allow, without an outcome, is parked.
+CRASH_ALLOWANCE = 3
+MAX_OUTAGE_PAUSE_S = 15.0
+
+
+def instance_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class _Lane:
+    lane: str
+    limiter: RealmLimiter | None  # None for an organization that is not connected
+    leased_at: float
+    last_dispatch: float = 0.0
+    in_flight: set[int] = field(default_factory=set)
+    ending: bool = False  # its turn is over: no new work, handed back once idle
+
+
+class RealmPacing:
+    """The limiter of a realm and its hand-over through the lease row."""
+
+    def __init__(self, limiters: RealmLimiters, *, lease_s: float) -> None:
+        self._limiters = limiters
+        self._lease_s = lease_s
+
+    def take_over(self, lease: repository.Lease) -> RealmLimiter | None:
+        if lease.lane.startswith("org:"):
+            return None
+        limiter = self._limiters.for_realm(lease.lane)
+        starts = lease.recent_starts
+        if lease.expired_until is not None:
+            starts = starts + self._unknown_starts(limiter, lease.expired_until)
+        limiter.restore(starts, lease.paused_until, wall_now=time.time())
+        return limiter
+
+    def _unknown_starts(self, limiter: RealmLimiter, expired_until: float) -> list[float]:
+        """A holder that died saved its pacing at its last renewal; until its next renewal
+        (a third of a lease later) it may have sent requests nobody knows of. Count them
+        as sent at the full rate, at the latest moment they could have been."""
+        renewed_at = expired_until - self._lease_s
+        unknown_s = self._lease_s / 3
+        count = min(limiter.per_minute, math.ceil(limiter.per_second * unknown_s))
+        return [renewed_at + unknown_s] * count
+
+    @staticmethod
+    def hand_over(limiter: RealmLimiter | None) -> tuple[list[float], float | None]:
+        if limiter is None:
+            return [], None
+        return limiter.history(wall_now=time.time())
+
+
+class Scheduler:
+    def __init__(
+        self,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        execute: Execute,
+        limiters: RealmLimiters,
+        settings: SchedulerSettings,
+        holder: str | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._execute = execute
+        self._pacing = RealmPacing(limiters, lease_s=settings.lease_s)
+        self._settings = settings
+        self.holder = holder or instance_id()
+        self._lanes: dict[str, _Lane] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._stranded: set[int] = set()  # taken, not attempted: pending again when we can
+        self._wakeup = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._renew_at = 0.0
+
+    @property
+    def lanes(self) -> set[str]:
+        return set(self._lanes)
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def start(self) -> None:
+        self._stopping = False
+        self._loop_task = asyncio.create_task(self._loop(), name="scheduler")
+        log.info("scheduler started", extra={"holder": self.holder})
+
+    async def stop(self, grace_s: float = 20.0) -> None:
+        """Take no more work, let running syncs finish for up to ``grace_s``, put the rest
+        back, and hand every realm back with its pacing."""
+        self._stopping = True
+        self.wake()
+        if self._loop_task is not None:
+            await self._loop_task
+            self._loop_task = None
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks.values()), timeout=grace_s)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        try:
+            await self._put_back_stranded()
+            for lane in list(self._lanes.values()):
+                await self._release(lane)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("realms not handed back at stop; their leases expire instead")
+        self._lanes.clear()
+        REALM_LEASES.set(0)
+
+    async def _loop(self) -> None:
+        pause = 0.0
+        while not self._stopping:
+            self._wakeup.clear()
+            try:
+                delay = await self._pass()
+                if pause:
+                    log.info("database reachable again; scheduling resumed")
+                pause = 0.0
+                SCHEDULER_PAUSED.set(0)
+            except Exception as exc:
+                if not is_outage(exc) and not isinstance(exc, DatabaseUnavailable):
+                    log.exception("scheduler pass failed")
+                else:
+                    log.warning("database unavailable; taking no work", extra={"pause_s": pause})
+                    SCHEDULER_PAUSED.set(1)
+                pause = min(max(pause * 2, 0.5), MAX_OUTAGE_PAUSE_S)
+                delay = pause
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=delay)
+
+    async def _pass(self) -> float:
+        """One round of lease upkeep, claiming and dispatching; returns when to look again."""
+        settings = self._settings
+        await self._put_back_stranded()
+        now = time.monotonic()
+        if now >= self._renew_at:
+            await self._renew(now)
+        await self._hand_back_idle()
+        room = settings.max_realms - len(self._lanes)
+        free = self._free_slots()
+        if room > 0 and free > 0:
+            # No more realms than the free slots can feed: the rest are left to instances
+            # with room (a realm paced by its limiter leaves its slots free, so more come).
+            await self._claim(min(room, math.ceil(free / settings.realm_concurrency)))
+        next_look = settings.poll_interval_s
+        progress = True
+        while progress and self._free_slots() > 0:
+            if time.monotonic() >= self._renew_at:
+                # Work that flows as fast as it is taken must not starve lease upkeep.
+                return 0.0
+            progress = False
+            for lane in sorted(self._lanes.values(), key=lambda x: x.last_dispatch):
+                if self._free_slots() <= 0:
+                    break
+                if lane.ending or len(lane.in_flight) >= settings.realm_concurrency:
+                    continue
+                wait = lane.limiter.ready_in() if lane.limiter is not None else 0.0
+                if wait > 0:
+                    next_look = min(next_look, wait)
+                    continue
+                work = await self._take(lane)
+                if work is None:
+                    continue
+                self._dispatch(lane, work)
+                progress = True
+        await self._hand_back_idle()
+        self._observe()
+        return next_look
+
+    def _free_slots(self) -> int:
+        return self._settings.concurrency - len(self._tasks)
+
+    async def _renew(self, now: float) -> None:
+        settings = self._settings
+        async with self._sessionmaker.begin() as session:
+            pacing = {
+                name: self._pacing.hand_over(lane.limiter) for name, lane in self._lanes.items()
+            }
+            kept = await repository.renew_leases(
+                session, holder=self.holder, pacing=pacing, lease_s=settings.lease_s
+            )
+            at_capacity = len(kept) >= settings.max_realms or self._free_slots() <= 0
+            waiting = await repository.waiting_lanes(session) if at_capacity else 0
+        for name in set(self._lanes) - kept:
+            log.warning("realm lease lost; another instance serves it now", extra={"lane": name})
+            self._drop(name)
+        if waiting:
+            # Fairness: realms served longest hand over to the ones waiting for a turn.
+            longest = sorted(self._lanes.values(), key=lambda x: x.leased_at)
+            for lane in longest[:waiting]:
+                if now - lane.leased_at >= settings.turn_s:
+                    lane.ending = True
+        self._renew_at = now + settings.lease_s / 3
+
+    async def _claim(self, room: int) -> None:
+        async with self._sessionmaker.begin() as session:
+            leases = await repository.claim_lanes(
+                session, holder=self.holder, limit=room, lease_s=self._settings.lease_s
+            )
+        now = time.monotonic()
+        for lease in leases:
+            limiter = self._pacing.take_over(lease)
+            self._lanes[lease.lane] = _Lane(lease.lane, limiter, leased_at=now)
+
+    async def _take(self, lane: _Lane) -> PendingWork | None:
+        async with self._sessionmaker.begin() as session:
+            taken = await repository.take_due(session, lane=lane.lane, holder=self.holder, limit=1)
+            work = taken[0] if taken else None
+            if work is not None and work.claims > work.max_attempts + CRASH_ALLOWANCE:
+                await park_crashed(session, work)
+                log.error("work parked: taken repeatedly without an outcome", extra={"id": work.id})
+                return None
+        if work is None and not lane.in_flight:
+            lane.ending = True  # nothing due: hand the realm back
+        return work
+
+    def _dispatch(self, lane: _Lane, work: PendingWork) -> None:
+        lane.in_flight.add(work.id)
+        lane.last_dispatch = time.monotonic()
+        task = asyncio.create_task(self._run(lane, work), name=f"work-{work.id}")
+        self._tasks[work.id] = task
+
+    async def _run(self, lane: _Lane, work: PendingWork) -> None:
+        try:
+            await run_attempt(
+                self._sessionmaker, self._execute, work, delays=self._settings.retry_delays_s
+            )
+        except DatabaseUnavailable:
+            self._stranded.add(work.id)
+            log.warning("database unavailable during a sync; it runs again later")
+        except asyncio.CancelledError:
+            self._stranded.add(work.id)
+            raise
+        except Exception:
+            self._stranded.add(work.id)
+            log.exception("work settlement failed; it runs again later")
+        finally:
+            lane.in_flight.discard(work.id)
+            self._tasks.pop(work.id, None)
+            self.wake()
+
+    async def _put_back_stranded(self) -> None:
+        if not self._stranded:
+            return
+        ids = list(self._stranded)
+        async with self._sessionmaker.begin() as session:
+            await repository.put_back(session, ids)
+        self._stranded.difference_update(ids)
+
+    async def _hand_back_idle(self) -> None:
+        for lane in [x for x in self._lanes.values() if x.ending and not x.in_flight]:
+            await self._release(lane)
+
+    async def _release(self, lane: _Lane) -> None:
+        starts, paused = self._pacing.hand_over(lane.limiter)
+        async with self._sessionmaker.begin() as session:
+            await repository.release_lease(
+                session,
+                holder=self.holder,
+                lane=lane.lane,
+                recent_starts=starts,
+                paused_until=paused,
+            )
+        self._drop(lane.lane)
+
+    def _drop(self, name: str) -> None:
+        lane = self._lanes.pop(name, None)
+        if lane is not None and lane.limiter is not None:
+            with contextlib.suppress(KeyError):  # never observed
+                REALM_UTILISATION.remove(name)
+
+    def _observe(self) -> None:
+        REALM_LEASES.set(len(self._lanes))
+        for lane in self._lanes.values():
+            if lane.limiter is not None:
+                starts, _ = lane.limiter.history(wall_now=time.time())
+                REALM_UTILISATION.labels(lane.lane).set(len(starts) / lane.limiter.per_minute)
