@@ -1,7 +1,7 @@
 """scheduler: pending work, realm leases, results for waiting callers
 
 Revision ID: 0014
-Revises: 0002
+Revises: 0003_oauth_browser
 Create Date: 2026-11-30 20:54:24.285276
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0014"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003_oauth_browser"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

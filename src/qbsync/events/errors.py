@@ -6,7 +6,6 @@
     ├── Conflict                     409
     │   └── NotReplayable            409  a parked message that does not say where it came from
     └── DependencyUnavailable        503  retryable
-        ├── DatabaseUnavailable      503  Postgres failed under a handler: retried, never parked
         └── BrokerUnavailable        503  RabbitMQ is down, or did not confirm a publish (DEPENDENCY)
 
 ``InvalidMessage.reason_code`` says which check failed (one of ``REASON_CODES``); it ends
@@ -36,10 +35,6 @@ class InvalidMessage(InvalidInput):
         super().__init__(f"{reason_code}: {detail}")
         self.reason_code = reason_code
         self.detail = detail
-
-
-class DatabaseUnavailable(DependencyUnavailable):
-    code = "database_unavailable"
 
 
 class BrokerUnavailable(DependencyUnavailable):

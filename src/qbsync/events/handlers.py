@@ -9,11 +9,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.config import AmqpSettings
-from qbsync.events.errors import DatabaseUnavailable
 from qbsync.events.runner import Handler
 from qbsync.events.schemas import CustomerActivated, Event, InvoiceCreated, PaymentReceived
 from qbsync.events.settlement import MessageContext
 from qbsync.logging import log_context
+from qbsync.scheduler.errors import DatabaseUnavailable
 from qbsync.sync.context import SyncDeps
 from qbsync.sync.engine import SyncOptions, sync_customer, sync_invoice, sync_payment
 from qbsync.sync.mappers.payments import PaymentFacts
