@@ -12,8 +12,11 @@ setting() {  # NAME: its exported value, else its line in .env
   [ -f .env ] && sed -n "s/^${name}=//p" .env | tail -1
 }
 
-# The Aforo stubs verify the service tokens qbsync signs: same secret as qbsync.
-QBSYNC_JWT_SECRET=$(setting QBSYNC_JWT_SECRET) "$BIN/qbo-emulator" --port "$EMULATOR_PORT" &
+# The Aforo stubs verify the service tokens qbsync signs: same secret as qbsync. qbsync's
+# OAuth callback is registered with the emulated app, as on Intuit's keys page.
+redirect_uri=$(setting QBSYNC_QUICKBOOKS__REDIRECT_URI)
+QBSYNC_JWT_SECRET=$(setting QBSYNC_JWT_SECRET) "$BIN/qbo-emulator" --port "$EMULATOR_PORT" \
+  --redirect-uri "${redirect_uri:-http://127.0.0.1:8095/api/quickbooks/callback}" &
 emulator_pid=$!
 stop_emulator() { kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; }
 trap stop_emulator EXIT

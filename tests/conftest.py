@@ -29,6 +29,7 @@ from qbsync.config import Settings
 from qbsync.migrate import upgrade
 from tests.amqp_cleanup import delete_created
 from tests.settings import (
+    REDIRECT_URI,
     TEST_AMQP_URL,
     TEST_DATABASE_URL,
     TEST_JWT_SECRET,
@@ -71,7 +72,7 @@ def _amqp_cleanup() -> Iterator[None]:
 def emulator() -> Iterator[str]:
     """The QuickBooks emulator and the Aforo stubs, served on a loopback port for the run."""
     app = create_emulator_app(
-        EmulatorConfig(),
+        EmulatorConfig(redirect_uris=(REDIRECT_URI,)),
         extra_routers=[aforo_stub_router(AforoStubStore(), jwt_secret=TEST_JWT_SECRET)],
     )
     with serve_in_thread(app) as base_url:

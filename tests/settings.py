@@ -58,6 +58,10 @@ def make_settings(**overrides: Any) -> Settings:
     return settings
 
 
+# qbsync's OAuth callback, registered with the emulated Intuit app (tests/conftest.py).
+REDIRECT_URI = "http://127.0.0.1:8095/api/quickbooks/callback"
+
+
 def emulator_endpoints(base_url: str) -> dict[str, Any]:
     """Settings groups that point qbsync at the emulator's Intuit and the Aforo stubs."""
     return {
@@ -68,7 +72,7 @@ def emulator_endpoints(base_url: str) -> dict[str, Any]:
             "token_url": f"{base_url}/oauth2/v1/tokens/bearer",
             "revoke_url": f"{base_url}/v2/oauth2/tokens/revoke",
             "api_base_url": f"{base_url}/sandbox",
-            "redirect_uri": "http://127.0.0.1:8095/api/quickbooks/callback",
+            "redirect_uri": REDIRECT_URI,
             "max_backoff_s": 0.2,
             "timeout_s": 5.0,
         },

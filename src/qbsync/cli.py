@@ -72,7 +72,12 @@ def cmd_emulator(args: argparse.Namespace) -> None:
             "qbsync emulator: the qbo-emulator package is not installed "
             "(pip install -e packages/qbo-emulator, or `make install`)"
         ) from None
-    run_emulator(host=args.host, port=args.port, jwt_secret=args.jwt_secret)
+    run_emulator(
+        host=args.host,
+        port=args.port,
+        jwt_secret=args.jwt_secret,
+        redirect_uris=args.redirect_uris,
+    )
 
 
 def cmd_publish(args: argparse.Namespace) -> None:
@@ -132,6 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--jwt-secret",
         default=None,
         help="secret the Aforo stubs verify (default: QBSYNC_JWT_SECRET)",
+    )
+    emulator.add_argument(
+        "--redirect-uri",
+        action="append",
+        default=[],
+        dest="redirect_uris",
+        metavar="URI",
+        help="register an OAuth redirect URI with the emulated app (repeatable)",
     )
     emulator.set_defaults(func=cmd_emulator)
 

@@ -11,14 +11,14 @@ from fastapi import FastAPI
 from qbo_emulator.app import create_emulator_app
 from qbo_emulator.control import EmulatorControl
 from qbo_emulator.server import serve_in_thread
-from support import SEED_REALM, Qbo
+from support import SEED_REALM, Qbo, app_config
 
 ASGI_BASE = "http://emulator.test"
 
 
 @pytest.fixture
 def emulator_app() -> FastAPI:
-    return create_emulator_app()
+    return create_emulator_app(app_config())
 
 
 @pytest.fixture

@@ -9,13 +9,21 @@ from typing import Any
 
 import httpx
 
+from qbo_emulator.config import PLAYGROUND_REDIRECT_URI, EmulatorConfig
 from qbo_emulator.wire import dumps
 
 SEED_REALM = "9130357766900001"
+# The redirect URI the tests' app registered (besides Intuit's OAuth Playground).
+REDIRECT = "http://app.test/api/quickbooks/callback"
 # Copies of third-party evidence (see data/README.md), so the tests run from a plain clone.
 DATA = Path(__file__).resolve().parent / "data"
 RECORDED = DATA / "qbo-recorded"
 XSD_DIR = DATA / "intuit-xsd"
+
+
+def app_config(**knobs: Any) -> EmulatorConfig:
+    """The emulator's start-up config with the tests' app redirect URI registered."""
+    return EmulatorConfig(redirect_uris=(PLAYGROUND_REDIRECT_URI, REDIRECT), **knobs)
 
 
 def body(response: httpx.Response) -> Any:

@@ -7,7 +7,7 @@ import base64
 import httpx
 import pytest
 
-from qbo_emulator.config import ErrorRates
+from qbo_emulator.config import ErrorRates, RefreshReuse
 from qbo_emulator.control import EmulatorControl
 from support import SEED_REALM, Qbo, body, fault_code
 
@@ -111,9 +111,20 @@ class TestLostResponse:
                 await qbo.post("customer", {"DisplayName": "Slow Co"})
         assert await real_control.entities(SEED_REALM, "Customer") == []
 
-    async def test_lost_refresh_response_strands_the_client(
-        self, real_http: httpx.AsyncClient, real_control: EmulatorControl
+    @pytest.mark.parametrize(
+        ("reuse", "recovers"), [("grace", True), ("revoke", False)], ids=["grace", "revoke"]
+    )
+    async def test_a_lost_refresh_answer_and_the_retry_with_the_old_token(
+        self,
+        real_http: httpx.AsyncClient,
+        real_control: EmulatorControl,
+        reuse: RefreshReuse,
+        recovers: bool,
     ) -> None:
+        """The rotation happened but the client never saw the new token. Under Intuit's
+        documented grace the retry with the old token works; under "revoke" it ends the
+        connection."""
+        await real_control.configure(refresh_token_reuse=reuse)
         issued = await real_control.issue_tokens(SEED_REALM)
         await real_control.queue_fault("lost_response", path_contains="/oauth2/v1/tokens/bearer")
         auth = "Basic " + base64.b64encode(b"emulator-client-id:emulator-client-secret").decode()
@@ -125,4 +136,6 @@ class TestLostResponse:
         again = await real_http.post(
             "/oauth2/v1/tokens/bearer", data=form, headers={"Authorization": auth}
         )
-        assert again.json()["error"] == "invalid_grant"
+        assert (again.status_code == 200) is recovers
+        if not recovers:
+            assert again.json()["error"] == "invalid_grant"

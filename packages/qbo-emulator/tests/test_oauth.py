@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from qbo_emulator import clock
 from qbo_emulator.app import create_emulator_app
-from qbo_emulator.config import EmulatorConfig
 from qbo_emulator.control import EmulatorControl
-from support import SEED_REALM, Qbo
+from support import REDIRECT, SEED_REALM, Qbo, app_config
 
 CLIENT_ID = "emulator-client-id"
 CLIENT_SECRET = "emulator-client-secret"
-REDIRECT = "http://app.test/api/quickbooks/callback"
 SCOPE = "com.intuit.quickbooks.accounting openid"
 BASIC = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
 
@@ -53,6 +53,10 @@ async def _token(http: httpx.AsyncClient, auth: str = BASIC, **form: str) -> htt
         data=form,
         headers={"Authorization": auth, "Accept": "application/json"},
     )
+
+
+async def _refresh(http: httpx.AsyncClient, refresh_token: str) -> httpx.Response:
+    return await _token(http, grant_type="refresh_token", refresh_token=refresh_token)
 
 
 async def _exchange(http: httpx.AsyncClient, code: str) -> httpx.Response:
@@ -181,7 +185,7 @@ class TestCodeExchange:
         assert response.json()["error"] == "invalid_grant"
 
     async def test_expired_code_is_refused(self) -> None:
-        app = create_emulator_app(EmulatorConfig(authorization_code_ttl_s=0))
+        app = create_emulator_app(app_config(authorization_code_ttl_s=0))
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://e"
         ) as http:
@@ -200,26 +204,66 @@ class TestCodeExchange:
 
 
 class TestRefresh:
-    async def test_refresh_rotates_and_retires_the_old_token(
-        self, control: EmulatorControl, http: httpx.AsyncClient
+    async def test_refresh_rotates_and_the_old_token_has_a_day_of_grace(
+        self, control: EmulatorControl, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
     ) -> None:
+        """Intuit: "Your previous refresh tokens expire 24 hours after you receive a new one"
+        (oauth-jsclient README; quickbooks-api.md §1.6), the default."""
         first = await control.issue_tokens(SEED_REALM)
-        response = await _token(http, grant_type="refresh_token", refresh_token=first.refresh_token)
+        response = await _refresh(http, first.refresh_token)
         assert response.status_code == 200
         second = response.json()
         assert second["refresh_token"] != first.refresh_token
         assert second["access_token"] != first.access_token
-        reused = await _token(http, grant_type="refresh_token", refresh_token=first.refresh_token)
-        assert reused.status_code == 400
-        assert reused.json() == {
+        reused = await _refresh(http, first.refresh_token)
+        assert reused.status_code == 200
+        later = clock.now() + timedelta(hours=24, seconds=1)
+        monkeypatch.setattr(clock, "now", lambda: later)
+        expired = await _refresh(http, first.refresh_token)
+        assert expired.status_code == 400
+        assert expired.json() == {
             "error": "invalid_grant",
             "error_description": "Incorrect or invalid refresh token",
         }
-        assert "intuit_tid" in reused.headers
-        third = await _token(
-            http, grant_type="refresh_token", refresh_token=second["refresh_token"]
-        )
-        assert third.status_code == 200
+        assert "intuit_tid" in expired.headers
+        latest = reused.json()["refresh_token"]
+        assert (await _refresh(http, latest)).status_code == 200
+
+    async def test_no_grace_makes_refresh_tokens_single_use(
+        self, control: EmulatorControl, http: httpx.AsyncClient
+    ) -> None:
+        await control.configure(refresh_token_grace_s=0)
+        first = await control.issue_tokens(SEED_REALM)
+        second = await _refresh(http, first.refresh_token)
+        reused = await _refresh(http, first.refresh_token)
+        assert reused.json()["error"] == "invalid_grant"
+        newest = second.json()["refresh_token"]
+        assert (await _refresh(http, newest)).status_code == 200
+
+    async def test_strict_reuse_revokes_the_connection(
+        self, control: EmulatorControl, http: httpx.AsyncClient
+    ) -> None:
+        """The "revoke" knob: a retired refresh token coming back ends the grant, its newest
+        refresh token and its access tokens included."""
+        await control.configure(refresh_token_reuse="revoke")
+        first = await control.issue_tokens(SEED_REALM)
+        second = (await _refresh(http, first.refresh_token)).json()
+        reused = await _refresh(http, first.refresh_token)
+        assert reused.json()["error"] == "invalid_grant"
+        newest = await _refresh(http, second["refresh_token"])
+        assert newest.json()["error"] == "invalid_grant"
+        qbo = Qbo(http, realm_id=SEED_REALM, access_token=second["access_token"])
+        assert (await qbo.get("companyinfo/" + SEED_REALM)).status_code == 401
+
+    async def test_strict_rotation_without_reuse_keeps_working(
+        self, control: EmulatorControl, http: httpx.AsyncClient
+    ) -> None:
+        await control.configure(refresh_token_reuse="revoke")
+        token = (await control.issue_tokens(SEED_REALM)).refresh_token
+        for _ in range(3):
+            response = await _refresh(http, token)
+            assert response.status_code == 200
+            token = response.json()["refresh_token"]
 
     async def test_client_secret_post_is_accepted(
         self, control: EmulatorControl, http: httpx.AsyncClient
@@ -308,3 +352,71 @@ class TestRevoke:
         assert response.status_code == 401
         still = await _token(http, grant_type="refresh_token", refresh_token=issued.refresh_token)
         assert still.status_code == 200
+
+
+class TestDiscovery:
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/.well-known/openid_sandbox_configuration",
+            "/.well-known/openid_sandbox_configuration/",
+            "/.well-known/openid_configuration",
+            "/.well-known/openid_configuration/",
+        ],
+    )
+    async def test_intuits_keys_point_at_the_emulator(
+        self, http: httpx.AsyncClient, path: str
+    ) -> None:
+        response = await http.get(path)
+        assert response.status_code == 200
+        assert "intuit_tid" in response.headers
+        doc = response.json()
+        base = str(http.base_url).rstrip("/")
+        assert doc["authorization_endpoint"] == f"{base}/connect/oauth2"
+        assert doc["token_endpoint"] == f"{base}/oauth2/v1/tokens/bearer"
+        assert doc["revocation_endpoint"] == f"{base}/v2/oauth2/tokens/revoke"
+        assert doc["token_endpoint_auth_methods_supported"] == [
+            "client_secret_post",
+            "client_secret_basic",
+        ]
+        assert {"issuer", "jwks_uri", "userinfo_endpoint", "response_types_supported"} <= set(doc)
+        assert (await http.get(doc["jwks_uri"].removeprefix(base))).json() == {"keys": []}
+
+
+class TestRedirectRegistration:
+    """Intuit sends the user to a redirect URI only if it is registered on the app's keys
+    page, matched exactly (quickbooks-api.md §1.3); a new app has the OAuth Playground's."""
+
+    @pytest.mark.parametrize(
+        "redirect_uri",
+        ["http://evil.test/callback", f"{REDIRECT}/", REDIRECT.upper(), ""],
+        ids=["other-host", "trailing-slash", "case", "missing"],
+    )
+    async def test_an_unregistered_redirect_uri_gets_an_error_page(
+        self, http: httpx.AsyncClient, redirect_uri: str
+    ) -> None:
+        params = {
+            "client_id": CLIENT_ID,
+            "response_type": "code",
+            "scope": SCOPE,
+            "redirect_uri": redirect_uri,
+            "state": "s",
+        }
+        for response in (
+            await http.get("/connect/oauth2", params=params),
+            await _consent(http, redirect_uri=redirect_uri),
+        ):
+            assert response.status_code == 400
+            assert "location" not in response.headers
+            assert "Redirect URIs section on your app" in response.text
+
+    async def test_the_playground_is_registered_and_more_can_be_at_run_time(
+        self, http: httpx.AsyncClient, control: EmulatorControl
+    ) -> None:
+        playground = "https://developer.intuit.com/v2/OAuth2Playground/RedirectUrl"
+        assert (await _consent(http, redirect_uri=playground)).status_code == 302
+        added = "http://127.0.0.1:9999/callback"
+        assert (await _consent(http, redirect_uri=added)).status_code == 400
+        config = await control.configure(redirect_uris=(playground, added))
+        assert added in config.redirect_uris
+        assert (await _consent(http, redirect_uri=added)).status_code == 302

@@ -82,6 +82,9 @@ async def _run(
         body=await request.body(),
         full_path=path,
     )
+    if requestid and len(requestid) > faults.REQUEST_ID_MAX:
+        refused = faults.request_id_too_long(requestid)
+        return json_response(refused.body(), refused.status)
     async with realm.lock:
         stored = realm.replay.get(requestid) if requestid else None
         if stored is None:

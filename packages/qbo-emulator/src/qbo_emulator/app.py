@@ -17,7 +17,15 @@ from qbo_emulator.wire import new_tid
 
 # Paths that belong to Intuit's hosts (and so carry an intuit_tid), not to the control API
 # or to routers mounted next to the emulator.
-INTUIT_PREFIXES = ("/connect/", "/oauth2/", "/v2/oauth2/", "/v3/", "/sandbox/v3/")
+INTUIT_PREFIXES = (
+    "/.well-known/",
+    "/op/v1/",
+    "/connect/",
+    "/oauth2/",
+    "/v2/oauth2/",
+    "/v3/",
+    "/sandbox/v3/",
+)
 
 
 class IntuitTidMiddleware:

@@ -41,7 +41,9 @@ def _run_item(realm: Realm, item: JsonObject, *, include: set[str]) -> JsonObjec
     return {kind.name: result}
 
 
-def run_batch(realm: Realm, payload: JsonObject, *, include: set[str]) -> JsonObject:
+def run_batch(
+    realm: Realm, payload: JsonObject, *, include: set[str], requestid: str | None = None
+) -> JsonObject:
     check_known(payload, frozenset({"BatchItemRequest"}), "IntuitBatchRequest")
     items = payload.get("BatchItemRequest")
     if not isinstance(items, list) or not items:
@@ -56,6 +58,8 @@ def run_batch(realm: Realm, payload: JsonObject, *, include: set[str]) -> JsonOb
         try:
             if not isinstance(bid, str) or not bid:
                 raise faults.required_param("bId")
+            if requestid and len(requestid + bid) > faults.REQUEST_ID_MAX:
+                raise faults.request_id_too_long(requestid + bid)
             responses.append({**_run_item(realm, item, include=include), "bId": bid})
         except faults.QboFault as fault:
             responses.append({"Fault": fault.fault_object(), "bId": bid})

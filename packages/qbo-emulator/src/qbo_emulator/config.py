@@ -8,6 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FaultKind = Literal["http_500", "http_503", "timeout", "throttle", "lost_response", "stale"]
 ThrottleBody = Literal["xml", "json"]
+# What a refresh with an already rotated refresh token does. "grace": it still works for
+# ``refresh_token_grace_s`` (Intuit's documented 24 hours); "revoke": the reuse revokes the
+# whole connection (what newer reports describe, and OAuth's reuse detection).
+RefreshReuse = Literal["grace", "revoke"]
+# Intuit pre-registers its OAuth Playground for a new app's development keys.
+PLAYGROUND_REDIRECT_URI = "https://developer.intuit.com/v2/OAuth2Playground/RedirectUrl"
 
 
 class ErrorRates(BaseModel):
@@ -36,6 +42,10 @@ class EmulatorConfig(BaseModel):
     # Intuit only reports the 5-year cap when asked (x-include-refresh-token-hard-expires-in).
     refresh_token_hard_ttl_s: int = 156_032_154
     authorization_code_ttl_s: int = 300
+    refresh_token_reuse: RefreshReuse = "grace"
+    refresh_token_grace_s: int = Field(default=86_400, ge=0)
+    # The app's registered redirect URIs: authorize refuses any other, as Intuit does.
+    redirect_uris: tuple[str, ...] = (PLAYGROUND_REDIRECT_URI,)
     max_in_flight: int = Field(default=10, ge=1)
     requests_per_minute: int = Field(default=500, ge=1)
     # Extra latency added to each Accounting API request, uniform in [low, high] ms.
@@ -43,7 +53,6 @@ class EmulatorConfig(BaseModel):
     # A default sandbox company, so the emulator is useful without any set-up call.
     seed_realm: str | None = "9130357766900001"
     seed_company_name: str = "Emulated Sandbox Co"
-    public_base_url: str = "http://127.0.0.1:8096"
     error_rates: ErrorRates = Field(default_factory=ErrorRates)
     # QBO's gateway really answers 429 with an XML IntuitResponse even to Accept: json.
     throttle_body: ThrottleBody = "xml"
@@ -76,6 +85,9 @@ class ConfigPatch(BaseModel):
     lost_response_hold_s: float | None = Field(default=None, ge=0)
     access_token_ttl_s: int | None = Field(default=None, ge=1)
     random_seed: int | None = None
+    refresh_token_reuse: RefreshReuse | None = None
+    refresh_token_grace_s: int | None = Field(default=None, ge=0)
+    redirect_uris: tuple[str, ...] | None = None
 
     def apply_to(self, config: EmulatorConfig) -> EmulatorConfig:
         """A new config with this patch applied (validated as a whole)."""

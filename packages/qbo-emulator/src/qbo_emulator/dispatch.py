@@ -99,7 +99,10 @@ def _post(realm: Realm, request: ApiRequest) -> Answer:
         # POST /query carries the statement as the body (Content-Type application/text).
         return _json({"QueryResponse": run_query(realm, request.body.decode("utf-8"))})
     if segments == ("batch",):
-        return _json(run_batch(realm, _payload(request), include=include))
+        batch = run_batch(
+            realm, _payload(request), include=include, requestid=request.params.get("requestid")
+        )
+        return _json(batch)
     if segments == ("taxservice", "taxcode"):
         return _json({"TaxService": tax.create_tax_code(realm, _payload(request))})
     if segments == ("exchangerate",):

@@ -194,6 +194,18 @@ def business_validation(detail: str, element: str = "") -> QboFault:
     )
 
 
+REQUEST_ID_MAX = 50
+
+
+def request_id_too_long(request_id: str) -> QboFault:
+    """QBO's words (intuit/QuickBooks-V3-Java-SDK#180); in a batch ``request_id`` is the
+    requestid followed by the item's bId."""
+    return business_validation(
+        f"You cannot enter more than {REQUEST_ID_MAX} characters in the request_id field. "
+        f"You tried entering {request_id[:10]}..., which is {len(request_id)} characters."
+    )
+
+
 def open_balance() -> QboFault:
     return _fault(
         "6220",

@@ -1,4 +1,4 @@
-"""Intuit OAuth 2.0 endpoints: consent page, token endpoint (code and refresh), revoke."""
+"""Intuit OAuth 2.0 endpoints: discovery, consent page, token endpoint (code, refresh), revoke."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from qbo_emulator.tokens import ACCOUNTING_SCOPE, TokenError, TokenResponse
 router = APIRouter(include_in_schema=False)
 StateDep = Annotated[EmulatorState, Depends(get_state)]
 TOKEN_PATH = "/oauth2/v1/tokens/bearer"
+REVOKE_PATH = "/v2/oauth2/tokens/revoke"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -41,14 +42,58 @@ def _check_authorize(state: EmulatorState, params: dict[str, str]) -> Response |
     if params.get("client_id") != state.config.client_id:
         return _error_page("The client_id is not registered with this app.")
     redirect_uri = params.get("redirect_uri", "")
-    if not redirect_uri.startswith(("http://", "https://")):
-        return _error_page("redirect_uri is missing or invalid.")
+    if redirect_uri not in state.config.redirect_uris:
+        # Never redirected to (RFC 6749 §4.1.2.1); Intuit's words on its error page.
+        return _error_page(
+            "The redirect_uri query parameter value is invalid. Make sure it is listed in the "
+            "Redirect URIs section on your app's keys tab and matches it exactly."
+        )
     echo = {"state": params.get("state", "")}
     if params.get("response_type", "code") != "code":
         return _redirect(redirect_uri, {"error": "unsupported_response_type", **echo})
     if ACCOUNTING_SCOPE not in params.get("scope", "").split():
         return _redirect(redirect_uri, {"error": "invalid_scope", **echo})
     return None
+
+
+DISCOVERY_PATHS = (
+    "/.well-known/openid_sandbox_configuration",
+    "/.well-known/openid_configuration",
+)
+
+
+def _discovery(request: Request) -> JSONResponse:
+    """Intuit's OpenID discovery document (quickbooks-api.md §1.1), pointing at this emulator
+    as the client reached it, so that Intuit's own OAuth libraries can be configured with it."""
+    base = str(request.base_url).rstrip("/")
+    return JSONResponse(
+        {
+            "issuer": f"{base}/op/v1",
+            "authorization_endpoint": f"{base}/connect/oauth2",
+            "token_endpoint": f"{base}{TOKEN_PATH}",
+            "userinfo_endpoint": f"{base}/v1/openid_connect/userinfo",
+            "revocation_endpoint": f"{base}{REVOKE_PATH}",
+            "jwks_uri": f"{base}/op/v1/jwks",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "email", "profile", "address", "phone"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+            "claims_supported": ["aud", "exp", "iat", "iss", "realmid", "sub"],
+        }
+    )
+
+
+for _path in DISCOVERY_PATHS:
+    # Intuit's SDKs ask with and without the trailing slash.
+    router.add_api_route(_path, _discovery, methods=["GET"])
+    router.add_api_route(f"{_path}/", _discovery, methods=["GET"])
+
+
+@router.get("/op/v1/jwks")
+async def jwks() -> JSONResponse:
+    # The emulator signs no id_token, so it publishes no key.
+    return JSONResponse({"keys": []})
 
 
 @router.get("/connect/oauth2")
@@ -182,7 +227,7 @@ async def token(state: StateDep, request: Request) -> Response:
     return JSONResponse(issued.model_dump(exclude_none=True), headers=NO_STORE)
 
 
-@router.post("/v2/oauth2/tokens/revoke")
+@router.post(REVOKE_PATH)
 async def revoke(state: StateDep, request: Request) -> Response:
     raw = await request.body()
     form: dict[str, str] = {}

@@ -1,9 +1,10 @@
 """Intuit OAuth state: authorization codes, grants, rotating refresh tokens, access tokens.
 
-A *grant* is one consent (client + realm). It owns exactly one live refresh token: every
-refresh returns a new one and retires the previous (reuse → ``invalid_grant``), the
-strictest reading of Intuit's rotation rules, so a client that forgets to persist the
-latest token fails here rather than in production. Access tokens stay valid until they
+A *grant* is one consent (client + realm). Every refresh returns a new refresh token; the
+one used is *retired*. What a retired token still does is ``refresh_token_reuse``:
+"grace" (Intuit's documentation: the previous token keeps working for 24 hours after a new
+one is issued, quickbooks-api.md §1.6) or "revoke" (reusing it revokes the grant, as newer
+reports and OAuth's reuse detection describe, §12.1). Access tokens stay valid until they
 expire or their grant is revoked. All methods are synchronous, hence atomic on the loop.
 """
 
@@ -63,6 +64,8 @@ class Grant:
     refresh_token: str = ""
     refresh_expires_at: datetime = field(default_factory=clock.now)
     revoked: bool = False
+    # Rotated-out refresh tokens and when each was retired.
+    retired: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,6 +96,7 @@ class TokenStore:
         self.config = config
         self._codes: dict[str, AuthorizationCode] = {}
         self._grants: dict[str, Grant] = {}
+        # Every refresh token a grant ever had (current and retired) -> grant id.
         self._by_refresh: dict[str, str] = {}
         self._access: dict[str, AccessToken] = {}
 
@@ -141,7 +145,16 @@ class TokenStore:
             or grant.hard_expires_at <= now
         ):
             raise TokenError("invalid_grant", "Incorrect or invalid refresh token")
+        retired_at = grant.retired.get(refresh_token)
+        if retired_at is not None and not self._reuse_allowed(grant, retired_at, now):
+            raise TokenError("invalid_grant", "Incorrect or invalid refresh token")
         return self._issue(grant, include_hard_expiry=include_hard_expiry)
+
+    def _reuse_allowed(self, grant: Grant, retired_at: datetime, now: datetime) -> bool:
+        if self.config.refresh_token_reuse == "revoke":
+            self._revoke_grant(grant)
+            return False
+        return now < retired_at + timedelta(seconds=self.config.refresh_token_grace_s)
 
     def revoke(self, token: str) -> bool:
         """Revoke the grant behind a refresh or access token, with all its tokens."""
@@ -151,11 +164,15 @@ class TokenStore:
         grant = self._grants.get(grant_id) if grant_id else None
         if grant is None:
             return False
+        self._revoke_grant(grant)
+        return True
+
+    def _revoke_grant(self, grant: Grant) -> None:
         grant.revoked = True
-        self._by_refresh.pop(grant.refresh_token, None)
+        for value in [grant.refresh_token, *grant.retired]:
+            self._by_refresh.pop(value, None)
         for value in [k for k, v in self._access.items() if v.grant_id == grant.grant_id]:
             del self._access[value]
-        return True
 
     def _new_grant(self, *, client_id: str, realm_id: str, scope: str) -> Grant:
         hard = clock.now() + timedelta(seconds=self.config.refresh_token_hard_ttl_s)
@@ -165,7 +182,14 @@ class TokenStore:
 
     def _issue(self, grant: Grant, *, include_hard_expiry: bool) -> TokenResponse:
         now = clock.now()
-        self._by_refresh.pop(grant.refresh_token, None)  # rotation retires the old token
+        if grant.refresh_token:
+            grant.retired[grant.refresh_token] = now  # rotation retires the old token
+        if self.config.refresh_token_reuse == "grace":
+            # Past its grace a retired token is just unknown; "revoke" keeps them to spot reuse.
+            horizon = now - timedelta(seconds=self.config.refresh_token_grace_s)
+            for value in [v for v, at in grant.retired.items() if at <= horizon]:
+                del grant.retired[value]
+                self._by_refresh.pop(value, None)
         grant.refresh_expires_at = now + timedelta(seconds=self.config.refresh_token_ttl_s)
         grant.refresh_token = _refresh_token_value(grant.refresh_expires_at)
         self._by_refresh[grant.refresh_token] = grant.grant_id

@@ -8,7 +8,14 @@ from typing import Any
 
 import httpx
 
-from qbo_emulator.config import ConfigPatch, EmulatorConfig, ErrorRates, FaultKind, ThrottleBody
+from qbo_emulator.config import (
+    ConfigPatch,
+    EmulatorConfig,
+    ErrorRates,
+    FaultKind,
+    RefreshReuse,
+    ThrottleBody,
+)
 from qbo_emulator.control.schemas import (
     HeldRecord,
     HeldRecords,
@@ -82,6 +89,9 @@ class EmulatorControl:
         lost_response_hold_s: float | None = None,
         access_token_ttl_s: int | None = None,
         random_seed: int | None = None,
+        refresh_token_reuse: RefreshReuse | None = None,
+        refresh_token_grace_s: int | None = None,
+        redirect_uris: tuple[str, ...] | None = None,
     ) -> EmulatorConfig:
         patch = ConfigPatch(
             latency_ms=latency_ms,
@@ -93,6 +103,9 @@ class EmulatorControl:
             lost_response_hold_s=lost_response_hold_s,
             access_token_ttl_s=access_token_ttl_s,
             random_seed=random_seed,
+            refresh_token_reuse=refresh_token_reuse,
+            refresh_token_grace_s=refresh_token_grace_s,
+            redirect_uris=redirect_uris,
         )
         response = await self._call(
             "PUT", "/config", patch.model_dump(mode="json", exclude_none=True)

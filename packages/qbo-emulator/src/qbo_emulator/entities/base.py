@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import ClassVar, Literal
 
@@ -129,6 +130,20 @@ def decimal(value: JsonValue, element: str) -> Decimal:
     if not number.is_finite():
         raise faults.invalid_number(element, value)
     return number
+
+
+def parse_date(body: JsonObject, key: str) -> date | None:
+    """The date in ``body[key]``; absent, null and "" all mean "not given" (QBO accepts the
+    empty strings python-quickbooks sends by default for TxnDate, DueDate and ShipDate)."""
+    value = body.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise faults.QboFault(
+            faults.FaultError("2070", "Invalid Date", f"Invalid Date : {value} is not a date", key)
+        ) from None
 
 
 def money(value: Decimal) -> Decimal:

@@ -14,6 +14,7 @@ from qbo_emulator.entities.base import (
     WriteOptions,
     check_known,
     named_ref,
+    parse_date,
     ref_value,
     required_ref,
     resolve,
@@ -41,18 +42,6 @@ DEFAULTS: JsonObject = {
 def sales_prefs(realm: Realm) -> JsonObject:
     prefs = realm.get("Preferences", "1")
     return dict(prefs.body.get("SalesFormsPrefs", {})) if prefs else {}
-
-
-def parse_date(body: JsonObject, key: str) -> date | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise faults.QboFault(
-            faults.FaultError("2070", "Invalid Date", f"Invalid Date : {value} is not a date", key)
-        ) from None
 
 
 def doc_number_owner(realm: Realm, doc_number: str, *, except_id: str | None) -> Record | None:
@@ -143,6 +132,11 @@ class InvoiceKind(EntityKind):
         stored["TxnDate"] = txn_date.isoformat()
         due = parse_date(body, "DueDate") or due_by_terms(realm, body, stored, txn_date)
         stored["DueDate"] = due.isoformat()
+        ship = parse_date(body, "ShipDate")
+        if ship is None:
+            stored.pop("ShipDate", None)
+        else:
+            stored["ShipDate"] = ship.isoformat()
         for address in ("BillAddr", "ShipAddr"):
             if address not in stored and address in customer.body:
                 stored[address] = customer.body[address]

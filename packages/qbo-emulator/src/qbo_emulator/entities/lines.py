@@ -11,6 +11,7 @@ from qbo_emulator.entities.base import (
     decimal,
     money,
     named_ref,
+    parse_date,
     ref_value,
     resolve,
     text,
@@ -55,10 +56,23 @@ def _sales_item_line(realm: Realm, raw: JsonObject) -> JsonObject:
         raise faults.negative_amount()
     stored_detail = dict(detail)
     stored_detail["ItemRef"] = named_ref(item, "Name")
+    service_date = parse_date(detail, "ServiceDate")
+    if service_date is None:
+        stored_detail.pop("ServiceDate", None)
+    else:
+        stored_detail["ServiceDate"] = service_date.isoformat()
     qty = decimal(detail["Qty"], "Qty") if "Qty" in detail else None
     price = decimal(detail["UnitPrice"], "UnitPrice") if "UnitPrice" in detail else None
-    if qty is not None and price is not None and money(qty * price) != money(amount):
-        # QBO's check, to the cent, rounding half up (shared/reference §9.3 "6070").
+    # Qty 0 with UnitPrice 0 is python-quickbooks' default for "not given", and QBO takes
+    # the Amount as sent; any other pair must agree with it to the cent, rounding half up
+    # (QBO's 6070, quickbooks-api.md §9.3).
+    unpriced = qty == 0 and price == 0
+    if (
+        qty is not None
+        and price is not None
+        and not unpriced
+        and money(qty * price) != money(amount)
+    ):
         raise faults.amount_mismatch(amount)
     for key, number in (("Qty", qty), ("UnitPrice", price)):
         if number is not None:

@@ -15,12 +15,12 @@ from qbo_emulator.entities.base import (
     decimal,
     money,
     named_ref,
+    parse_date,
     ref_value,
     required_ref,
     resolve,
     text,
 )
-from qbo_emulator.entities.invoices import parse_date
 from qbo_emulator.properties import LINE_PROPERTIES, LINKED_TXN_PROPERTIES, PAYMENT_PROPERTIES
 from qbo_emulator.realm import Realm, Record
 from qbo_emulator.wire import JsonObject
