@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+import qbo_emulator
 from qbo_emulator.config import PLAYGROUND_REDIRECT_URI, EmulatorConfig
 from qbo_emulator.wire import dumps
 
@@ -18,7 +19,7 @@ REDIRECT = "http://app.test/api/quickbooks/callback"
 # Copies of third-party evidence (see data/README.md), so the tests run from a plain clone.
 DATA = Path(__file__).resolve().parent / "data"
 RECORDED = DATA / "qbo-recorded"
-XSD_DIR = DATA / "intuit-xsd"
+XSD_DIR = Path(qbo_emulator.__file__).resolve().parent / "xsd"  # shipped: the XML answers use it
 
 
 def app_config(**knobs: Any) -> EmulatorConfig:
@@ -33,6 +34,18 @@ def body(response: httpx.Response) -> Any:
 def fault_code(response: httpx.Response) -> str:
     errors = body(response)["Fault"]["Error"]
     return str(errors[0]["code"])
+
+
+def payment(customer_id: str, total: str, *applied: tuple[str, str]) -> dict[str, Any]:
+    """A Payment body applying ``(invoice_id, amount)`` pairs."""
+    return {
+        "CustomerRef": {"value": customer_id},
+        "TotalAmt": Decimal(total),
+        "Line": [
+            {"Amount": Decimal(amount), "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}
+            for invoice_id, amount in applied
+        ],
+    }
 
 
 class Qbo:

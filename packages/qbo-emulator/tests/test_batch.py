@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from support import Qbo, body, fault_code
+from support import Qbo, body, fault_code, payment
 
 
 class TestBatch:
@@ -56,17 +56,7 @@ class TestBatch:
         customer = await qbo.customer("Voider")
         invoice = await qbo.invoice(customer["Id"], "30.00")
         paid = await qbo.create(
-            "Payment",
-            {
-                "CustomerRef": {"value": customer["Id"]},
-                "TotalAmt": Decimal("30.00"),
-                "Line": [
-                    {
-                        "Amount": Decimal("30.00"),
-                        "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}],
-                    }
-                ],
-            },
+            "Payment", payment(customer["Id"], "30.00", (invoice["Id"], "30.00"))
         )
         request = {
             "BatchItemRequest": [

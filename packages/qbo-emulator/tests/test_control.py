@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from decimal import Decimal
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -69,6 +71,45 @@ class TestInspection:
         assert first.path == f"/sandbox/v3/company/{SEED_REALM}/customer"
         assert "requestid=r-1" in first.query
         assert (second.method, second.status, second.requestid) == ("GET", 400, None)
+
+    async def test_the_log_shows_what_the_client_sent_without_its_token(
+        self, qbo: Qbo, control: EmulatorControl
+    ) -> None:
+        await qbo.post("customer", {"DisplayName": "Caf\u00e9 Sent", "Notes": "n"})
+        [entry] = await control.requests(SEED_REALM)
+        assert json.loads(entry.body or "") == {"DisplayName": "Caf\u00e9 Sent", "Notes": "n"}
+        assert entry.headers["content-type"] == "application/json"
+        assert entry.headers["accept"] == "application/json"
+        authorization = entry.headers["authorization"]
+        assert authorization.startswith("Bearer <redacted …")
+        assert qbo.access_token not in authorization
+        assert qbo.access_token[-4:] in authorization
+
+    async def test_the_oauth_log_redacts_codes_tokens_and_secrets(
+        self, http: httpx.AsyncClient, control: EmulatorControl
+    ) -> None:
+        issued = await control.issue_tokens(SEED_REALM)
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": issued.refresh_token,
+            "client_id": "emulator-client-id",
+            "client_secret": "emulator-client-secret",
+        }
+        assert (await http.post("/oauth2/v1/tokens/bearer", data=form)).status_code == 200
+        await http.post(
+            "/v2/oauth2/tokens/revoke",
+            json={"token": issued.access_token},
+            auth=("emulator-client-id", "emulator-client-secret"),
+        )
+        refresh, revoke = await control.oauth_requests()
+        assert (refresh.path, refresh.status) == ("/oauth2/v1/tokens/bearer", 200)
+        sent = dict(parse_qsl(refresh.body or ""))
+        assert sent["grant_type"] == "refresh_token"
+        assert sent["client_id"] == "emulator-client-id"
+        assert sent["refresh_token"] == f"<redacted …{issued.refresh_token[-4:]}>"
+        assert sent["client_secret"].startswith("<redacted")
+        assert issued.access_token not in (revoke.body or "")
+        assert revoke.headers["authorization"].startswith("Basic <redacted")
 
 
 class TestKnobsAndTokens:

@@ -160,3 +160,77 @@ class TestRequestIdLength:
         assert fits["Customer"]["DisplayName"] == "Fits"
         assert too_long["Fault"]["Error"][0]["code"] == "6000"
         assert "which is 68 characters" in too_long["Fault"]["Error"][0]["Detail"]
+
+
+PREFERENCE_GROUPS = (
+    "AccountingInfoPrefs",
+    "ProductAndServicesPrefs",
+    "SalesFormsPrefs",
+    "EmailMessagesPrefs",
+    "VendorAndPurchasesPrefs",
+    "TimeTrackingPrefs",
+    "TaxPrefs",
+    "CurrencyPrefs",
+    "ReportPrefs",
+    "OtherPrefs",
+)
+
+
+class TestPreferences:
+    """Evidence: the Preferences type in Intuit's XSD (Finance.xsd) and the groups of Intuit's
+    sample response, as payload-derived client types carry them (all ten groups below). The
+    XML form of the whole answer validates against the XSD in test_xml.py."""
+
+    async def test_every_group_is_there(self, qbo: Qbo) -> None:
+        prefs = body(await qbo.get("preferences"))["Preferences"]
+        assert set(PREFERENCE_GROUPS) <= set(prefs)
+        assert prefs["EmailMessagesPrefs"]["InvoiceMessage"]["Subject"]
+        assert prefs["ReportPrefs"] == {
+            "ReportBasis": "Accrual",
+            "CalcAgingReportFromTxnDate": False,
+        }
+        assert prefs["TimeTrackingPrefs"]["WorkWeekStartDate"] == "Monday"
+        assert prefs["VendorAndPurchasesPrefs"]["BillableExpenseTracking"] is True
+
+    async def test_updates_to_the_new_groups_round_trip(self, qbo: Qbo) -> None:
+        before = body(await qbo.get("preferences"))["Preferences"]
+        update = {
+            "Id": "1",
+            "SyncToken": before["SyncToken"],
+            "sparse": True,
+            "EmailMessagesPrefs": {"InvoiceMessage": {"Subject": "Your bill"}},
+            "VendorAndPurchasesPrefs": {"DaysBillsAreDue": 45, "TrackingByCustomer": False},
+            "TimeTrackingPrefs": {"WorkWeekStartDate": "Sunday"},
+            "ReportPrefs": {"ReportBasis": "Cash"},
+        }
+        response = await qbo.post("preferences", update)
+        assert response.status_code == 200, response.text
+        after = body(await qbo.get("preferences"))["Preferences"]
+        assert after == body(response)["Preferences"]
+        assert int(after["SyncToken"]) == int(before["SyncToken"]) + 1
+        invoice_message = after["EmailMessagesPrefs"]["InvoiceMessage"]
+        assert invoice_message == {
+            "Subject": "Your bill",
+            "Message": before["EmailMessagesPrefs"]["InvoiceMessage"]["Message"],
+        }
+        assert after["VendorAndPurchasesPrefs"]["DaysBillsAreDue"] == 45
+        assert after["VendorAndPurchasesPrefs"]["TrackingByCustomer"] is False
+        assert after["VendorAndPurchasesPrefs"]["BillableExpenseTracking"] is True
+        assert after["TimeTrackingPrefs"]["WorkWeekStartDate"] == "Sunday"
+        assert after["ReportPrefs"] == {"ReportBasis": "Cash", "CalcAgingReportFromTxnDate": False}
+        assert after["SalesFormsPrefs"] == before["SalesFormsPrefs"]
+
+    async def test_a_field_the_group_does_not_have_is_2010(self, qbo: Qbo) -> None:
+        update = {"Id": "1", "SyncToken": "0", "sparse": True, "ReportPrefs": {"Basis": "Cash"}}
+        response = await qbo.post("preferences", update)
+        assert response.status_code == 400
+        assert fault_code(response) == "2010"
+
+    async def test_a_stale_sync_token_is_5010(self, qbo: Qbo) -> None:
+        update = {
+            "Id": "1",
+            "SyncToken": "7",
+            "sparse": True,
+            "ReportPrefs": {"ReportBasis": "Cash"},
+        }
+        assert fault_code(await qbo.post("preferences", update)) == "5010"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from support import Qbo, body, fault_code
+from support import Qbo, body, fault_code, payment
 
 
 @pytest.fixture
@@ -15,17 +15,6 @@ async def setup(qbo: Qbo) -> tuple[str, str]:
     customer = await qbo.customer("Payer")
     invoice = await qbo.invoice(customer["Id"], "110.50")
     return str(customer["Id"]), str(invoice["Id"])
-
-
-def payment(customer_id: str, total: str, *applied: tuple[str, str]) -> dict[str, Any]:
-    return {
-        "CustomerRef": {"value": customer_id},
-        "TotalAmt": Decimal(total),
-        "Line": [
-            {"Amount": Decimal(amount), "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}
-            for invoice_id, amount in applied
-        ],
-    }
 
 
 async def invoice_of(qbo: Qbo, invoice_id: str) -> dict[str, Any]:

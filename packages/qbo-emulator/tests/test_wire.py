@@ -82,3 +82,13 @@ def test_properties_match_xsd(
     assert isinstance(content, xmlschema.validators.XsdGroup)
     elements = {element.local_name for element in content.iter_elements()}
     assert known == elements | set(xsd_type.attributes)
+
+
+@pytest.mark.parametrize("group", sorted(properties.PREFERENCES_GROUPS))
+def test_preference_groups_match_xsd(schema: xmlschema.XMLSchema, group: str) -> None:
+    type_name, known = properties.PREFERENCES_GROUPS[group]
+    preferences = schema.maps.types[NAMESPACE + "Preferences"]
+    [slot] = [e for e in preferences.content.iter_elements() if e.local_name == group]
+    assert slot.type.local_name == type_name
+    elements = {element.local_name for element in slot.type.content.iter_elements()}
+    assert known == elements | set(slot.type.attributes)

@@ -16,13 +16,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from qbo_emulator import clock, faults, gateway
+from qbo_emulator import faults, gateway, xmlwire
 from qbo_emulator.config import FaultKind
 from qbo_emulator.dispatch import Answer, ApiRequest, dispatch
 from qbo_emulator.injection import DroppedResponse, withhold
 from qbo_emulator.realm import Environment, LoggedRequest, Realm, StoredResponse
+from qbo_emulator.requestlog import logged
 from qbo_emulator.state import EmulatorState, get_state
-from qbo_emulator.wire import QBO_VERSION, json_response
+from qbo_emulator.wire import QBO_VERSION, dumps, json_response
 
 router = APIRouter(include_in_schema=False)
 StateDep = Annotated[EmulatorState, Depends(get_state)]
@@ -74,6 +75,9 @@ async def _run(
         if fault == "timeout":
             await withhold(config.timeout_hold_s, state.closing)
             return DroppedResponse()
+    if request.headers.get("content-type", "").startswith(("application/xml", "text/xml")):
+        unsupported = faults.unsupported_operation("XML request bodies in the emulator; send JSON")
+        return json_response(unsupported.body(), unsupported.status)
     requestid = request.query_params.get("requestid")
     api_request = ApiRequest(
         method=request.method,
@@ -100,6 +104,30 @@ async def _run(
     return _to_response(stored)
 
 
+async def _negotiated(request: Request, response: Response) -> Response:
+    """The answer in XML when the client asks for it (QBO speaks both); the schema work runs
+    off the loop (the first XML answer loads Intuit's XSDs)."""
+    if (
+        isinstance(response, DroppedResponse)
+        or not xmlwire.wants_xml(request.headers.get("accept", ""))
+        or not (response.media_type or "").startswith("application/json")
+    ):
+        return response
+    status = response.status_code
+    try:
+        xml = await asyncio.to_thread(xmlwire.from_json, bytes(response.body))
+    except xmlwire.NotRenderable as exc:
+        refused = faults.unsupported_operation(f"XML for this answer ({exc}); ask for JSON")
+        xml = await asyncio.to_thread(xmlwire.from_json, dumps(refused.body()))
+        status = refused.status
+    headers = {
+        key: value
+        for key, value in response.headers.items()
+        if key.lower() not in ("content-type", "content-length")
+    }
+    return Response(xml, status_code=status, media_type=xmlwire.XML_CONTENT_TYPE, headers=headers)
+
+
 async def _handle(
     state: EmulatorState, request: Request, realm_id: str, rest: str, cluster: Environment
 ) -> Response:
@@ -107,14 +135,7 @@ async def _handle(
     realm = state.realms.get(realm_id)
     if detail is not None or realm is None:
         return gateway.authentication_failed(detail or "Token revoked or invalid")
-    entry = LoggedRequest(
-        method=request.method,
-        path=request.url.path,
-        query=request.url.query,
-        requestid=request.query_params.get("requestid"),
-        status=0,
-        at=clock.now(),
-    )
+    entry = await logged(request)
     realm.log.append(entry)
     response = await _gated(state, realm, request, rest, cluster, entry)
     if not isinstance(response, DroppedResponse):
@@ -149,11 +170,11 @@ async def _gated(
 
 @router.api_route("/v3/company/{realm_id}/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
 async def production_api(state: StateDep, request: Request, realm_id: str, rest: str) -> Response:
-    return await _handle(state, request, realm_id, rest, "production")
+    return await _negotiated(request, await _handle(state, request, realm_id, rest, "production"))
 
 
 @router.api_route(
     "/sandbox/v3/company/{realm_id}/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"]
 )
 async def sandbox_api(state: StateDep, request: Request, realm_id: str, rest: str) -> Response:
-    return await _handle(state, request, realm_id, rest, "sandbox")
+    return await _negotiated(request, await _handle(state, request, realm_id, rest, "sandbox"))

@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from qbo_emulator import gateway
 from qbo_emulator.injection import DroppedResponse, withhold
+from qbo_emulator.requestlog import logged
 from qbo_emulator.state import EmulatorState, get_state
 from qbo_emulator.tokens import ACCOUNTING_SCOPE, TokenError, TokenResponse
 
@@ -197,8 +198,21 @@ def _grant(state: EmulatorState, form: dict[str, str], client_id: str, hard: boo
     raise TokenError("unsupported_grant_type", f"grant_type {grant_type!r} is not supported")
 
 
+async def _logged_oauth(state: EmulatorState, request: Request, answer: Response) -> Response:
+    dropped = isinstance(answer, DroppedResponse)
+    entry = await logged(request, status=0 if dropped else answer.status_code, redact_body=True)
+    if dropped:
+        entry.fault = "dropped"  # an injected timeout or lost response
+    state.oauth_log.append(entry)
+    return answer
+
+
 @router.post(TOKEN_PATH)
 async def token(state: StateDep, request: Request) -> Response:
+    return await _logged_oauth(state, request, await _token_answer(state, request))
+
+
+async def _token_answer(state: EmulatorState, request: Request) -> Response:
     form = await _form(request)
     client_id = _client(state, request, form)
     if client_id is None:
@@ -229,6 +243,10 @@ async def token(state: StateDep, request: Request) -> Response:
 
 @router.post(REVOKE_PATH)
 async def revoke(state: StateDep, request: Request) -> Response:
+    return await _logged_oauth(state, request, await _revoke_answer(state, request))
+
+
+async def _revoke_answer(state: EmulatorState, request: Request) -> Response:
     raw = await request.body()
     form: dict[str, str] = {}
     try:

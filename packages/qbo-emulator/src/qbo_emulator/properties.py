@@ -1,4 +1,4 @@
-"""Known JSON properties per QBO type, taken from Intuit's XSDs (copies in tests/data/intuit-xsd).
+"""Known JSON properties per QBO type, taken from Intuit's XSDs (shipped in xsd/).
 
 QBO rejects a property its schema does not know with fault 2010 (fixture error_400_json.yml).
 In JSON, XSD child elements become PascalCase keys and attributes lower-case keys; the
@@ -153,5 +153,138 @@ COMPANY_INFO_PROPERTIES = frozenset(
         "CompanyInfoEx", "domain", "status", "sparse",
     }
 )
+
+# Preferences group -> (XSD type, its properties): groups are updated key by key.
+PREFERENCES_GROUPS: dict[str, tuple[str, frozenset[str]]] = {
+    "AccountingInfoPrefs": (
+        "CompanyAccountingPrefs",
+        frozenset(
+            {
+                "UseAccountNumbers", "DefaultARAccount", "DefaultAPAccount", "RequiresAccounts",
+                "TrackDepartments", "DepartmentTerminology", "ClassTrackingPerTxn",
+                "ClassTrackingPerTxnLine", "AutoJournalEntryNumber", "FirstMonthOfFiscalYear",
+                "TaxYearMonth", "TaxForm", "BookCloseDate", "OtherContactInfo",
+                "CustomerTerminology"
+            }
+        ),
+    ),
+    "AdvancedInventoryPrefs": (
+        "AdvancedInventoryPrefs",
+        frozenset(
+            {
+                "MLIAvailable", "MLIEnabled", "EnhancedInventoryReceivingEnabled",
+                "TrackingSerialOrLotNumber", "TrackingOnSalesTransactionsEnabled",
+                "TrackingOnPurchaseTransactionsEnabled", "TrackingOnInventoryAdjustmentEnabled",
+                "TrackingOnBuildAssemblyEnabled", "FIFOEnabled", "FIFOEffectiveDate",
+                "RowShelfBinEnabled", "BarcodeEnabled"
+            }
+        ),
+    ),
+    "ProductAndServicesPrefs": (
+        "ProductAndServicesPrefs",
+        frozenset(
+            {
+                "ForSales", "ForPurchase", "InventoryAndPurchaseOrder", "QuantityWithPriceAndRate",
+                "QuantityOnHand", "UOM", "RevenueRecognition", "RevenueRecognitionFrequency"
+            }
+        ),
+    ),
+    "SalesFormsPrefs": (
+        "SalesFormsPrefs",
+        frozenset(
+            {
+                "UsingProgressInvoicing", "CustomField", "CustomTxnNumbers", "DelayedCharges",
+                "SalesEmailCc", "SalesEmailBcc", "EmailCopyToCompany", "AllowDeposit",
+                "AllowDiscount", "DefaultDiscountAccount", "AllowEstimates", "EstimateMessage",
+                "ETransactionEnabledStatus", "ETransactionAttachPDF", "ETransactionPaymentEnabled",
+                "IPNSupportEnabled", "InvoiceMessage", "AllowServiceDate", "AllowShipping",
+                "DefaultShippingAccount", "DefaultItem", "DefaultTerms", "DefaultDeliveryMethod",
+                "AutoApplyCredit", "AutoApplyPayments", "PrintItemWithZeroAmount",
+                "DefaultShipMethodRef", "DefaultMarkup", "TrackReimbursableExpensesAsIncome",
+                "UsingSalesOrders", "UsingPriceLevels", "DefaultFOB", "DefaultCustomerMessage"
+            }
+        ),
+    ),
+    "EmailMessagesPrefs": (
+        "EmailMessagesPrefs",
+        frozenset(
+            {
+                "NameValue", "InvoiceMessage", "EstimateMessage", "SalesReceiptMessage",
+                "StatementMessage"
+            }
+        ),
+    ),
+    "PrintDocumentPrefs": (
+        "PrintDocumentPrefs",
+        frozenset(
+            {
+                "NameValue"
+            }
+        ),
+    ),
+    "VendorAndPurchasesPrefs": (
+        "VendorAndPurchasesPrefs",
+        frozenset(
+            {
+                "EnableBills", "TrackingByCustomer", "BillableExpenseTracking", "DefaultTerms",
+                "DefaultMarkup", "DefaultMarkupAccount", "AutomaticBillPayment", "TPAREnabled",
+                "POCustomField", "MsgToVendors", "UsingInventory", "UsingMultiLocationInventory",
+                "DaysBillsAreDue", "DiscountAccountRef"
+            }
+        ),
+    ),
+    "TimeTrackingPrefs": (
+        "TimeTrackingPrefs",
+        frozenset(
+            {
+                "UseServices", "DefaultTimeItem", "BillCustomers", "ShowBillRateToAll",
+                "WorkWeekStartDate", "TimeTrackingEnabled", "MarkTimeEntriesBillable",
+                "MarkExpensesAsBillable"
+            }
+        ),
+    ),
+    "TaxPrefs": (
+        "TaxPrefs",
+        frozenset(
+            {
+                "UsingSalesTax", "PartnerTaxEnabled", "HideTaxManagement", "TaxGroupCodeRef",
+                "TaxRateRef", "PaySalesTax", "NonTaxableSalesTaxCodeRef", "TaxableSalesTaxCodeRef"
+            }
+        ),
+    ),
+    "FinanceChargesPrefs": (
+        "FinanceChargePrefs",
+        frozenset(
+            {
+                "AnnualInterestRate", "MinFinChrg", "GracePeriod", "CalcFinChrgFromTxnDate",
+                "AssessFinChrgForOverdueCharges", "FinChrgAccountRef"
+            }
+        ),
+    ),
+    "CurrencyPrefs": (
+        "CurrencyPrefs",
+        frozenset(
+            {
+                "MultiCurrencyEnabled", "HomeCurrency"
+            }
+        ),
+    ),
+    "ReportPrefs": (
+        "ReportPrefs",
+        frozenset(
+            {
+                "ReportBasis", "CalcAgingReportFromTxnDate"
+            }
+        ),
+    ),
+    "OtherPrefs": (
+        "OtherPrefs",
+        frozenset(
+            {
+                "NameValue"
+            }
+        ),
+    ),
+}
 
 # fmt: on

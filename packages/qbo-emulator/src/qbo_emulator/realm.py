@@ -70,6 +70,10 @@ class LoggedRequest(BaseModel):
     # The injected failure, if any: http_500, http_503, timeout, throttle, lost_response, stale.
     fault: str | None = None
     at: datetime
+    # What the client sent: a few headers, credentials redacted (see requestlog.py), and the
+    # body (the OAuth endpoints' credential fields redacted too).
+    headers: dict[str, str] = {}
+    body: str | None = None
 
 
 @dataclass

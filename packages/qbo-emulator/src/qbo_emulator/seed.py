@@ -32,31 +32,86 @@ VENDORS = (("56", "Robertson & Associates"), ("41", "Norton Lumber and Building 
 EMPLOYEES = (("55", "Emily Platt"), ("54", "John Johnson"))
 
 
+def _email(kind: str) -> JsonObject:
+    return {
+        "Subject": f"{kind} from [Company Name]",
+        "Message": f"Your {kind.lower()} is attached. Thank you for your business.",
+    }
+
+
 def _preferences() -> JsonObject:
+    """The ten groups QBO answers with (Intuit's sample response and the payload-derived types
+    of public clients; the XSD's AdvancedInventoryPrefs, PrintDocumentPrefs and
+    FinanceChargesPrefs do not appear in them; nor do the legacy custom-field definitions,
+    SalesFormsPrefs.CustomField and VendorAndPurchasesPrefs.POCustomField, whose abstract XSD
+    type has no XML form to copy). Values: a new US sandbox company's."""
     return {
         "AccountingInfoPrefs": {
-            "TrackDepartments": False,
+            "FirstMonthOfFiscalYear": "January",
+            "UseAccountNumbers": False,
+            "TaxYearMonth": "January",
             "ClassTrackingPerTxn": False,
-            "ClassTrackingPerTxnLine": False,
+            "TrackDepartments": False,
+            "TaxForm": "6",
             "CustomerTerminology": "Customers",
+            "DepartmentTerminology": "Location",
+            "ClassTrackingPerTxnLine": False,
         },
-        "ProductAndServicesPrefs": {"ForSales": True, "ForPurchase": True},
+        "ProductAndServicesPrefs": {
+            "ForSales": True,
+            "ForPurchase": True,
+            "QuantityWithPriceAndRate": True,
+            "QuantityOnHand": True,
+        },
         "SalesFormsPrefs": {
             "CustomTxnNumbers": True,
-            "AllowDiscount": True,
+            "EmailCopyToCompany": False,
             "AllowDeposit": False,
-            "AllowShipping": False,
+            "AllowDiscount": True,
+            "DefaultDiscountAccount": "86",
             "AllowEstimates": True,
             "ETransactionEnabledStatus": "NotApplicable",
+            "ETransactionAttachPDF": False,
+            "ETransactionPaymentEnabled": False,
+            "IPNSupportEnabled": False,
+            "AllowServiceDate": False,
+            "AllowShipping": False,
             "DefaultTerms": {"value": "3"},
+            "AutoApplyCredit": True,
+            "AutoApplyPayments": True,
+            "UsingPriceLevels": False,
         },
+        "EmailMessagesPrefs": {
+            "InvoiceMessage": _email("Invoice"),
+            "EstimateMessage": _email("Estimate"),
+            "SalesReceiptMessage": _email("Sales Receipt"),
+            "StatementMessage": _email("Statement"),
+        },
+        "VendorAndPurchasesPrefs": {
+            "TrackingByCustomer": True,
+            "BillableExpenseTracking": True,
+        },
+        "TimeTrackingPrefs": {
+            "UseServices": True,
+            "BillCustomers": True,
+            "ShowBillRateToAll": False,
+            "WorkWeekStartDate": "Monday",
+            "MarkTimeEntriesBillable": True,
+        },
+        "TaxPrefs": {"UsingSalesTax": False, "PartnerTaxEnabled": False},
         "CurrencyPrefs": {
             "MultiCurrencyEnabled": False,
             "HomeCurrency": {"value": "USD"},
         },
-        "TaxPrefs": {"UsingSalesTax": False, "PartnerTaxEnabled": False},
+        "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
         "OtherPrefs": {
-            "NameValue": [{"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": ""}]
+            "NameValue": [
+                {"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": ""},
+                {"Name": "DTXCopyMemo", "Value": "false"},
+                {"Name": "UncategorizedAssetAccountId", "Value": "32"},
+                {"Name": "UncategorizedIncomeAccountId", "Value": "30"},
+                {"Name": "UncategorizedExpenseAccountId", "Value": "31"},
+            ]
         },
     }
 

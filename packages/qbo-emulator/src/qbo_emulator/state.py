@@ -10,7 +10,7 @@ from fastapi import Request
 from qbo_emulator.config import EmulatorConfig
 from qbo_emulator.injection import FaultInjector
 from qbo_emulator.limits import RealmLimiter
-from qbo_emulator.realm import Environment, Realm
+from qbo_emulator.realm import Environment, LoggedRequest, Realm
 from qbo_emulator.seed import seed_realm
 from qbo_emulator.tokens import TokenStore
 from qbo_emulator.webhooks.hub import WebhookHub
@@ -33,6 +33,8 @@ class EmulatorState:
         self.config = config
         self.tokens = TokenStore(config)
         self.realms: dict[str, Realm] = {}
+        # Requests to the token and revoke endpoints (no realm to file them under).
+        self.oauth_log: list[LoggedRequest] = []
         self.limiter = RealmLimiter()
         self.injector = FaultInjector(config.random_seed)
         # Set by the server on shutdown so that withheld answers end promptly.
@@ -45,6 +47,7 @@ class EmulatorState:
         self.config = self.initial_config
         self.tokens = TokenStore(self.config)
         self.realms.clear()
+        self.oauth_log.clear()
         self.limiter.reset()
         self.injector = FaultInjector(self.config.random_seed)
         self.webhooks.reset()

@@ -19,6 +19,7 @@ from qbo_emulator.config import (
 from qbo_emulator.control.schemas import (
     HeldRecord,
     HeldRecords,
+    OAuthRequestLog,
     RealmCreate,
     RealmInfo,
     RequestLog,
@@ -76,6 +77,11 @@ class EmulatorControl:
     async def requests(self, realm_id: str) -> list[LoggedRequest]:
         response = await self._call("GET", f"/realms/{realm_id}/requests")
         return RequestLog.model_validate(response.json()).requests
+
+    async def oauth_requests(self) -> list[LoggedRequest]:
+        """Requests to the token and revoke endpoints, credentials redacted."""
+        response = await self._call("GET", "/oauth/requests")
+        return OAuthRequestLog.model_validate(response.json()).requests
 
     async def configure(
         self,

@@ -12,6 +12,7 @@ from qbo_emulator.config import ConfigPatch, EmulatorConfig
 from qbo_emulator.control.schemas import (
     HeldRecord,
     HeldRecords,
+    OAuthRequestLog,
     RealmCreate,
     RealmInfo,
     RequestLog,
@@ -87,6 +88,12 @@ async def held_entities(state: StateDep, realm_id: str, entity: str) -> Response
 @router.get("/realms/{realm_id}/requests")
 async def request_log(state: StateDep, realm_id: str) -> RequestLog:
     return RequestLog(realm_id=realm_id, requests=list(_realm(state, realm_id).log))
+
+
+@router.get("/oauth/requests")
+async def oauth_request_log(state: StateDep) -> OAuthRequestLog:
+    """Token and revoke requests, credentials redacted."""
+    return OAuthRequestLog(requests=list(state.oauth_log))
 
 
 @router.get("/config")

@@ -44,6 +44,10 @@ class RequestLog(BaseModel):
     requests: list[LoggedRequest]
 
 
+class OAuthRequestLog(BaseModel):
+    requests: list[LoggedRequest]
+
+
 class TokenIssue(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
