@@ -14,7 +14,7 @@ setting() {  # NAME: its exported value, else its line in .env
 
 # The Aforo stubs verify the service tokens qbsync signs: same secret as qbsync. qbsync's
 # OAuth callback is registered with the emulated app, as on Intuit's keys page.
-redirect_uri=$(setting QBSYNC_QUICKBOOKS__REDIRECT_URI)
+redirect_uri=$(setting QBSYNC_QUICKBOOKS__REDIRECT_URI || true)
 QBSYNC_JWT_SECRET=$(setting QBSYNC_JWT_SECRET) "$BIN/qbo-emulator" --port "$EMULATOR_PORT" \
   --redirect-uri "${redirect_uri:-http://127.0.0.1:8095/api/quickbooks/callback}" &
 emulator_pid=$!

@@ -30,12 +30,21 @@ def _free_port() -> int:
         return port
 
 
+def _register_redirect_uri(emulator: str, redirect_uri: str) -> None:
+    """The emulated Intuit app, like Intuit's, sends users only to registered redirect URIs."""
+    registered = httpx.get(f"{emulator}/_emulator/config").json()["redirect_uris"]
+    update = {"redirect_uris": [*registered, redirect_uri]}
+    httpx.put(f"{emulator}/_emulator/config", json=update).raise_for_status()
+
+
 @pytest.fixture(scope="module")
 def console_url(database_url: str, emulator: str) -> Iterator[str]:
     port = _free_port()
+    redirect_uri = f"http://127.0.0.1:{port}/api/quickbooks/callback"
+    _register_redirect_uri(emulator, redirect_uri)
     endpoints = emulator_endpoints(emulator)
     endpoints["quickbooks"] |= {
-        "redirect_uri": f"http://127.0.0.1:{port}/api/quickbooks/callback",
+        "redirect_uri": redirect_uri,
         # One QuickBooks request per attempt, so one injected fault fails one attempt.
         "max_attempts": 1,
     }

@@ -336,3 +336,32 @@ class TestErrors:
             response.headers["www-authenticate"] == 'Bearer realm="Intuit", error="invalid_token"'
         )
         assert actual["fault"]["error"][0]["message"] == expected["fault"]["error"][0]["message"]
+
+    async def test_error_400_query(self, qbo: Qbo) -> None:
+        (_, _), (status, expected) = recorded("error_400")
+        response = await qbo.query("SELECT * FROM Custmoer")
+        actual = assert_answer(response, status, expected)
+        assert actual["Fault"]["Error"][0]["code"] == "4001"
+
+    async def test_error_500_paths(self, qbo: Qbo) -> None:
+        """Recorded as error_500.yml: a path with a stray segment and a non-numeric id."""
+        (extra_status, extra_segment), (id_status, bad_id) = recorded("error_500")
+        actual = assert_answer(await qbo.get("customer/1/5"), extra_status, extra_segment)
+        assert actual["Fault"]["Error"][0]["code"] == "500"
+        actual = assert_answer(await qbo.get("customer/1.5"), id_status, bad_id)
+        assert actual["Fault"]["Error"][0] == {**bad_id["Fault"]["Error"][0]}
+
+
+class TestQueries:
+    async def test_misc_ampersand(self, qbo: Qbo) -> None:
+        """A seeded vendor found by a name with '&' (the emulator keeps vendors as names only)."""
+        [(status, expected)] = recorded("misc_ampersand")
+        response = await qbo.query(
+            "SELECT * FROM Vendor WHERE DisplayName = 'Robertson & Associates'"
+        )
+        actual = assert_answer(response, status, {"time": expected["time"]})
+        answer, recorded_answer = actual["QueryResponse"], expected["QueryResponse"]
+        assert_conforms(recorded_answer, answer, only={"startPosition", "maxResults"})
+        names = {"Id", "SyncToken", "MetaData", "domain", "sparse", "DisplayName", "Active"}
+        assert_conforms(recorded_answer["Vendor"][0], answer["Vendor"][0], only=names)
+        assert answer["Vendor"][0]["DisplayName"] == "Robertson & Associates"
