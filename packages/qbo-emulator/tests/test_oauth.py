@@ -384,8 +384,9 @@ class TestDiscovery:
 
 
 class TestRedirectRegistration:
-    """Intuit sends the user to a redirect URI only if it is registered on the app's keys
-    page, matched exactly (quickbooks-api.md §1.3); a new app has the OAuth Playground's."""
+    """Intuit docs (Set app redirect URIs): "The Intuit OAuth 2.0 Server can only redirect and
+    send responses to registered URIs", matched exactly (quickbooks-api.md §1.3); the OAuth
+    2.0 Playground is registered for development keys."""
 
     @pytest.mark.parametrize(
         "redirect_uri",
