@@ -52,16 +52,16 @@ async def test_a_burst_of_401s_rotates_once_and_the_connection_survives(
     if processes:
         # Each worker process has its own in-process lock; only the row lock is shared.
         monkeypatch.setattr(connection_tokens, "_lock_for", lambda _org: asyncio.Lock())
-    stale = await resources.qbo.tokens(org.organization_id).get_token()
+    stale = await resources.quickbooks.tokens(org.organization_id).get_token()
     await emulator_control.expire_tokens(org.realm_id)
     for _round in range(3):  # three rotations in a row, each after a burst of 401s
-        providers = [resources.qbo.tokens(org.organization_id) for _ in range(8)]
+        providers = [resources.quickbooks.tokens(org.organization_id) for _ in range(8)]
         fresh = await asyncio.gather(*(p.refresh(rejected_token=stale) for p in providers))
         assert len(set(fresh)) == 1
         assert fresh[0] != stale
         stale = fresh[0]
     assert (await _connection(sessionmaker, org)).status == ConnectionStatus.ACTIVE
-    client = resources.qbo.client(organization_id=org.organization_id, realm_id=org.realm_id)
+    client = resources.quickbooks.client(organization_id=org.organization_id, realm_id=org.realm_id)
     assert (await client.company_info()).company_name == f"Org {org.organization_id} Ltd"
 
 
@@ -79,9 +79,9 @@ async def test_a_reused_refresh_token_ends_the_connection_and_qbsync_says_so(
     assert before.access_token_encrypted is not None
     saved = resources.cipher.decrypt(before.refresh_token_encrypted)
     rejected = resources.cipher.decrypt(before.access_token_encrypted)
-    await resources.qbo.oauth.refresh(saved)  # someone else rotates: `saved` is now retired
+    await resources.quickbooks.oauth.refresh(saved)  # someone else rotates: `saved` is now retired
     await emulator_control.expire_tokens(org.realm_id)
-    provider = resources.qbo.tokens(org.organization_id)
+    provider = resources.quickbooks.tokens(org.organization_id)
     with pytest.raises(NeedsReauth):
         await provider.refresh(rejected_token=rejected)  # as after a 401
     assert (await _connection(sessionmaker, org)).status == ConnectionStatus.NEEDS_REAUTH
