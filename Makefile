@@ -50,8 +50,10 @@ migrate: install-runtime env db
 run: migrate
 	@bash scripts/run-local.sh $(EMULATOR_PORT)
 
+# The emulator alone, with qbsync's OAuth callback (from .env) registered with its app.
 emulator: install-runtime env
-	$(BIN)/qbo-emulator --port $(EMULATOR_PORT)
+	$(BIN)/qbo-emulator --port $(EMULATOR_PORT) \
+		--redirect-uri "$$(sed -n 's/^QBSYNC_QUICKBOOKS__REDIRECT_URI=//p' .env | tail -1)"
 
 test: install services browser
 	$(BIN)/python -m pytest

@@ -32,7 +32,8 @@ def run_emulator(
         routers.append(aforo_stub_router(AforoStubStore(), jwt_secret=secret))
     else:
         log.warning("no JWT secret given: serving the QuickBooks emulator without Aforo stubs")
-    config = EmulatorConfig(redirect_uris=(PLAYGROUND_REDIRECT_URI, *redirect_uris))
+    registered = (PLAYGROUND_REDIRECT_URI, *(uri for uri in redirect_uris if uri))
+    config = EmulatorConfig(redirect_uris=registered)
     run(host, port, config, extra_routers=routers)
 
 
