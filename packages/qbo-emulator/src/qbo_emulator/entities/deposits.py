@@ -15,11 +15,11 @@ from qbo_emulator.entities.base import (
     decimal,
     money,
     named_ref,
+    parse_date,
     required_ref,
     resolve,
     text,
 )
-from qbo_emulator.entities.invoices import parse_date
 from qbo_emulator.entities.payments import UNDEPOSITED_FUNDS_ID
 from qbo_emulator.form_properties import DEPOSIT_LINE_DETAIL_PROPERTIES, DEPOSIT_PROPERTIES
 from qbo_emulator.properties import LINE_PROPERTIES, LINKED_TXN_PROPERTIES

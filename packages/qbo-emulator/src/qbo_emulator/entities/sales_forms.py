@@ -14,11 +14,12 @@ from qbo_emulator.entities.base import (
     WriteOptions,
     check_known,
     named_ref,
+    parse_date,
     ref_value,
     resolve,
     text,
 )
-from qbo_emulator.entities.invoices import parse_date, sales_prefs
+from qbo_emulator.entities.invoices import sales_prefs
 from qbo_emulator.entities.lines import normalize_sales_lines, subtotal_line, voided_lines
 from qbo_emulator.entities.payments import UNDEPOSITED_FUNDS_ID, refuse_if_deposited
 from qbo_emulator.form_properties import (
