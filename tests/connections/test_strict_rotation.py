@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbo_emulator.control import EmulatorControl
 from qbsync.connections import tokens as connection_tokens
 from qbsync.connections.errors import NeedsReauth
 from qbsync.connections.models import ConnectionStatus, QuickBooksConnection
+from qbsync.db.base import utcnow
 from qbsync.resources import Resources
 from tests.fixtures.sync import Org
 
@@ -39,6 +41,16 @@ async def _connection(
     return connection
 
 
+async def _age_last_refresh(sessionmaker: async_sessionmaker[AsyncSession], org: Org) -> None:
+    """The tokens were issued an hour ago: their 401 is an expiry, not a wrong company."""
+    async with sessionmaker.begin() as session:
+        await session.execute(
+            update(QuickBooksConnection)
+            .where(QuickBooksConnection.organization_id == org.organization_id)
+            .values(last_refreshed_at=utcnow() - timedelta(hours=1))
+        )
+
+
 @pytest.mark.usefixtures("strict")
 @pytest.mark.parametrize("processes", [False, True], ids=["tasks", "processes"])
 async def test_a_burst_of_401s_rotates_once_and_the_connection_survives(
@@ -54,7 +66,8 @@ async def test_a_burst_of_401s_rotates_once_and_the_connection_survives(
         monkeypatch.setattr(connection_tokens, "_lock_for", lambda _org: asyncio.Lock())
     stale = await resources.quickbooks.tokens(org.organization_id).get_token()
     await emulator_control.expire_tokens(org.realm_id)
-    for _round in range(3):  # three rotations in a row, each after a burst of 401s
+    for _round in range(3):  # three rotations, an hour apart, each after a burst of 401s
+        await _age_last_refresh(sessionmaker, org)
         providers = [resources.quickbooks.tokens(org.organization_id) for _ in range(8)]
         fresh = await asyncio.gather(*(p.refresh(rejected_token=stale) for p in providers))
         assert len(set(fresh)) == 1
