@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import Field, TypeAdapter, field_validator
 
 from qbsync.aforo.base import AforoModel, AforoServiceClient, UtcDatetime
+from qbsync.aforo.credit_notes import CREDIT_NOTE, AforoCreditNote
 from qbsync.aforo.errors import AforoNotReady
 
 
@@ -29,6 +30,9 @@ class AforoInvoiceLine(AforoModel):
     # Metering always writes null for these two; kept so a future value is not lost.
     quantity: Decimal | None = None
     unit_price: Decimal | None = None
+    # Our contract, ahead of metering: the line's tax rate in percent (20 means 20 %),
+    # 0 for an untaxed line, absent when metering computed no tax.
+    tax_rate: Decimal | None = None
 
 
 class AforoInvoice(AforoModel):
@@ -50,6 +54,13 @@ class AforoInvoice(AforoModel):
     updated_at: UtcDatetime | None = None
     # Sorted by line number on the way in: metering's fetch join has no ORDER BY.
     line_items: list[AforoInvoiceLine] = Field(default_factory=list)
+    # Our contract, ahead of metering (absent today): ISO 4217 code, the tax metering
+    # computed (None: it computed none) and the rate it applied, and the exchange rate to
+    # the company's home currency when metering knows it.
+    currency: str | None = None
+    tax_amount: Decimal | None = None
+    tax_rate: Decimal | None = None
+    exchange_rate: Decimal | None = None
 
     @field_validator("status", mode="before")
     @classmethod
@@ -117,3 +128,15 @@ class BillingClient(AforoServiceClient):
             what=f"invoices of org {org_id}",
         )
         return answer if isinstance(answer, list) else answer.invoices
+
+    async def get_credit_note(
+        self, credit_note_id: int, *, org_id: int, caller_token: str | None = None
+    ) -> AforoCreditNote:
+        return await self._get(
+            f"/api/credit-notes/{credit_note_id}",
+            CREDIT_NOTE,
+            org_id=org_id,
+            caller_token=caller_token,
+            what=f"credit note {credit_note_id}",
+            owner=lambda record: record.organization_id,
+        )

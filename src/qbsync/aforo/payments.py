@@ -8,6 +8,7 @@ from urllib.parse import quote
 from pydantic import AliasChoices, Field, TypeAdapter
 
 from qbsync.aforo.base import AforoModel, AforoServiceClient, UtcDatetime
+from qbsync.aforo.refunds import REFUND, AforoRefund
 
 
 class AforoPayment(AforoModel):
@@ -21,6 +22,8 @@ class AforoPayment(AforoModel):
     payment_method: str | None = None
     paid_at: UtcDatetime
     reference: str | None = None
+    # Our contract: SUCCEEDED (absent: the same), FAILED, CHARGED_BACK, REFUNDED.
+    status: str | None = None
 
 
 _PAYMENT = TypeAdapter(AforoPayment)
@@ -38,5 +41,17 @@ class PaymentClient(AforoServiceClient):
             org_id=org_id,
             caller_token=caller_token,
             what=f"payment {payment_id}",
+            owner=lambda record: record.organization_id,
+        )
+
+    async def get_refund(
+        self, refund_id: str | int, *, org_id: int, caller_token: str | None = None
+    ) -> AforoRefund:
+        return await self._get(
+            f"/api/refunds/{quote(str(refund_id), safe='')}",
+            REFUND,
+            org_id=org_id,
+            caller_token=caller_token,
+            what=f"refund {refund_id}",
             owner=lambda record: record.organization_id,
         )

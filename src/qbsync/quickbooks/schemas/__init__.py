@@ -32,6 +32,7 @@ from qbsync.quickbooks.schemas.company import (
     SalesFormsPrefs,
     TaxPrefs,
 )
+from qbsync.quickbooks.schemas.credit import CreditMemo, RefundReceipt
 from qbsync.quickbooks.schemas.fault import Fault, FaultError
 from qbsync.quickbooks.schemas.invoice import (
     DescriptionLineDetail,
@@ -48,13 +49,44 @@ from qbsync.quickbooks.schemas.invoice import (
     SubTotalLineDetail,
     TxnTaxDetail,
 )
+from qbsync.quickbooks.schemas.lists import (
+    CompanyCurrency,
+    Department,
+    ExchangeRate,
+    PaymentMethod,
+    QboClass,
+    TaxCode,
+    TaxRate,
+    TaxRateDetail,
+    TaxRateList,
+    Term,
+)
 from qbsync.quickbooks.schemas.names import Account, Customer, Item, Vendor
 from qbsync.quickbooks.schemas.payment import Payment, PaymentLine
 
 # Every entity model by its wire name ("Customer" -> Customer).
 ENTITY_MODELS: dict[str, type[QboEntity]] = {
     model.entity_name: model
-    for model in (Customer, Vendor, Item, Account, Invoice, Payment, CompanyInfo, Preferences)
+    for model in (
+        Customer,
+        Vendor,
+        Item,
+        Account,
+        Invoice,
+        Payment,
+        CompanyInfo,
+        Preferences,
+        CreditMemo,
+        RefundReceipt,
+        TaxCode,
+        TaxRate,
+        Term,
+        PaymentMethod,
+        QboClass,
+        Department,
+        CompanyCurrency,
+        ExchangeRate,
+    )
 }
 
 __all__ = [
@@ -66,14 +98,18 @@ __all__ = [
     "BatchOperation",
     "BatchRequest",
     "BatchResponse",
+    "CompanyCurrency",
     "CompanyInfo",
+    "CreditMemo",
     "CurrencyPrefs",
     "Customer",
+    "Department",
     "DescriptionLineDetail",
     "DescriptionOnlyLine",
     "DiscountLine",
     "DiscountLineDetail",
     "EmailAddress",
+    "ExchangeRate",
     "Fault",
     "FaultError",
     "Invoice",
@@ -87,19 +123,27 @@ __all__ = [
     "OtherLine",
     "Payment",
     "PaymentLine",
+    "PaymentMethod",
     "PhysicalAddress",
     "Preferences",
+    "QboClass",
     "QboEntity",
     "QboModel",
     "QueryResponse",
     "Ref",
+    "RefundReceipt",
     "SalesFormsPrefs",
     "SalesItemLine",
     "SalesItemLineDetail",
     "SubTotalLine",
     "SubTotalLineDetail",
+    "TaxCode",
     "TaxPrefs",
+    "TaxRate",
+    "TaxRateDetail",
+    "TaxRateList",
     "TelephoneNumber",
+    "Term",
     "TransactionEntity",
     "TxnTaxDetail",
     "UtcDatetime",

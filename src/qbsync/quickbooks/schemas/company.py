@@ -43,6 +43,8 @@ class SalesFormsPrefs(QboModel):
     allow_deposit: bool | None = None
     allow_shipping: bool | None = None
     allow_service_date: bool | None = None
+    # True: QuickBooks applies a customer's credits to their open invoices.
+    auto_apply_credit: bool | None = None
 
 
 class CurrencyPrefs(QboModel):
@@ -52,12 +54,15 @@ class CurrencyPrefs(QboModel):
 
 class TaxPrefs(QboModel):
     using_sales_tax: bool | None = None
+    # Automated sales tax (US): QuickBooks computes the tax from the addresses.
     partner_tax_enabled: bool | None = None
+    tax_group_code_ref: Ref | None = None
 
 
 class AccountingInfoPrefs(QboModel):
     class_tracking_per_txn: bool | None = None
     class_tracking_per_txn_line: bool | None = None
+    track_departments: bool | None = None
     # Transactions dated on or before this fail with 6200/6210.
     book_close_date: date | None = None
 

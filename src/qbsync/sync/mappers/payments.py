@@ -39,7 +39,7 @@ def applied_amount(amount: Decimal, open_balance: Decimal) -> Decimal:
     return max(Decimal(0), min(money(amount), money(open_balance)))
 
 
-def _utc_date(value: datetime) -> date:
+def utc_date(value: datetime) -> date:
     # The UTC date, as for invoices; a naive time is UTC, as the Java services write it.
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     return aware.astimezone(UTC).date()
@@ -69,7 +69,7 @@ def map_payment(
     return Payment(
         customer_ref=Ref(value=customer_qbo_id),
         total_amt=total,
-        txn_date=_utc_date(payment.paid_at) if payment.paid_at else None,
+        txn_date=utc_date(payment.paid_at) if payment.paid_at else None,
         payment_ref_num=clean_text(payment.reference, max_len=21),
         private_note=f"Aforo payment {payment.payment_id} for Aforo invoice {payment.invoice_id}. Synced by qbsync.",
         line=lines,
