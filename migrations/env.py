@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from qbsync.backfill import models as _backfill_models  # noqa: F401 - registers tables
 from qbsync.connections import models as _connection_models  # noqa: F401 - registers tables
 from qbsync.db.base import Base
+from qbsync.readbudget import models as _readbudget_models  # noqa: F401 - registers tables
 from qbsync.scheduler import models as _scheduler_models  # noqa: F401 - registers tables
 from qbsync.sync import models as _sync_models  # noqa: F401 - registers tables
 

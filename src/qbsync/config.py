@@ -149,6 +149,17 @@ class QuickBooksSettings(BaseModel):
     requests_per_second: int | None = None
     max_attempts: int = 5
     max_backoff_s: float = 30.0
+    # Batch requests per realm per minute (QBO: 40 per app, 120 for all apps).
+    batches_per_minute: int = Field(default=40, ge=1)
+    # Billable reads (queries, reads by id, reports, PDFs, CDC) per calendar month (UTC) for
+    # every organization together: Intuit's free tier is 500,000; 0 means no budget. Past
+    # the soft share optional reads wait for next month; past the hard share only the
+    # reads a write needs are made. Writes are never held back.
+    monthly_read_budget: int = Field(default=500_000, ge=0)
+    read_soft_share: float = Field(default=0.8, gt=0, le=1)
+    read_hard_share: float = Field(default=0.95, gt=0, le=1)
+    # How often each process adds its counted reads to the shared table and reads the total.
+    read_flush_s: float = Field(default=10.0, gt=0)
     # Where the OAuth callback sends the browser after it is done; None renders a page.
     ui_redirect_url: AnyHttpUrl | None = None
     allow_company_switch: bool = False

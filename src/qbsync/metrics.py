@@ -95,3 +95,27 @@ SCHEDULER_PAUSED = Gauge(
     "1 while this process takes no work because Postgres is unreachable",
     registry=REGISTRY,
 )
+QBO_BILLABLE_READS = Counter(
+    "qbsync_qbo_billable_reads_total",
+    "QuickBooks reads Intuit bills (queries, reads by id, reports, PDFs, CDC) that succeeded, "
+    "by organization, kind and purpose (write, person, optional)",
+    ["organization", "kind", "purpose"],
+    registry=REGISTRY,
+)
+QBO_READS_DEFERRED = Counter(
+    "qbsync_qbo_reads_deferred_total",
+    "QuickBooks reads not made because the month's read budget is past a threshold",
+    ["purpose"],
+    registry=REGISTRY,
+)
+QBO_READS_MONTH = Gauge(
+    "qbsync_qbo_reads_month",
+    "Billable QuickBooks reads this calendar month (UTC), every process together",
+    registry=REGISTRY,
+)
+QBO_READ_BUDGET = Gauge(
+    "qbsync_qbo_read_budget",
+    "The monthly read budget and its soft and hard thresholds (0: no budget)",
+    ["threshold"],
+    registry=REGISTRY,
+)

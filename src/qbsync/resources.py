@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -23,9 +26,12 @@ from qbsync.events.connection import AmqpConnector
 from qbsync.events.publisher import Publisher
 from qbsync.http import build_http_client
 from qbsync.quickbooks.limiter import RealmLimiters
+from qbsync.readbudget.budget import ReadBudget
 from qbsync.scheduler.executor import engine_executor
 from qbsync.scheduler.service import Scheduling
 from qbsync.sync.context import AforoClients, SyncDeps
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class Resources:
     quickbooks: QuickBooksAccess
     aforo: AforoClients
     scheduling: Scheduling
+    reads: ReadBudget
 
     @property
     def sync_deps(self) -> SyncDeps:
@@ -78,12 +85,15 @@ async def open_resources(
         limiters = RealmLimiters(
             settings.quickbooks, per_second=settings.quickbooks.requests_per_second
         )
+        reads = ReadBudget(settings.quickbooks)
+        _count_reads(stack, reads, sessionmaker)
         quickbooks = QuickBooksAccess(
             sessionmaker=create_sessionmaker(token_engine),
             http=qbo_http,
             settings=settings.quickbooks,
             cipher=cipher,
             limiters=limiters,
+            reads=reads,
         )
         aforo = build_aforo_clients(settings, aforo_http)
         yield Resources(
@@ -103,7 +113,26 @@ async def open_resources(
                 limiters=limiters,
                 settings=settings.scheduler,
             ),
+            reads=reads,
         )
+
+
+def _count_reads(
+    stack: AsyncExitStack, reads: ReadBudget, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """Save the process's read counts in the background, and once more on the way out."""
+    task = asyncio.create_task(reads.run(sessionmaker), name="qbsync-read-budget")
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        try:
+            await reads.flush(sessionmaker)
+        except Exception:  # the database may be gone already; counts are best effort then
+            log.warning("read usage not saved at shutdown", exc_info=True)
+
+    stack.push_async_callback(stop)
 
 
 def build_aforo_clients(

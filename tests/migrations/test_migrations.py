@@ -9,6 +9,7 @@ from qbsync.backfill import models as _backfill  # noqa: F401 - registers tables
 from qbsync.connections import models as _connections  # noqa: F401 - registers tables
 from qbsync.db.base import Base
 from qbsync.migrate import downgrade, upgrade
+from qbsync.readbudget import models as _readbudget  # noqa: F401 - registers tables
 from qbsync.sync import models as _sync  # noqa: F401 - registers tables
 from tests.migrations.support import tables
 

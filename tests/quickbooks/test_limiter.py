@@ -209,3 +209,19 @@ class TestRealmLimiters:
         assert other is not first
         assert (first.max_in_flight, first.per_minute, first.per_second) == (4, 120, 2)
         assert RealmLimiters(settings, per_second=7).for_realm("111").per_second == 7
+
+
+class TestBatches:
+    async def test_at_most_the_batch_limit_per_minute_on_top_of_the_request_limits(self) -> None:
+        clock = FakeClock()
+        limiter = RealmLimiter(
+            10, 500, per_second=10, batches_per_minute=40, clock=clock, sleep=clock.sleep
+        )
+        starts: list[float] = []
+        for _ in range(90):
+            await limiter.batch_turn()
+            async with limiter:
+                starts.append(clock.now)
+        assert max(sum(1 for s in starts if t <= s < t + 60) for t in starts) == 40
+        # 90 batches: 40 at once, 40 a minute later, the last 10 a minute after that.
+        assert starts[-1] == pytest.approx(120.0, abs=1.0)

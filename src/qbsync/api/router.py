@@ -17,6 +17,7 @@ from qbsync.api import (
     invoices,
     operator_logs,
     pending_work,
+    read_budget,
     records,
     sync,
 )
@@ -33,6 +34,7 @@ def build_router() -> APIRouter:
     router.include_router(diagnose.router)
     router.include_router(dead_letters.router)
     router.include_router(pending_work.router)
+    router.include_router(read_budget.router)
     router.include_router(backfill.router)
     router.include_router(compat.router)
     router.include_router(admin.router)

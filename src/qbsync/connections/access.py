@@ -20,6 +20,7 @@ from qbsync.quickbooks.errors import (
     QuickBooksValidationError,
 )
 from qbsync.quickbooks.limiter import RealmLimiters
+from qbsync.quickbooks.reads import UNMETERED, ReadMeters
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class QuickBooksAccess:
     settings: QuickBooksSettings
     cipher: TokenCipher
     limiters: RealmLimiters
+    # Counts billable reads per organization against the app's monthly budget.
+    reads: ReadMeters = UNMETERED
 
     @property
     def oauth(self) -> IntuitOAuth:
@@ -65,6 +68,7 @@ class QuickBooksAccess:
             tokens=self.tokens(organization_id),
             settings=self.settings,
             limiter=self.limiters.for_realm(realm_id),
+            reads=self.reads.meter(organization_id),
         )
 
     async def verify_company(self, realm_id: str, access_token: str) -> str | None:
@@ -76,6 +80,7 @@ class QuickBooksAccess:
             tokens=StaticToken(access_token),
             settings=self.settings,
             limiter=self.limiters.for_realm(realm_id),
+            reads=self.reads.meter(None),
         )
         try:
             return (await client.company_info()).company_name

@@ -20,6 +20,7 @@ from qbsync.quickbooks.query import (
     count_statement,
     select_statement,
 )
+from qbsync.quickbooks.reads import UNMETERED, ReadMeter
 from qbsync.quickbooks.schemas.base import (
     NameListEntity,
     QboEntity,
@@ -72,10 +73,16 @@ class QuickBooksClient:
         tokens: TokenProvider,
         settings: QuickBooksSettings,
         limiter: RealmLimiter,
+        reads: ReadMeter = UNMETERED,
     ) -> None:
         self.realm_id = _path_id(realm_id)
         self._transport = RealmTransport(
-            http, realm_id=realm_id, tokens=tokens, settings=settings, limiter=limiter
+            http,
+            realm_id=realm_id,
+            tokens=tokens,
+            settings=settings,
+            limiter=limiter,
+            reads=reads,
         )
 
     @property
@@ -205,7 +212,12 @@ class QuickBooksClient:
         check_batch(items, request_id)
         body = wire.dumps({"BatchItemRequest": [item.to_wire() for item in items]})
         response = await self._transport.request(
-            "POST", "batch", body=body, content_type=JSON, request_id=request_id
+            "POST",
+            "batch",
+            body=body,
+            content_type=JSON,
+            request_id=request_id,
+            reads=sum(1 for item in items if item.query is not None),
         )
         try:
             return read_batch_response(items, response.document, intuit_tid=response.intuit_tid)

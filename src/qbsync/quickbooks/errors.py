@@ -9,6 +9,7 @@
         ├── QuickBooksDuplicateName       409  6240: name in use; look it up and link it
         ├── QuickBooksDuplicateDocNumber  409  6140: DocNumber in use; look it up
         ├── QuickBooksNotFound            422  610: the object, or one it references, is gone
+        ├── QuickBooksReadDeferred        429  ours: the month's read budget keeps this read back
         └── QuickBooksValidationError     422  any other fault (2xxx, 4xxx, 6xxx, other 4xx)
 
 ``parse_fault`` turns any answer (JSON ``Fault`` or ``fault``, a Fault inside a 200, XML
@@ -120,6 +121,14 @@ class QuickBooksNotFound(QuickBooksError):
     code = "quickbooks_not_found"
     status_code = 422
     category = ErrorCategory.DEPENDENCY
+
+
+class QuickBooksReadDeferred(QuickBooksError):
+    """Not sent: the app's monthly read budget is past the threshold for this purpose
+    (writes and the reads they need are never held back)."""
+
+    code = "quickbooks_read_deferred"
+    status_code = 429
 
 
 class QuickBooksValidationError(QuickBooksError):

@@ -25,6 +25,9 @@ Sleep = Callable[[float], Awaitable[None]]
 
 # QBO's per-second cap per realm and app (Intuit blog 2025-08-13).
 QBO_MAX_PER_SECOND = 10
+# Batch requests per realm and app per minute (Intuit's limits page, 2025), on top of the
+# request limits: each batch is one request of those too.
+QBO_BATCHES_PER_MINUTE = 40
 
 # Set by the scheduler while it runs a sync a person waits for: that sync's requests take
 # the realm's next rate slots ahead of the backlog's waiting requests.
@@ -72,6 +75,7 @@ class RealmLimiter:
         per_minute: int,
         *,
         per_second: int | None = None,
+        batches_per_minute: int = QBO_BATCHES_PER_MINUTE,
         throttle_pause_s: float = 1.0,
         max_pause_s: float = 30.0,
         clock: Clock = time.monotonic,
@@ -85,6 +89,8 @@ class RealmLimiter:
         self.per_minute = per_minute
         self.per_second = per_second
         self._windows = (_SlidingLog(per_minute, 60.0), _SlidingLog(per_second, 1.0))
+        self._batches = _SlidingLog(max(1, batches_per_minute), 60.0)
+        self._batch_lock = asyncio.Lock()
         self._throttle_pause_s = throttle_pause_s
         self._max_pause_s = max_pause_s
         self._clock = clock
@@ -156,6 +162,15 @@ class RealmLimiter:
                     return True
                 await self._sleep(wait)
 
+    async def batch_turn(self) -> None:
+        """Wait until one more batch request fits this realm's batch limit, and take it.
+
+        Called before the request's own slot (``async with limiter``)."""
+        async with self._batch_lock:
+            while (wait := self._batches.wait_s(self._clock())) > 0:
+                await self._sleep(wait)
+            self._batches.record(self._clock())
+
     def ready_in(self) -> float:
         """Seconds until a request could start at once (0: now); does not take a slot."""
         now = self._clock()
@@ -222,6 +237,7 @@ class RealmLimiters:
                 self._settings.max_in_flight,
                 self._settings.requests_per_minute,
                 per_second=self._per_second,
+                batches_per_minute=self._settings.batches_per_minute,
                 max_pause_s=self._settings.max_backoff_s,
                 clock=self._clock,
                 sleep=self._sleep,

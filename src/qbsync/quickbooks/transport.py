@@ -26,6 +26,7 @@ from qbsync.quickbooks.errors import (
 )
 from qbsync.quickbooks.faults import fault_from_json
 from qbsync.quickbooks.limiter import RealmLimiter
+from qbsync.quickbooks.reads import READ_PURPOSE, UNMETERED, ReadMeter, ReadPurpose, billable_kind
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,10 @@ class _Request:
     body: bytes | None
     content_type: str | None
     accept: str
+    # Billable reads this call stands for (0 for a write) and of which kind.
+    reads: int
+    read_kind: str | None
+    purpose: ReadPurpose
 
 
 @dataclass
@@ -94,12 +99,14 @@ class RealmTransport:
         tokens: TokenProvider,
         settings: QuickBooksSettings,
         limiter: RealmLimiter,
+        reads: ReadMeter = UNMETERED,
     ) -> None:
         self._http = http
         self._realm_id = realm_id
         self._tokens = tokens
         self._settings = settings
         self._limiter = limiter
+        self._reads = reads
         self._base = f"{settings.base_url}/v3/company/{realm_id}"
         self.last_intuit_tid: str | None = None
 
@@ -113,12 +120,22 @@ class RealmTransport:
         content_type: str | None = None,
         accept: str = JSON,
         request_id: str | None = None,
+        reads: int | None = None,
     ) -> QboResponse:
-        """Send with retries; the same ``requestid`` goes out on every attempt."""
+        """Send with retries; the same ``requestid`` goes out on every attempt.
+
+        ``reads``: billable reads in a batch (its query items); other calls are classified
+        by method and path. A billable call asks the read meter first and may be deferred.
+        """
         query = {"minorversion": str(self._settings.minor_version), **(params or {})}
         if request_id is not None:
             query["requestid"] = request_id
-        call = _Request(method, path, query, body, content_type, accept)
+        kind = billable_kind(method, path) if reads is None else ("query" if reads else None)
+        count = (1 if kind else 0) if reads is None else reads
+        purpose = READ_PURPOSE.get()
+        if count:
+            self._reads.admit(purpose)
+        call = _Request(method, path, query, body, content_type, accept, count, kind, purpose)
         state = _CallState()
         policy = retry_policy(
             max_attempts=self._settings.max_attempts, max_backoff_s=self._settings.max_backoff_s
@@ -151,6 +168,8 @@ class RealmTransport:
         }
         if call.content_type is not None:
             headers["Content-Type"] = call.content_type
+        if call.path == "batch":
+            await self._limiter.batch_turn()
         async with self._limiter:
             started = time.perf_counter()
             try:
@@ -181,6 +200,9 @@ class RealmTransport:
             self._limiter.on_throttled(exc.retry_after_s)
             raise
         self._limiter.on_success()
+        if call.reads and call.read_kind is not None:
+            # Intuit bills successful calls only; a retried read is billed once per success.
+            self._reads.spent(call.read_kind, call.reads, call.purpose)
         return result
 
     def _read(self, response: httpx.Response, accept: str, tid: str | None) -> QboResponse:

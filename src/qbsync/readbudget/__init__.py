@@ -1,0 +1,1 @@
+"""The app's monthly budget of billable QuickBooks reads: counted per organization, shared."""
