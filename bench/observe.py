@@ -15,6 +15,8 @@ from bench.amqp import Published
 from bench.stack import Stack
 from bench.workload import OrgData, display_name
 from qbo_emulator.realm import LoggedRequest
+from qbsync.sync.mappers.customers import CUSTOMER_IDS
+from qbsync.sync.mappers.invoices import INVOICE_IDS
 from qbsync.sync.mappers.text import request_id
 
 FINAL = {"SUCCESS", "SKIPPED", "FAILED"}
@@ -157,11 +159,11 @@ def _create_keys(realm_id: str, data: OrgData) -> dict[str, str]:
     0 on a first attempt). Only a lookup key: a formula change shows as fewer matches."""
     keys: dict[str, str] = {}
     for customer in data.customers:
-        aforo_id = f"CUST-{customer.customer_id}"
+        aforo_id = CUSTOMER_IDS.format(customer.customer_id)
         operation = f"create:{display_name(customer)}"
         keys[request_id(realm_id, "CUSTOMER", aforo_id, operation, 0)] = aforo_id
     for invoice in data.invoices:
-        aforo_id = f"invoice-{invoice.id}"
+        aforo_id = INVOICE_IDS.format(invoice.id)
         keys[request_id(realm_id, "INVOICE", aforo_id, "create", 0)] = aforo_id
     return keys
 
@@ -183,8 +185,8 @@ def create_request_times(
 async def record_create_times(stack: Stack, data: OrgData) -> dict[str, datetime]:
     """MetaData.CreateTime of each expected record: whole seconds, cut down, so also a lower
     bound (by up to a second); the fallback where no create request could be matched."""
-    names = {display_name(c): f"CUST-{c.customer_id}" for c in data.customers}
-    numbers = {i.invoice_number: f"invoice-{i.id}" for i in data.invoices}
+    names = {display_name(c): CUSTOMER_IDS.format(c.customer_id) for c in data.customers}
+    numbers = {i.invoice_number: INVOICE_IDS.format(i.id) for i in data.invoices}
     found: dict[str, datetime] = {}
     for entity, key, index in (
         ("Customer", "DisplayName", names),

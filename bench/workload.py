@@ -22,7 +22,8 @@ from qbo_emulator.aforo.schemas import (
     to_json,
 )
 from qbsync.aforo.orgs import AforoCustomer
-from qbsync.sync.mappers.customers import base_display_name
+from qbsync.sync.mappers.customers import CUSTOMER_IDS, base_display_name
+from qbsync.sync.mappers.invoices import INVOICE_IDS
 
 PERIOD_START = datetime(2026, 10, 1, tzinfo=UTC)
 PERIOD_END = datetime(2026, 10, 31, 23, 59, tzinfo=UTC)
@@ -131,7 +132,7 @@ def customer_event(tag: str, customer: StubCustomer) -> tuple[Published, bytes]:
         correlation_id=f"{tag}-c{customer.customer_id}",
         routing_key="customer.activated",
         entity_type="CUSTOMER",
-        aforo_id=f"CUST-{customer.customer_id}",
+        aforo_id=CUSTOMER_IDS.format(customer.customer_id),
         organization_id=customer.organization_id,
         at=0.0,
     )
@@ -151,7 +152,7 @@ def invoice_event(tag: str, invoice: StubInvoice) -> tuple[Published, bytes]:
         correlation_id=f"{tag}-i{invoice.id}",
         routing_key="invoice.created",
         entity_type="INVOICE",
-        aforo_id=f"invoice-{invoice.id}",
+        aforo_id=INVOICE_IDS.format(invoice.id),
         organization_id=invoice.organization_id,
         at=0.0,
     )

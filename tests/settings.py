@@ -31,9 +31,7 @@ def unique_amqp_names(prefix: str = "t") -> dict[str, Any]:
     return {
         "url": TEST_AMQP_URL,
         "exchange": f"{tag}.events",
-        "customer_queue": f"{tag}.customer.activated",
-        "invoice_queue": f"{tag}.invoice.created",
-        "payment_queue": f"{tag}.payment.received",
+        "queue_prefix": tag,
         "retry_exchange": f"{tag}.retry",
         "parking_queue": f"{tag}.parked",
     }

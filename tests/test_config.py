@@ -49,6 +49,19 @@ class TestLoadSettings:
         assert settings.cors.origins == ["http://a.example", "http://b.example"]
         assert settings.server.port == 8095
 
+    def test_work_queues_follow_the_prefix_and_the_older_variables(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("JWT_SECRET", "s" * 40)
+        monkeypatch.setenv("QBSYNC_TOKEN_ENCRYPTION_KEYS", "k")
+        monkeypatch.setenv("QBSYNC_AMQP__QUEUE_PREFIX", "billing")
+        monkeypatch.setenv("QBSYNC_AMQP__INVOICE_QUEUE", "legacy.invoices")
+        monkeypatch.setenv("QBSYNC_AMQP__QUEUES", '{"payment.received": "pay.q"}')
+        amqp = load_settings().amqp
+        assert amqp.work_queue("customer.activated") == "billing.customer.activated"
+        assert amqp.work_queue("invoice.created") == "legacy.invoices"
+        assert amqp.work_queue("payment.received") == "pay.q"
+
     def test_nested_value_errors_name_the_variable(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("JWT_SECRET", "s" * 40)
         monkeypatch.setenv("QBSYNC_TOKEN_ENCRYPTION_KEYS", "k")

@@ -84,9 +84,10 @@ class DatabaseSettings(BaseModel):
 class AmqpSettings(BaseModel):
     url: str = "amqp://guest:guest@127.0.0.1:5672/"
     exchange: str = "aforo.events"
-    customer_queue: str = "qbsync.customer.activated"
-    invoice_queue: str = "qbsync.invoice.created"
-    payment_queue: str = "qbsync.payment.received"
+    # Each registered kind's event gets a work queue "<queue_prefix>.<routing key>"
+    # (qbsync.invoice.created), or the name ``queues`` gives its routing key.
+    queue_prefix: str = "qbsync"
+    queues: dict[str, str] = Field(default_factory=dict)
     retry_exchange: str = "qbsync.retry"
     parking_queue: str = "qbsync.parked"
     retry_delays_s: Annotated[list[float], NoDecode] = Field(
@@ -102,6 +103,28 @@ class AmqpSettings(BaseModel):
     reconnect_interval_s: float = 5.0
 
     _split = field_validator("retry_delays_s", mode="before")(_split_csv)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_queue_names(cls, data: Any) -> Any:
+        """QBSYNC_AMQP__CUSTOMER_QUEUE and its kin, from before the kind registry, still name
+        their work queues (``queues`` wins where both are set)."""
+        if not isinstance(data, dict):
+            return data
+        legacy = {key: data.pop(field) for field, key in _LEGACY_QUEUES.items() if field in data}
+        if legacy:
+            data["queues"] = {**legacy, **(data.get("queues") or {})}
+        return data
+
+    def work_queue(self, routing_key: str) -> str:
+        return self.queues.get(routing_key) or f"{self.queue_prefix}.{routing_key}"
+
+
+_LEGACY_QUEUES = {
+    "customer_queue": "customer.activated",
+    "invoice_queue": "invoice.created",
+    "payment_queue": "payment.received",
+}
 
 
 class SchedulerSettings(BaseModel):

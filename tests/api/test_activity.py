@@ -88,6 +88,11 @@ async def test_queue_depths_are_for_operators(
     assert operator.status_code == 200
     queues = {item["queue"]: item["ready"] for item in operator.json()["items"]}
     amqp = app.state.resources.settings.amqp
-    named = {amqp.customer_queue, amqp.invoice_queue, amqp.payment_queue, amqp.parking_queue}
+    named = {
+        amqp.work_queue("customer.activated"),
+        amqp.work_queue("invoice.created"),
+        amqp.work_queue("payment.received"),
+        amqp.parking_queue,
+    }
     assert named <= set(queues)  # with the retry waits
     assert all(ready >= 0 for ready in queues.values())

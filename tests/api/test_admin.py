@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from qbsync.config import Settings
-from qbsync.sync.engine import sync_customer, sync_invoice
+from qbsync.sync.engine import sync
 from tests.api.test_compat import running_ui_app
 from tests.tokens import auth_headers
 
@@ -35,7 +35,7 @@ class TestOverviews:
         later = await aforo.customer(customer_name="Later Co")
         await aforo.customer(customer_name="Draft Co", status="DRAFT")
         await run(
-            sync_customer, organization_id=org.organization_id, customer_id=synced.customer_id
+            sync, kind="customer", organization_id=org.organization_id, aforo_id=synced.customer_id
         )
         headers = auth_headers(org.organization_id)
 
@@ -87,7 +87,7 @@ class TestOverviews:
         customer = await aforo.customer()
         synced = await aforo.invoice(customer)
         waiting = await aforo.invoice(customer, lines=[("Flat Fee", "99.90")])
-        await run(sync_invoice, organization_id=org.organization_id, invoice_id=synced.id)
+        await run(sync, kind="invoice", organization_id=org.organization_id, aforo_id=synced.id)
 
         response = await client.get(
             f"{ADMIN}/invoice-overview", headers=auth_headers(org.organization_id)
@@ -159,7 +159,9 @@ class TestBulkSync:
         first = await aforo.customer(customer_name="Alpha Ltd")
         pending = [await aforo.customer(customer_name=f"Beta {n} Ltd") for n in range(3)]
         await aforo.customer(customer_name="Draft Ltd", status="DRAFT")
-        await run(sync_customer, organization_id=org.organization_id, customer_id=first.customer_id)
+        await run(
+            sync, kind="customer", organization_id=org.organization_id, aforo_id=first.customer_id
+        )
         headers = auth_headers(org.organization_id)
 
         response = await client.post(f"{ADMIN}/bulk-sync-customers", headers=headers)

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from qbsync.app import create_app
 from qbsync.config import Settings
 from qbsync.connections.models import ConnectionStatus, QuickBooksConnection
-from qbsync.sync.engine import sync_customer, sync_invoice, sync_payment
+from qbsync.sync.engine import sync
 from tests.tokens import auth_headers
 
 
@@ -48,9 +48,9 @@ class TestSyncStats:
         invoice = await aforo.invoice(customer)
         payment = await aforo.payment(invoice, "210.00")
         org_id = org.organization_id
-        await run(sync_invoice, organization_id=org_id, invoice_id=invoice.id)
-        await run(sync_customer, organization_id=org_id, customer_id=other.customer_id)
-        await run(sync_payment, organization_id=org_id, payment_id=payment.id)
+        await run(sync, kind="invoice", organization_id=org_id, aforo_id=invoice.id)
+        await run(sync, kind="customer", organization_id=org_id, aforo_id=other.customer_id)
+        await run(sync, kind="payment", organization_id=org_id, aforo_id=payment.id)
 
         response = await client.get("/api/quickbooks/sync-stats", headers=auth_headers(org_id))
 
@@ -80,7 +80,10 @@ class TestSyncedCustomers:
     async def test_lists_mapped_customers(self, client, run, org, aforo) -> None:
         customer = await aforo.customer()
         result = await run(
-            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            sync,
+            kind="customer",
+            organization_id=org.organization_id,
+            aforo_id=customer.customer_id,
         )
         response = await client.get(
             "/api/quickbooks/synced-customers", headers=auth_headers(org.organization_id)
@@ -100,7 +103,10 @@ class TestCustomerSyncStatus:
     async def test_synced_customer_by_either_id(self, client, run, org, aforo, form) -> None:
         customer = await aforo.customer()
         result = await run(
-            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            sync,
+            kind="customer",
+            organization_id=org.organization_id,
+            aforo_id=customer.customer_id,
         )
         asked = form.format(id=customer.customer_id)
         response = await client.get(

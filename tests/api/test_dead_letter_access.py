@@ -29,7 +29,7 @@ async def _park(app, organization_id: int, count: int) -> None:
                     headers={
                         h.PARK_REASON: "permanent_error",
                         h.ORGANIZATION_ID: organization_id,
-                        h.SOURCE_QUEUE: amqp.invoice_queue,
+                        h.SOURCE_QUEUE: amqp.work_queue("invoice.created"),
                     },
                 ),
                 routing_key=amqp.parking_queue,

@@ -136,7 +136,7 @@ async def test_webhook_ids_that_cannot_exist_are_a_422_and_nothing_is_queued(
     async with connection:
         channel = await connection.channel()
         try:
-            queue = await channel.declare_queue(amqp.invoice_queue, passive=True)
+            queue = await channel.declare_queue(amqp.work_queue("invoice.created"), passive=True)
         except ChannelNotFoundEntity:
             return  # nothing was ever published: the publisher declares the queues
         assert queue.declaration_result.message_count == 0

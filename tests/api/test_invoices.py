@@ -18,7 +18,7 @@ from sqlalchemy import update
 from qbsync.api.pdf_links import derive_key, signed_path
 from qbsync.config import Settings
 from qbsync.connections.models import ConnectionStatus, QuickBooksConnection
-from qbsync.sync.engine import sync_invoice, sync_payment
+from qbsync.sync.engine import sync
 from tests.api.test_compat import running_ui_app
 from tests.fixtures.sync import Org, new_id
 from tests.tokens import auth_headers
@@ -61,7 +61,9 @@ async def synced(run, org, aforo):
     """One invoice synced by the engine, as metering's webhook would have it synced."""
     customer = await aforo.customer(customer_name="Wayne Enterprises")
     invoice = await aforo.invoice(customer)
-    result = await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+    result = await run(
+        sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id
+    )
     assert result.ok, result.message
     return invoice
 
@@ -86,9 +88,11 @@ class TestInvoiceList:
         paid = await aforo.invoice(customer)
         open_ = await aforo.invoice(customer, lines=[("Flat Fee", "99.90")])
         for invoice in (paid, open_):
-            await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+            await run(
+                sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id
+            )
         payment = await aforo.payment(paid, "210.00")
-        await run(sync_payment, organization_id=org.organization_id, payment_id=payment.id)
+        await run(sync, kind="payment", organization_id=org.organization_id, aforo_id=payment.id)
 
         response = await client.get(INVOICES, headers=auth_headers(org.organization_id))
 

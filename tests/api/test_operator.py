@@ -8,7 +8,7 @@ import asyncio
 import httpx
 import pytest
 
-from qbsync.sync.engine import SyncOptions, sync_customer, sync_invoice
+from qbsync.sync.engine import SyncOptions, sync
 from qbsync.sync.models import SyncTrigger
 from tests.fixtures.consumers import eventually, parked_count, publish_like_spring
 from tests.tokens import auth_headers, make_jwt
@@ -41,8 +41,12 @@ class TestSyncLogs:
             customer_name="Stark Industries", primary_email="tony@stark.example"
         )
         draft = await aforo.customer(customer_name="Draft Co", status="DRAFT")
-        await run(sync_customer, organization_id=org.organization_id, customer_id=ok.customer_id)
-        await run(sync_customer, organization_id=org.organization_id, customer_id=draft.customer_id)
+        await run(
+            sync, kind="customer", organization_id=org.organization_id, aforo_id=ok.customer_id
+        )
+        await run(
+            sync, kind="customer", organization_id=org.organization_id, aforo_id=draft.customer_id
+        )
         headers = auth_headers(org.organization_id)
 
         everything = (await client.get(LOGS, headers=headers)).json()["items"]
@@ -77,7 +81,10 @@ class TestSyncLogs:
         customers = [await aforo.customer(customer_name=f"Page Co {n}") for n in range(7)]
         for customer in customers:
             await run(
-                sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+                sync,
+                kind="customer",
+                organization_id=org.organization_id,
+                aforo_id=customer.customer_id,
             )
         headers = auth_headers(org.organization_id)
         first = (await client.get(LOGS, params={"limit": 3}, headers=headers)).json()
@@ -95,7 +102,12 @@ class TestSyncLogs:
 
         rest, _ = await asyncio.gather(
             page_rest(),
-            run(sync_customer, organization_id=org.organization_id, customer_id=extra.customer_id),
+            run(
+                sync,
+                kind="customer",
+                organization_id=org.organization_id,
+                aforo_id=extra.customer_id,
+            ),
         )
         seen = [row["aforoId"] for row in first["items"] + rest]
         assert len(seen) == len(set(seen)) == 7
@@ -104,7 +116,10 @@ class TestSyncLogs:
     async def test_retry_runs_the_entity_again(self, client, run, org, aforo, stubs) -> None:
         customer = await aforo.customer(customer_name="Late Bloomer", status="DRAFT")
         failed = await run(
-            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            sync,
+            kind="customer",
+            organization_id=org.organization_id,
+            aforo_id=customer.customer_id,
         )
         await stubs.put_customer(
             org.organization_id, customer.model_copy(update={"status": "ACTIVE"})
@@ -120,7 +135,7 @@ class TestSyncLogs:
 
     async def test_the_ids_people_type_find_the_rows(self, client, run, org, aforo) -> None:
         invoice = await aforo.invoice(await aforo.customer())
-        await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        await run(sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id)
         headers = auth_headers(org.organization_id)
         stored = f"invoice-{invoice.id}"
         for params in (
@@ -154,7 +169,9 @@ class TestSyncLogs:
     async def test_mappings_by_aforo_or_quickbooks_id(self, client, run, org, aforo) -> None:
         customer = await aforo.customer()
         invoice = await aforo.invoice(customer)
-        result = await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        result = await run(
+            sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id
+        )
         headers = auth_headers(org.organization_id)
         by_aforo = (
             await client.get(
@@ -178,7 +195,10 @@ class TestIsolation:
     async def test_another_org_sees_and_does_nothing(self, client, run, org, aforo, org_id) -> None:
         customer = await aforo.customer()
         result = await run(
-            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            sync,
+            kind="customer",
+            organization_id=org.organization_id,
+            aforo_id=customer.customer_id,
         )
         stranger = auth_headers(org_id + 1)
         assert (await client.get(LOGS, headers=stranger)).json()["items"] == []
@@ -197,7 +217,10 @@ class TestIsolation:
     async def test_operators_read_every_org_or_one(self, client, run, org, aforo) -> None:
         customer = await aforo.customer()
         await run(
-            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            sync,
+            kind="customer",
+            organization_id=org.organization_id,
+            aforo_id=customer.customer_id,
         )
         one = (
             await client.get(
@@ -228,7 +251,7 @@ class TestDiagnose:
     async def test_healthy(self, client, run, org, aforo) -> None:
         customer = await aforo.customer()
         invoice = await aforo.invoice(customer)
-        await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        await run(sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id)
         report = await self._diagnose(client, org, "INVOICE", str(invoice.id))
         assert report["verdict"] == "SYNCED"
         assert report["connection"]["connected"] is True
@@ -240,7 +263,9 @@ class TestDiagnose:
     async def test_failing_says_why_and_what_next(self, client, run, org, aforo) -> None:
         customer = await aforo.customer(status="DRAFT")
         invoice = await aforo.invoice(customer)
-        failed = await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        failed = await run(
+            sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id
+        )
         report = await self._diagnose(client, org, "invoice", f"invoice-{invoice.id}")
         assert report["verdict"] == "FAILING"
         assert report["mapping"] is None
@@ -263,9 +288,10 @@ class TestDiagnose:
         assert not any("sync it now" in step for step in report["nextSteps"])
         # Also once events have tried it: the verdict follows what Aforo said.
         await run(
-            sync_invoice,
+            sync,
+            kind="invoice",
             organization_id=org.organization_id,
-            invoice_id=789,
+            aforo_id=789,
             options=SyncOptions(trigger=SyncTrigger.WEBHOOK, will_retry=True),
         )
         again = await self._diagnose(client, org, "INVOICE", "789")

@@ -101,7 +101,7 @@ class TestManualSync:
         )
         assert response.status_code == 202
         amqp = app.state.resources.settings.amqp
-        assert await _queue_depth(amqp.url, amqp.customer_queue) == 1
+        assert await _queue_depth(amqp.url, amqp.work_queue("customer.activated")) == 1
 
 
 class TestInvoiceWebhook:
@@ -123,7 +123,7 @@ class TestInvoiceWebhook:
         assert response.status_code == 202
         assert response.json()["status"] == "accepted"
         amqp = app.state.resources.settings.amqp
-        assert await _queue_depth(amqp.url, amqp.invoice_queue) == 1
+        assert await _queue_depth(amqp.url, amqp.work_queue("invoice.created")) == 1
 
     @pytest.mark.parametrize(
         ("token", "status"),

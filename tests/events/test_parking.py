@@ -67,7 +67,7 @@ class TestListParked:
         assert {p.error_code for p in first} == {"not_found"}
         assert first[0].error_message == "organization 404 is unknown"
         assert first[0].attempts == 1
-        assert first[0].source_queue == amqp_settings.customer_queue
+        assert first[0].source_queue == amqp_settings.work_queue("customer.activated")
         assert first[0].routing_key == "customer.activated"
         assert first[0].parked_at is not None
         assert first[0].original_message_id

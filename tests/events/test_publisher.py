@@ -35,7 +35,7 @@ class TestPublish:
     ) -> None:
         message_id = await publisher.publish(INVOICE, correlation_id="req-1", trigger="WEBHOOK")
         assert message_id == "evt-123"
-        [message] = await drain(admin, amqp_settings.invoice_queue, 1)
+        [message] = await drain(admin, amqp_settings.work_queue("invoice.created"), 1)
         assert message.content_type == "application/json"
         assert message.delivery_mode == DeliveryMode.PERSISTENT
         assert message.message_id == "evt-123"
@@ -53,7 +53,7 @@ class TestPublish:
         first = await publisher.publish(event)
         second = await publisher.publish(event)
         assert first != second
-        messages = await drain(admin, amqp_settings.invoice_queue, 2)
+        messages = await drain(admin, amqp_settings.work_queue("invoice.created"), 2)
         assert [m.message_id for m in messages] == [first, second]
         assert messages[0].correlation_id == first
 
@@ -62,7 +62,7 @@ class TestPublish:
     ) -> None:
         # Nothing else declared these names: the publisher's own channel must have.
         await publisher.publish(INVOICE)
-        assert await message_count(admin, amqp_settings.invoice_queue) == 1
+        assert await message_count(admin, amqp_settings.work_queue("invoice.created")) == 1
         assert await message_count(admin, amqp_settings.parking_queue) == 0
 
 
@@ -86,7 +86,7 @@ class TestBrokerUnavailable:
         # A second queue on the same routing key that refuses every message: the broker
         # answers the publish with basic.nack.
         full = await admin.declare_queue(
-            f"{amqp_settings.invoice_queue}.full",
+            f"{amqp_settings.work_queue('invoice.created')}.full",
             arguments={"x-max-length": 0, "x-overflow": "reject-publish"},
             auto_delete=True,
         )
@@ -99,7 +99,7 @@ class TestBrokerUnavailable:
         self, publisher: Publisher, admin: AbstractChannel, amqp_settings: AmqpSettings
     ) -> None:
         await publisher.publish(INVOICE)
-        await admin.queue_delete(amqp_settings.invoice_queue)
+        await admin.queue_delete(amqp_settings.work_queue("invoice.created"))
         with pytest.raises(BrokerUnavailable, match="route"):
             await publisher.publish(INVOICE)
 
@@ -120,7 +120,7 @@ class TestBrokerUnavailable:
             proxy.come_back()
             assert await connector.wait_connected(WAIT_S)
             await publisher.publish(INVOICE)
-            assert await message_count(admin, amqp_settings.invoice_queue) == 2
+            assert await message_count(admin, amqp_settings.work_queue("invoice.created")) == 2
         finally:
             await publisher.close()
             await connector.close()

@@ -71,11 +71,11 @@ class TestHandled:
         )
         assert call.ctx.attempt == 1
         assert call.ctx.routing_key == "invoice.created"
-        assert call.ctx.queue == amqp_settings.invoice_queue
+        assert call.ctx.queue == amqp_settings.work_queue("invoice.created")
         assert not call.ctx.redelivered
         assert call.ctx.correlation_id  # Spring sets no message id: one is made up
         await runner.stop(grace_s=2)
-        await assert_all_acked(make_runner, admin, amqp_settings.invoice_queue)
+        await assert_all_acked(make_runner, admin, amqp_settings.work_queue("invoice.created"))
 
     async def test_the_same_event_twice_reaches_the_handler_twice(
         self, make_runner: RunnerFactory, publisher: Publisher
@@ -151,7 +151,7 @@ class TestRetry:
         assert parked.headers[h.ERROR_CODE] == "dependency_unavailable"
         assert parked.headers[h.ERROR_CATEGORY] == "TRANSIENT"
         assert parked.headers[h.ERROR_MESSAGE] == "payment service down"
-        assert parked.headers[h.SOURCE_QUEUE] == amqp_settings.customer_queue
+        assert parked.headers[h.SOURCE_QUEUE] == amqp_settings.work_queue("customer.activated")
         assert parked.headers[h.ROUTING_KEY] == "customer.activated"
         assert parked.headers[h.ORIGINAL_MESSAGE_ID] == message_id
         parked_at = datetime.fromisoformat(str(parked.headers[h.PARKED_AT]))
@@ -315,7 +315,7 @@ class TestParked:
         assert parked.body == deep
         [outcome] = recorder.outcomes
         assert (outcome.status, outcome.attempts, outcome.entity_type) == ("FAILED", 1, "INVOICE")
-        assert await message_count(admin, amqp_settings.invoice_queue) == 0
+        assert await message_count(admin, amqp_settings.work_queue("invoice.created")) == 0
         assert await message_count(admin, amqp_settings.parking_queue) == 0
 
     async def test_an_organization_beyond_a_bigint_is_parked_at_once(
@@ -349,7 +349,7 @@ class TestParked:
         assert recorder.failures == 3
         assert len(recorder.outcomes) == 1
         assert parked.headers[h.ERROR_CODE] == "invalid_json"
-        assert await message_count(admin, amqp_settings.payment_queue) == 0
+        assert await message_count(admin, amqp_settings.work_queue("payment.received")) == 0
 
 
 @dataclass
@@ -425,7 +425,7 @@ class TestOutcomeMetric:
         await wait_until(lambda: len(handler.calls) == 3, "retried one, parked the other")
 
         def count(outcome: str) -> float | None:
-            labels = {"queue": amqp_settings.customer_queue, "outcome": outcome}
+            labels = {"queue": amqp_settings.work_queue("customer.activated"), "outcome": outcome}
             return REGISTRY.get_sample_value("qbsync_events_total", labels)
 
         await wait_until(lambda: count("acked") == 1, "the retried message acked")

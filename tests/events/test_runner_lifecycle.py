@@ -99,7 +99,7 @@ class TestBrokerDrops:
         await wait_until(lambda: not proxied.is_connected, "drop noticed")
         # While qbsync is away, an exchange and a queue it owns disappear.
         await admin.exchange_delete(amqp_settings.exchange)
-        await admin.queue_delete(amqp_settings.payment_queue)
+        await admin.queue_delete(amqp_settings.work_queue("payment.received"))
         release.set()  # the in-flight syncs finish; their acks go nowhere
         await wait_until(lambda: runner.in_flight == 0, "in-flight work finished")
         proxy.come_back()
@@ -163,7 +163,7 @@ class TestShutdown:
         await runner.stop(grace_s=0.2)
         assert runner.in_flight == 0
         assert recorder.outcomes == []  # handed back, not failed
-        await wait_for_count(admin, settings.invoice_queue, 5)
+        await wait_for_count(admin, settings.work_queue("invoice.created"), 5)
 
         second = ScriptedHandler()
         await make_runner(second, settings=settings)
@@ -196,16 +196,16 @@ class TestShutdown:
         release.set()
         await stopping
         assert len(handler.calls) == 1
-        await assert_all_acked(make_runner, admin, amqp_settings.customer_queue)
+        await assert_all_acked(make_runner, admin, amqp_settings.work_queue("customer.activated"))
 
     async def test_stop_cancels_the_consumers(
         self, make_runner: RunnerFactory, admin: AbstractChannel, amqp_settings: AmqpSettings
     ) -> None:
         runner: ConsumerRunner = await make_runner(ScriptedHandler())
         queues = (
-            amqp_settings.customer_queue,
-            amqp_settings.invoice_queue,
-            amqp_settings.payment_queue,
+            amqp_settings.work_queue("customer.activated"),
+            amqp_settings.work_queue("invoice.created"),
+            amqp_settings.work_queue("payment.received"),
         )
         assert [await consumer_count(admin, q) for q in queues] == [1, 1, 1]
         assert runner.is_consuming

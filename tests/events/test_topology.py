@@ -25,9 +25,9 @@ class TestDeclareTopology:
     async def test_names_come_from_settings(self, amqp_settings: AmqpSettings) -> None:
         names = TopologyNames.from_settings(amqp_settings)
         assert names.work_queues == {
-            "customer.activated": amqp_settings.customer_queue,
-            "invoice.created": amqp_settings.invoice_queue,
-            "payment.received": amqp_settings.payment_queue,
+            "customer.activated": amqp_settings.work_queue("customer.activated"),
+            "invoice.created": amqp_settings.work_queue("invoice.created"),
+            "payment.received": amqp_settings.work_queue("payment.received"),
         }
         assert names.wait_queues == {
             200: f"{amqp_settings.retry_exchange}.wait.200ms",
@@ -147,7 +147,7 @@ class TestDeliveryLimit:
         settings = settings_factory()
         legacy = await broker.channel()
         await legacy.declare_queue(
-            settings.payment_queue,
+            settings.work_queue("payment.received"),
             durable=True,
             arguments={
                 "x-queue-type": "quorum",
@@ -164,5 +164,5 @@ class TestDeliveryLimit:
             "payment.received",
         }
         [warning] = [r for r in caplog.records if r.message.startswith("work queue has no")]
-        assert warning.queue == settings.payment_queue  # type: ignore[attr-defined]
+        assert warning.queue == settings.work_queue("payment.received")  # type: ignore[attr-defined]
         assert "delivery-limit" in warning.fix  # type: ignore[attr-defined]

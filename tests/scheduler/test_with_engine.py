@@ -12,7 +12,7 @@ from qbo_emulator.control import EmulatorControl
 from qbsync.config import SchedulerSettings
 from qbsync.resources import Resources
 from qbsync.scheduler import repository
-from qbsync.scheduler.executor import engine_executor, payment_details
+from qbsync.scheduler.executor import engine_executor
 from qbsync.scheduler.models import PendingWork, Priority, RealmLease
 from qbsync.scheduler.runner import Scheduler
 from qbsync.scheduler.service import Scheduling
@@ -70,7 +70,7 @@ class TestEvents:
                     org.organization_id,
                     kind="PAYMENT",
                     number=payment.id,  # type: ignore[arg-type]
-                    details=payment_details(facts),
+                    details=facts.to_details(),
                 ),
             )
         scheduler = Scheduler(

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 
 from qbsync.connections.models import ConnectionStatus, QuickBooksConnection
-from qbsync.sync.engine import SyncOptions, sync_customer, sync_invoice, sync_payment
+from qbsync.sync.engine import SyncOptions, sync
 from qbsync.sync.mappers.payments import PaymentFacts
 from qbsync.sync.models import SyncAction, SyncLog, SyncStatus, SyncTrigger
 
@@ -30,9 +30,9 @@ class TestHappyPath:
         payment = await aforo.payment(invoice, "50.00", reference="ch_123", payment_method="card")
         org_id = org.organization_id
 
-        c = await run(sync_customer, organization_id=org_id, customer_id=customer.customer_id)
-        i = await run(sync_invoice, organization_id=org_id, invoice_id=invoice.id)
-        p = await run(sync_payment, organization_id=org_id, payment_id=payment.id)
+        c = await run(sync, kind="customer", organization_id=org_id, aforo_id=customer.customer_id)
+        i = await run(sync, kind="invoice", organization_id=org_id, aforo_id=invoice.id)
+        p = await run(sync, kind="payment", organization_id=org_id, aforo_id=payment.id)
         assert [c.action, i.action, p.action] == [SyncAction.CREATE] * 3
 
         customers = await emulator_control.live(org.realm_id, "Customer")
@@ -74,7 +74,9 @@ class TestHappyPath:
         customer = await aforo.customer()
         invoice = await aforo.invoice(customer)
         payment = await aforo.payment(invoice, "210.00")
-        result = await run(sync_payment, organization_id=org.organization_id, payment_id=payment.id)
+        result = await run(
+            sync, kind="payment", organization_id=org.organization_id, aforo_id=payment.id
+        )
         assert result.status == SyncStatus.SUCCESS
         assert len(await emulator_control.live(org.realm_id, "Customer")) == 1
         [qbo_invoice] = await emulator_control.live(org.realm_id, "Invoice")
@@ -85,7 +87,9 @@ class TestHappyPath:
     async def test_invoice_before_its_customer(self, run, aforo, org, emulator_control) -> None:
         customer = await aforo.customer()
         invoice = await aforo.invoice(customer)
-        result = await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        result = await run(
+            sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id
+        )
         assert result.status == SyncStatus.SUCCESS
         [qbo_customer] = await emulator_control.live(org.realm_id, "Customer")
         [qbo_invoice] = await emulator_control.live(org.realm_id, "Invoice")
@@ -105,7 +109,11 @@ class TestHappyPath:
             paid_at=None,
         )
         result = await run(
-            sync_payment, organization_id=org.organization_id, payment_id="evt-pay-1", facts=facts
+            sync,
+            kind="payment",
+            organization_id=org.organization_id,
+            aforo_id="evt-pay-1",
+            details=facts.to_details(),
         )
         assert result.status == SyncStatus.SUCCESS
         assert "unapplied" in result.message
@@ -123,7 +131,9 @@ class TestIdempotency:
         customer = await aforo.customer()
         invoice = await aforo.invoice(customer)
         results = [
-            await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+            await run(
+                sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id
+            )
             for _ in range(3)
         ]
         assert [r.action for r in results] == [SyncAction.CREATE, SyncAction.SKIP, SyncAction.SKIP]
@@ -138,8 +148,8 @@ class TestIdempotency:
         customer = await aforo.customer()
         invoice = await aforo.invoice(customer)
         first, second = await asyncio.gather(
-            run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id),
-            run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id),
+            run(sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id),
+            run(sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id),
         )
         assert sorted([first.action, second.action]) == sorted([SyncAction.CREATE, SyncAction.SKIP])
         assert len(await emulator_control.live(org.realm_id, "Invoice")) == 1
@@ -150,13 +160,15 @@ class TestIdempotency:
     ) -> None:
         customer = await aforo.customer()
         invoice = await aforo.invoice(customer)
-        await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        await run(sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id)
         changed = invoice.model_copy(update={"notes": "x", "total_amount": Decimal("250.00")})
         changed.line_items[0] = changed.line_items[0].model_copy(
             update={"amount": Decimal("240.00")}
         )
         await stubs.put_invoice(changed)
-        result = await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        result = await run(
+            sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id
+        )
         assert result.action == SyncAction.UPDATE
         [qbo_invoice] = await emulator_control.live(org.realm_id, "Invoice")
         assert Decimal(str(qbo_invoice.body["TotalAmt"])) == Decimal("250.00")
@@ -174,7 +186,9 @@ class TestFaults:
             await emulator_control.queue_fault(
                 "lost_response", realm_id=org.realm_id, method="POST", path_contains=path
             )
-        result = await run(sync_payment, organization_id=org.organization_id, payment_id=payment.id)
+        result = await run(
+            sync, kind="payment", organization_id=org.organization_id, aforo_id=payment.id
+        )
         assert result.status == SyncStatus.SUCCESS, result.message
         for entity in ("Customer", "Invoice", "Payment"):
             assert len(await emulator_control.live(org.realm_id, entity)) == 1, entity
@@ -190,7 +204,10 @@ class TestFaults:
     ) -> None:
         customer = await aforo.customer()
         await run(
-            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            sync,
+            kind="customer",
+            organization_id=org.organization_id,
+            aforo_id=customer.customer_id,
         )
         await stubs.put_customer(
             org.organization_id, customer.model_copy(update={"phone_number": "555-0199"})
@@ -199,7 +216,10 @@ class TestFaults:
             "stale", realm_id=org.realm_id, method="POST", path_contains="/customer"
         )
         result = await run(
-            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            sync,
+            kind="customer",
+            organization_id=org.organization_id,
+            aforo_id=customer.customer_id,
         )
         assert result.action == SyncAction.UPDATE, result.message
         [qbo_customer] = await emulator_control.live(org.realm_id, "Customer")
@@ -209,7 +229,9 @@ class TestFaults:
         customer = await aforo.customer()
         invoice = await aforo.invoice(customer)
         await stubs.not_ready(invoice.id, count=1)  # metering's commit lands just after
-        result = await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        result = await run(
+            sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id
+        )
         assert result.status == SyncStatus.SUCCESS
 
     async def test_metering_404_that_persists_is_retryable(
@@ -219,9 +241,10 @@ class TestFaults:
         invoice = await aforo.invoice(customer)
         await stubs.not_ready(invoice.id, count=50)
         result = await run(
-            sync_invoice,
+            sync,
+            kind="invoice",
             organization_id=org.organization_id,
-            invoice_id=invoice.id,
+            aforo_id=invoice.id,
             options=SyncOptions(trigger=SyncTrigger.EVENT, will_retry=True),
         )
         assert result.status == SyncStatus.RETRYING
@@ -238,7 +261,10 @@ class TestFaults:
             "http_503", realm_id=org.realm_id, method="POST", count=2
         )
         result = await run(
-            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            sync,
+            kind="customer",
+            organization_id=org.organization_id,
+            aforo_id=customer.customer_id,
         )
         assert result.status == SyncStatus.SUCCESS
         assert len(await emulator_control.live(org.realm_id, "Customer")) == 1
@@ -250,9 +276,10 @@ class TestFaults:
         customer = await aforo.customer()
         await emulator_control.queue_fault("http_500", realm_id=org.realm_id, count=50)
         result = await run(
-            sync_customer,
+            sync,
+            kind="customer",
             organization_id=org.organization_id,
-            customer_id=customer.customer_id,
+            aforo_id=customer.customer_id,
             options=SyncOptions(trigger=SyncTrigger.EVENT, will_retry=True),
         )
         assert result.status == SyncStatus.RETRYING
@@ -268,9 +295,11 @@ class TestNames:
     ) -> None:
         first = await aforo.customer(customer_name="Initech", primary_email="a@initech.example")
         second = await aforo.customer(customer_name="Initech", primary_email="b@other.example")
-        await run(sync_customer, organization_id=org.organization_id, customer_id=first.customer_id)
+        await run(
+            sync, kind="customer", organization_id=org.organization_id, aforo_id=first.customer_id
+        )
         result = await run(
-            sync_customer, organization_id=org.organization_id, customer_id=second.customer_id
+            sync, kind="customer", organization_id=org.organization_id, aforo_id=second.customer_id
         )
         assert result.action == SyncAction.CREATE
         names = sorted(
@@ -283,7 +312,10 @@ class TestNames:
     ) -> None:
         customer = await aforo.customer(customer_name="Robertson & Associates")
         result = await run(
-            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            sync,
+            kind="customer",
+            organization_id=org.organization_id,
+            aforo_id=customer.customer_id,
         )
         assert result.status == SyncStatus.SUCCESS
         [qbo_customer] = await emulator_control.live(org.realm_id, "Customer")
@@ -309,7 +341,10 @@ class TestNames:
             request_id="pre-existing-hooli",
         )
         result = await run(
-            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            sync,
+            kind="customer",
+            organization_id=org.organization_id,
+            aforo_id=customer.customer_id,
         )
         assert result.action == SyncAction.LINK
         assert result.quickbooks_id == existing.id
@@ -318,13 +353,19 @@ class TestNames:
     async def test_quotes_colons_and_non_ascii(self, run, aforo, org, emulator_control) -> None:
         customer = await aforo.customer(customer_name='O\'Brien: "Café" Zürich\tGmbH\\')
         first = await run(
-            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            sync,
+            kind="customer",
+            organization_id=org.organization_id,
+            aforo_id=customer.customer_id,
         )
         assert first.action == SyncAction.CREATE, first.message
         [qbo_customer] = await emulator_control.live(org.realm_id, "Customer")
         assert qbo_customer.body["DisplayName"] == 'O\'Brien - "Café" Zürich GmbH\\'
         again = await run(
-            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            sync,
+            kind="customer",
+            organization_id=org.organization_id,
+            aforo_id=customer.customer_id,
         )
         assert again.action == SyncAction.SKIP
 
@@ -335,7 +376,9 @@ class TestInvoiceLines:
     ) -> None:
         customer = await aforo.customer()
         invoice = await aforo.invoice(customer, lines=[("Flat Discount", "-30.00")])
-        result = await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        result = await run(
+            sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id
+        )
         assert result.status == SyncStatus.FAILED
         assert result.error is not None
         assert not result.retryable
@@ -353,7 +396,9 @@ class TestInvoiceLines:
                 ("Usage Charges", "35.50"),
             ],
         )
-        result = await run(sync_invoice, organization_id=org.organization_id, invoice_id=invoice.id)
+        result = await run(
+            sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id
+        )
         assert result.status == SyncStatus.SUCCESS, result.message
         [qbo_invoice] = await emulator_control.live(org.realm_id, "Invoice")
         lines = _lines(qbo_invoice.body)
@@ -368,7 +413,7 @@ class TestInvoiceLines:
 
 class TestConnectionState:
     async def test_org_not_connected_is_skipped_and_logged(self, run, sessionmaker, org_id) -> None:
-        result = await run(sync_customer, organization_id=org_id, customer_id=1)
+        result = await run(sync, kind="customer", organization_id=org_id, aforo_id=1)
         assert result.status == SyncStatus.SKIPPED
         assert result.error is not None
         assert result.error.category == "NOT_CONNECTED"
@@ -388,7 +433,10 @@ class TestConnectionState:
                 .values(status=ConnectionStatus.NEEDS_REAUTH)
             )
         result = await run(
-            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            sync,
+            kind="customer",
+            organization_id=org.organization_id,
+            aforo_id=customer.customer_id,
         )
         assert result.status == SyncStatus.FAILED
         assert not result.retryable
@@ -416,7 +464,10 @@ class TestConnectionState:
             resources.cipher.decrypt(stored.refresh_token_encrypted)
         )
         result = await run(
-            sync_customer, organization_id=org.organization_id, customer_id=customer.customer_id
+            sync,
+            kind="customer",
+            organization_id=org.organization_id,
+            aforo_id=customer.customer_id,
         )
         assert result.status == SyncStatus.FAILED
         assert result.error is not None
@@ -434,7 +485,7 @@ class TestRefusalsAreRetryable:
 
         customer = await aforo.customer()
         first = await aforo.invoice(customer)
-        await run(sync_invoice, organization_id=org.organization_id, invoice_id=first.id)
+        await run(sync, kind="invoice", organization_id=org.organization_id, aforo_id=first.id)
         qbo = resources.quickbooks.client(
             organization_id=org.organization_id, realm_id=org.realm_id
         )
@@ -446,7 +497,9 @@ class TestRefusalsAreRetryable:
         await qbo.deactivate(Item, item.id, item.sync_token, request_id="test-deactivate")
 
         second = await aforo.invoice(customer)
-        refused = await run(sync_invoice, organization_id=org.organization_id, invoice_id=second.id)
+        refused = await run(
+            sync, kind="invoice", organization_id=org.organization_id, aforo_id=second.id
+        )
         assert refused.status == SyncStatus.FAILED
         assert (await logs("INVOICE", f"invoice-{second.id}"))[-1].error_code == "610"
 
@@ -455,6 +508,8 @@ class TestRefusalsAreRetryable:
             Item(id=item.id, sync_token=current.sync_token, active=True),
             request_id="test-reactivate",
         )
-        retried = await run(sync_invoice, organization_id=org.organization_id, invoice_id=second.id)
+        retried = await run(
+            sync, kind="invoice", organization_id=org.organization_id, aforo_id=second.id
+        )
         assert retried.action == SyncAction.CREATE, retried.message
         assert len(await emulator_control.live(org.realm_id, "Invoice")) == 2

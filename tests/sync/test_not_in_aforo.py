@@ -6,7 +6,7 @@ import pytest
 
 from qbsync.aforo.errors import AforoNotReady
 from qbsync.sync.attempts import failure_status
-from qbsync.sync.engine import SyncOptions, sync_invoice
+from qbsync.sync.engine import SyncOptions, sync
 from qbsync.sync.models import SyncStatus, SyncTrigger
 
 UNKNOWN = 987_654_321
@@ -33,9 +33,10 @@ async def test_each_attempt_costs_two_gets_and_the_chain_ends_after_two_retries(
     statuses = []
     for attempt in (1, 2, 3):
         result = await run(
-            sync_invoice,
+            sync,
+            kind="invoice",
             organization_id=org.organization_id,
-            invoice_id=invoice_id,
+            aforo_id=invoice_id,
             options=_event("evt-a", attempt),
         )
         statuses.append(result.status)
@@ -47,16 +48,18 @@ async def test_each_attempt_costs_two_gets_and_the_chain_ends_after_two_retries(
 async def test_a_second_webhook_joins_the_chain_already_waiting(run, org, stubs, logs) -> None:
     invoice_id = UNKNOWN + 1 + org.organization_id % 1000
     first = await run(
-        sync_invoice,
+        sync,
+        kind="invoice",
         organization_id=org.organization_id,
-        invoice_id=invoice_id,
+        aforo_id=invoice_id,
         options=_event("evt-a"),
     )
     gets = await _gets(stubs, invoice_id)
     second = await run(
-        sync_invoice,
+        sync,
+        kind="invoice",
         organization_id=org.organization_id,
-        invoice_id=invoice_id,
+        aforo_id=invoice_id,
         options=_event("evt-b"),
     )
     assert first.status == SyncStatus.RETRYING
@@ -66,9 +69,10 @@ async def test_a_second_webhook_joins_the_chain_already_waiting(run, org, stubs,
     assert await _gets(stubs, invoice_id) == gets  # it asked metering nothing
     # The first chain goes on as before.
     again = await run(
-        sync_invoice,
+        sync,
+        kind="invoice",
         organization_id=org.organization_id,
-        invoice_id=invoice_id,
+        aforo_id=invoice_id,
         options=_event("evt-a", attempt=2),
     )
     assert again.status == SyncStatus.RETRYING

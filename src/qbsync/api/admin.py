@@ -14,8 +14,8 @@ from qbsync.api.compat import CamelModel, current_realm, exact_json
 from qbsync.api.deps import ResourcesDep, SessionDep
 from qbsync.resources import Resources
 from qbsync.sync import reports
-from qbsync.sync.mappers.customers import customer_aforo_id
-from qbsync.sync.mappers.invoices import invoice_aforo_id
+from qbsync.sync.mappers.customers import CUSTOMER_IDS
+from qbsync.sync.mappers.invoices import INVOICE_IDS
 from qbsync.sync.models import EntityType
 
 router = APIRouter(prefix="/api/quickbooks/admin", tags=["admin"])
@@ -57,14 +57,14 @@ async def _active_and_unsynced(
     unsynced = [
         UnsyncedCustomer(
             customer_id=customer.customer_id,
-            aforo_id=customer_aforo_id(customer.customer_id),
+            aforo_id=CUSTOMER_IDS.format(customer.customer_id),
             customer_name=customer.customer_name,
             company_name=customer.company_name,
             email=customer.primary_email,
             phone=customer.phone_number,
         )
         for customer in active
-        if customer_aforo_id(customer.customer_id) not in mapped
+        if CUSTOMER_IDS.format(customer.customer_id) not in mapped
     ]
     return active, unsynced
 
@@ -157,14 +157,14 @@ async def invoice_overview(
     unsynced = [
         UnsyncedInvoice(
             invoice_id=invoice.id,
-            aforo_id=invoice_aforo_id(invoice.id),
+            aforo_id=INVOICE_IDS.format(invoice.id),
             invoice_number=invoice.invoice_number,
             customer_id=invoice.customer_id,
             total_amount=invoice.total_amount,
             status=str(invoice.status),
         )
         for invoice in invoices
-        if invoice_aforo_id(invoice.id) not in mapped
+        if INVOICE_IDS.format(invoice.id) not in mapped
     ]
     synced = len(invoices) - len(unsynced)
     return exact_json(

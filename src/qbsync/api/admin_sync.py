@@ -20,8 +20,8 @@ from qbsync.connections.errors import NeedsReauth, NotConnected
 from qbsync.connections.tokens import ensure_usable
 from qbsync.errors import InvalidInput, QbsyncError
 from qbsync.resources import Resources
-from qbsync.sync.engine import SyncOptions, sync_customer
-from qbsync.sync.mappers.customers import customer_aforo_id
+from qbsync.sync.engine import SyncOptions, sync
+from qbsync.sync.mappers.customers import CUSTOMER_IDS
 from qbsync.sync.models import EntityType, SyncTrigger
 
 log = logging.getLogger(__name__)
@@ -78,11 +78,12 @@ async def sync_one_customer(
     customer = await resources.aforo.orgs.get_customer(
         number, org_id=organization_id, caller_token=principal.token
     )
-    result = await sync_customer(
+    result = await sync(
         session,
         resources.sync_deps,
         organization_id=organization_id,
-        customer_id=number,
+        kind=EntityType.CUSTOMER,
+        aforo_id=number,
         options=SyncOptions(trigger=SyncTrigger.MANUAL, caller_token=principal.token),
     )
     answer = SyncCustomerAnswer(
@@ -136,7 +137,7 @@ async def _sync_in_own_unit(
 ) -> BulkSyncItem:
     item = BulkSyncItem(
         customer_id=customer.customer_id,
-        aforo_id=customer_aforo_id(customer.customer_id),
+        aforo_id=CUSTOMER_IDS.format(customer.customer_id),
         customer_name=customer.customer_name,
         status="FAILED",
     )
@@ -144,11 +145,12 @@ async def _sync_in_own_unit(
         try:
             # One committed unit of work per customer: one failure never undoes the others.
             async with resources.sessionmaker.begin() as session:
-                result = await sync_customer(
+                result = await sync(
                     session,
                     resources.sync_deps,
                     organization_id=organization_id,
-                    customer_id=customer.customer_id,
+                    kind=EntityType.CUSTOMER,
+                    aforo_id=customer.customer_id,
                     options=options,
                 )
         except QbsyncError as error:
@@ -178,7 +180,7 @@ async def bulk_sync_customers(
     active = await resources.aforo.orgs.list_active_customers(
         org_id=organization_id, caller_token=principal.token
     )
-    pending = [c for c in active if customer_aforo_id(c.customer_id) not in mapped]
+    pending = [c for c in active if CUSTOMER_IDS.format(c.customer_id) not in mapped]
     options = SyncOptions(
         trigger=SyncTrigger.MANUAL,
         caller_token=principal.token,

@@ -3,7 +3,6 @@ link) and the exact-number JSON the UI's routes answer with."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -21,7 +20,7 @@ from qbsync.connections.models import ConnectionStatus, QuickBooksConnection
 from qbsync.errors import InvalidInput
 from qbsync.quickbooks import wire
 from qbsync.sync import reports, repository
-from qbsync.sync.mappers.customers import customer_aforo_id
+from qbsync.sync.mappers.customers import CUSTOMER_IDS
 from qbsync.sync.models import EntityType
 
 router = APIRouter(prefix="/api/quickbooks", tags=["ui compatibility"])
@@ -32,8 +31,6 @@ DASHBOARD_URLS = {
     "sandbox": "https://app.sandbox.qbo.intuit.com/app/homepage?companyId={realm_id}",
     "production": "https://app.qbo.intuit.com/app/homepage?companyId={realm_id}",
 }
-
-_CUSTOMER_ID = re.compile(r"^(?:CUST-)?(\d{1,18})$", re.IGNORECASE | re.ASCII)
 
 
 def iso_instant(value: datetime) -> str:
@@ -73,10 +70,10 @@ class CamelModel(BaseModel):
 
 def parse_customer_id(raw: str) -> int:
     """Customer ids arrive as ``5`` or as the mapping's ``CUST-5``."""
-    found = _CUSTOMER_ID.match(raw.strip())
-    if found is None:
-        raise InvalidInput(f"not a customer id: {raw!r}", hint="send 5 or CUST-5")
-    return int(found.group(1))
+    try:
+        return int(CUSTOMER_IDS.parse(raw, label="customer id"))
+    except InvalidInput:
+        raise InvalidInput(f"not a customer id: {raw[:40]!r}", hint="send 5 or CUST-5") from None
 
 
 async def current_realm(session: AsyncSession, organization_id: int) -> str | None:
@@ -181,7 +178,7 @@ class CustomerSyncStatus(CamelModel):
 async def customer_sync_status(
     customer_id: str, organization_id: TenantDep, session: SessionDep
 ) -> Response:
-    aforo_id = customer_aforo_id(parse_customer_id(customer_id))
+    aforo_id = CUSTOMER_IDS.format(parse_customer_id(customer_id))
     realm_id = await current_realm(session, organization_id)
     mapping = (
         await repository.get_mapping(

@@ -28,8 +28,8 @@ from qbsync.events.parking import ParkedMessage, discard, list_parked, replay
 from qbsync.events.topology import declare_topology
 from qbsync.resources import Resources
 from qbsync.sync import repository
-from qbsync.sync.engine import log_aforo_id
 from qbsync.sync.models import SyncAction, SyncLog, SyncStatus, SyncTrigger
+from qbsync.sync.registry import log_aforo_id
 
 router = APIRouter(prefix="/api/quickbooks/dead-letters", tags=["operators"])
 

@@ -17,30 +17,20 @@ from qbsync.connections.service import status_view
 from qbsync.errors import QbsyncError
 from qbsync.events.parking import ParkedMessage
 from qbsync.quickbooks.errors import QuickBooksNotFound
-from qbsync.quickbooks.schemas.base import QboEntity
-from qbsync.quickbooks.schemas.invoice import Invoice
-from qbsync.quickbooks.schemas.names import Customer
-from qbsync.quickbooks.schemas.payment import Payment
 from qbsync.resources import Resources
 from qbsync.sync import repository
 from qbsync.sync.diagnosis import ParkedFact, diagnose
-from qbsync.sync.engine import aforo_id_of, parse_aforo_id
-from qbsync.sync.models import EntityType, Mapping
+from qbsync.sync.models import Mapping
+from qbsync.sync.registry import Kind, parse_aforo_id
 
 router = APIRouter(prefix="/api/quickbooks", tags=["operators"])
-
-_MODELS: dict[EntityType, type[QboEntity]] = {
-    EntityType.CUSTOMER: Customer,
-    EntityType.INVOICE: Invoice,
-    EntityType.PAYMENT: Payment,
-}
 
 
 async def _in_quickbooks(
     resources: Resources,
     connection: QuickBooksConnection | None,
     mapping: Mapping | None,
-    kind: EntityType,
+    kind: Kind,
 ) -> dict[str, Any]:
     if mapping is None or connection is None or connection.status != ConnectionStatus.ACTIVE:
         return {"checked": False, "exists": None}
@@ -48,7 +38,7 @@ async def _in_quickbooks(
         organization_id=connection.organization_id, realm_id=connection.realm_id
     )
     try:
-        record = await client.read(_MODELS[kind], mapping.quickbooks_id)
+        record = await client.read(kind.quickbooks_model, mapping.quickbooks_id)
     except QuickBooksNotFound:
         return {"checked": True, "exists": False, "id": mapping.quickbooks_id}
     except QbsyncError as exc:
@@ -64,28 +54,12 @@ async def _in_quickbooks(
 
 
 async def _in_aforo(
-    resources: Resources, kind: EntityType, number: str, organization_id: int, token: str
+    resources: Resources, kind: Kind, key: int | str, organization_id: int, token: str
 ) -> dict[str, Any]:
-    aforo = resources.aforo
+    if kind.read is None:
+        return {"exists": None}
     try:
-        if kind == EntityType.CUSTOMER:
-            customer = await aforo.orgs.get_customer(
-                int(number), org_id=organization_id, caller_token=token
-            )
-            return {"exists": True, "status": customer.status}
-        if kind == EntityType.INVOICE:
-            invoice = await aforo.billing.get_invoice(
-                int(number), org_id=organization_id, caller_token=token
-            )
-            return {
-                "exists": True,
-                "status": str(invoice.status),
-                "totalAmount": str(invoice.total_amount),
-            }
-        payment = await aforo.payments.get_payment(
-            number, org_id=organization_id, caller_token=token
-        )
-        return {"exists": True, "amount": str(payment.amount)}
+        return await kind.read(resources.aforo, organization_id, key, token)
     except AforoNotReady as exc:
         # Metering answers 404 both before its commit and for ids it never had.
         return {"exists": False, "error": f"{exc.code}: {exc.message}"}
@@ -106,33 +80,33 @@ async def diagnose_entity(
     entity_type: Annotated[str, Query(alias="entityType")],
     aforo_id: Annotated[str, Query(alias="aforoId")],
 ) -> dict[str, Any]:
-    kind, number = parse_aforo_id(entity_type, aforo_id)
-    full_id = aforo_id_of(kind, number)
+    kind, key = parse_aforo_id(entity_type, aforo_id)
+    full_id = kind.aforo_id(key)
     connection = await connections.get_connection(session, organization_id)
     mapping = (
         await repository.get_mapping(
             session,
             organization_id=organization_id,
             realm_id=connection.realm_id,
-            entity_type=kind,
+            entity_type=kind.entity_type,
             aforo_id=full_id,
         )
         if connection is not None
         else None
     )
     attempts = await repository.latest_logs_for(
-        session, organization_id=organization_id, entity_type=kind, aforo_id=full_id
+        session, organization_id=organization_id, entity_type=kind.entity_type, aforo_id=full_id
     )
     try:
         parked: list[ParkedMessage] | None = [
             m
             for m in await visible_parked(resources, organization_id)
-            if m.entity_type == kind and m.entity_id == number
+            if m.entity_type == kind.entity_type and m.entity_id == str(key)
         ]
     except QbsyncError:
         parked = None  # RabbitMQ is down: say so rather than fail the whole checklist
     quickbooks = await _in_quickbooks(resources, connection, mapping, kind)
-    aforo = await _in_aforo(resources, kind, number, organization_id, principal.token)
+    aforo = await _in_aforo(resources, kind, key, organization_id, principal.token)
     verdict = diagnose(
         connection=connection,
         mapping=mapping,
@@ -145,7 +119,7 @@ async def diagnose_entity(
     )
     return {
         "organizationId": organization_id,
-        "entityType": kind,
+        "entityType": kind.entity_type,
         "aforoId": full_id,
         "verdict": verdict.verdict,
         "nextSteps": verdict.next_steps,

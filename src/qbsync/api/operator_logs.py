@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,11 +17,9 @@ from qbsync.api.filters import choice
 from qbsync.errors import ErrorCategory, InvalidInput, NotFound
 from qbsync.ids import parse_id
 from qbsync.sync import repository
-from qbsync.sync.engine import SyncOptions, aforo_id_of, parse_aforo_id, sync_entity
-from qbsync.sync.models import EntityType, Mapping, SyncLog, SyncStatus, SyncTrigger
-
-# The kinds whose Aforo ids carry a prefix in the log (items are logged by their own key).
-SYNCED_KINDS = (EntityType.CUSTOMER, EntityType.INVOICE, EntityType.PAYMENT)
+from qbsync.sync.engine import SyncOptions, sync
+from qbsync.sync.models import Mapping, SyncLog, SyncStatus, SyncTrigger
+from qbsync.sync.registry import get, kinds
 
 router = APIRouter(prefix="/api/quickbooks", tags=["operators"])
 
@@ -91,17 +90,20 @@ def _aforo_ids(entity_type: str | None, aforo_id: str | None) -> tuple[str, ...]
     if not aforo_id:
         return None
     value = aforo_id.strip()
-    kinds = [EntityType(entity_type)] if entity_type else list(SYNCED_KINDS)
-    stored = {value} if not entity_type or entity_type not in SYNCED_KINDS else set()
-    for kind in kinds:
-        if kind not in SYNCED_KINDS:
-            continue
-        try:
-            stored.add(aforo_id_of(*parse_aforo_id(kind, value)))
-        except InvalidInput:
-            if entity_type:
-                raise
+    if entity_type:
+        kind = get(entity_type)
+        # Items are logged by their own key (rateplan-7, item-fallback): taken as given.
+        return (value,) if kind.not_alone else (kind.aforo_id(kind.parse(value)),)
+    stored = {value}
+    for kind in kinds():
+        if kind.not_alone is None:
+            with contextlib.suppress(InvalidInput):
+                stored.add(kind.aforo_id(kind.parse(value)))
     return tuple(sorted(stored))
+
+
+def _entity_type(value: str | None) -> str | None:
+    return choice("entityType", value, [kind.entity_type for kind in kinds()])
 
 
 @router.get("/sync-logs")
@@ -120,7 +122,7 @@ async def list_sync_logs(
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """Newest first; pass ``nextCursor`` back as ``cursor`` for the next page."""
-    kind = choice("entityType", entity_type, EntityType)
+    kind = _entity_type(entity_type)
     filters = repository.LogFilter(
         organization_id=scope,
         entity_type=kind,
@@ -167,11 +169,11 @@ async def retry_sync_log(
         raise InvalidInput(
             "this message named no organization; replay or discard it from dead letters"
         )
-    result = await sync_entity(
+    result = await sync(
         session,
         resources.sync_deps,
         organization_id=row.organization_id,
-        entity_type=row.entity_type,
+        kind=row.entity_type,
         aforo_id=row.aforo_id,
         options=SyncOptions(trigger=SyncTrigger.RETRY, caller_token=principal.token),
     )
@@ -196,7 +198,7 @@ async def list_mappings(
     quickbooks_id: Annotated[str | None, Query(alias="quickbooksId")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> dict[str, Any]:
-    kind = choice("entityType", entity_type, EntityType)
+    kind = _entity_type(entity_type)
     rows = await repository.list_mappings(
         session,
         organization_id=scope,

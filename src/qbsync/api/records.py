@@ -15,7 +15,7 @@ from qbsync.api.filters import choice
 from qbsync.sync import repository
 from qbsync.sync.engine import SyncOptions
 from qbsync.sync.models import SyncTrigger
-from qbsync.sync.records import RECORD_KINDS, RecordFilter, RecordState, list_records
+from qbsync.sync.records import RecordFilter, RecordState, list_records, record_kinds
 from qbsync.sync.resync import force_resync
 
 router = APIRouter(prefix="/api/quickbooks", tags=["operators"])
@@ -48,7 +48,7 @@ async def records(
         session,
         RecordFilter(
             organization_id=organization_id,
-            entity_type=choice("entityType", entity_type, tuple(RECORD_KINDS)),
+            entity_type=choice("entityType", entity_type, record_kinds()),
             state=RecordState(wanted_state) if wanted_state else None,
             search=q,
         ),

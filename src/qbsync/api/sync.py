@@ -1,76 +1,46 @@
-"""Manual sync of one entity, and metering's invoice webhook."""
+"""Manual sync of one record of each kind that has a compatibility route, and metering's
+invoice webhook."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: the manual routes are built in a loop, and
+# FastAPI must see each one's own aliases in its annotations.
 
 import logging
-import re
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, create_model
 
 from qbsync.aforo.auth import org_id_from_claims
 from qbsync.api.auth import PrincipalDep, TenantDep, TokenVerifier, get_verifier
 from qbsync.api.deps import ResourcesDep, SessionDep
 from qbsync.errors import Forbidden, InvalidInput, Unauthorized
 from qbsync.events.fields import AforoId
-from qbsync.events.schemas import CustomerActivated, InvoiceCreated, PaymentReceived
-from qbsync.ids import MAX_ID, parse_id
-from qbsync.logging import has_controls
-from qbsync.sync.engine import SyncOptions, sync_customer, sync_invoice, sync_payment
+from qbsync.events.schemas import InvoiceCreated
+from qbsync.resources import Resources
+from qbsync.sync.engine import SyncOptions, sync
 from qbsync.sync.models import SyncTrigger
+from qbsync.sync.registry import CompatRoute, Kind, kinds
 from qbsync.sync.results import SyncResult
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/quickbooks", tags=["sync"])
 
-_PREFIXED_ID = re.compile(r"^(?:CUST-|invoice-|payment-)", re.IGNORECASE)
 
-
-class SyncBody(BaseModel):
-    """Ids may come in the body under the names the original service and the UI used; any
-    other field (the original took whole records) is ignored."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    customer_id: str | int | None = Field(
-        default=None, validation_alias=AliasChoices("customerId", "aforoCustomerId", "customer_id")
-    )
-    invoice_id: str | int | None = Field(
-        default=None, validation_alias=AliasChoices("invoiceId", "aforoInvoiceId", "invoice_id")
-    )
-    payment_id: str | int | None = Field(
-        default=None, validation_alias=AliasChoices("paymentId", "aforoPaymentId", "payment_id")
-    )
-
-
-OptionalBody = Annotated[SyncBody | None, Body()]
-
-
-def _pick(name: str, *candidates: str | int | None) -> str:
+def _pick(name: str, *candidates: object) -> str:
     for value in candidates:
         if value is not None and str(value).strip():
-            if has_controls(str(value)):
-                raise InvalidInput(f"{name} must not contain control characters")
-            return _PREFIXED_ID.sub("", str(value).strip())
+            return str(value).strip()
     raise InvalidInput(f"{name} is required", hint=f"send ?{name}=… or a JSON body with {name}")
 
 
-def _numeric(name: str, value: str) -> int:
-    number = parse_id(value)
-    if number is None:
-        raise InvalidInput(f"{name} must be a number from 1 to {MAX_ID}, got {value[:40]!r}")
-    return number
-
-
-def _answer(result: SyncResult, *, id_name: str, qbo_name: str, aforo_value: str) -> JSONResponse:
+def _answer(result: SyncResult, route: CompatRoute, aforo_id: str) -> JSONResponse:
     body: dict[str, Any] = {
         "status": "success" if result.error is None else "error",
-        id_name: aforo_value,
-        qbo_name: result.quickbooks_id,
+        route.answer_id: aforo_id,
+        route.answer_qbo_id: result.quickbooks_id,
         "action": result.action,
         "syncStatus": result.status,
         "message": result.message,
@@ -85,109 +55,7 @@ def _answer(result: SyncResult, *, id_name: str, qbo_name: str, aforo_value: str
     return JSONResponse(body, status_code=status)
 
 
-def _options(principal_token: str, trigger: SyncTrigger = SyncTrigger.MANUAL) -> SyncOptions:
-    return SyncOptions(trigger=trigger, caller_token=principal_token)
-
-
-@router.post("/sync/customer", response_model=None)
-async def sync_customer_route(
-    organization_id: TenantDep,
-    principal: PrincipalDep,
-    session: SessionDep,
-    resources: ResourcesDep,
-    body: OptionalBody = None,
-    customer_id: Annotated[str | None, Query(alias="customerId")] = None,
-    aforo_customer_id: Annotated[str | None, Query(alias="aforoCustomerId")] = None,
-    run_async: Annotated[bool, Query(alias="async")] = False,
-) -> JSONResponse:
-    raw = _pick("customerId", customer_id, aforo_customer_id, body.customer_id if body else None)
-    aforo_id = _numeric("customerId", raw)
-    if run_async:
-        event = CustomerActivated(organization_id=organization_id, customer_id=aforo_id)
-        return await _enqueue(resources, event, f"CUST-{aforo_id}")
-    result = await sync_customer(
-        session,
-        resources.sync_deps,
-        organization_id=organization_id,
-        customer_id=aforo_id,
-        options=_options(principal.token),
-    )
-    return _answer(
-        result,
-        id_name="aforoCustomerId",
-        qbo_name="quickbooksCustomerId",
-        aforo_value=f"CUST-{aforo_id}",
-    )
-
-
-@router.post("/sync/invoice", response_model=None)
-async def sync_invoice_route(
-    organization_id: TenantDep,
-    principal: PrincipalDep,
-    session: SessionDep,
-    resources: ResourcesDep,
-    body: OptionalBody = None,
-    invoice_id: Annotated[str | None, Query(alias="invoiceId")] = None,
-    aforo_invoice_id: Annotated[str | None, Query(alias="aforoInvoiceId")] = None,
-    run_async: Annotated[bool, Query(alias="async")] = False,
-) -> JSONResponse:
-    raw = _pick("invoiceId", invoice_id, aforo_invoice_id, body.invoice_id if body else None)
-    aforo_id = _numeric("invoiceId", raw)
-    if run_async:
-        event = InvoiceCreated(organization_id=organization_id, invoice_id=aforo_id)
-        return await _enqueue(resources, event, f"invoice-{aforo_id}")
-    result = await sync_invoice(
-        session,
-        resources.sync_deps,
-        organization_id=organization_id,
-        invoice_id=aforo_id,
-        options=_options(principal.token),
-    )
-    return _answer(
-        result,
-        id_name="aforoInvoiceId",
-        qbo_name="quickbooksInvoiceId",
-        aforo_value=f"invoice-{aforo_id}",
-    )
-
-
-@router.post("/sync/payment", response_model=None)
-async def sync_payment_route(
-    organization_id: TenantDep,
-    principal: PrincipalDep,
-    session: SessionDep,
-    resources: ResourcesDep,
-    body: OptionalBody = None,
-    payment_id: Annotated[str | None, Query(alias="paymentId")] = None,
-    aforo_payment_id: Annotated[str | None, Query(alias="aforoPaymentId")] = None,
-    run_async: Annotated[bool, Query(alias="async")] = False,
-) -> JSONResponse:
-    aforo_id = _pick("paymentId", payment_id, aforo_payment_id, body.payment_id if body else None)
-    if len(aforo_id) > 90:
-        raise InvalidInput("paymentId is longer than 90 characters")
-    if run_async:
-        event = PaymentReceived(organization_id=organization_id, payment_id=aforo_id)
-        return await _enqueue(resources, event, f"payment-{aforo_id}")
-    result = await sync_payment(
-        session,
-        resources.sync_deps,
-        organization_id=organization_id,
-        payment_id=aforo_id,
-        options=_options(principal.token),
-    )
-    return _answer(
-        result,
-        id_name="aforoPaymentId",
-        qbo_name="quickbooksPaymentId",
-        aforo_value=f"payment-{aforo_id}",
-    )
-
-
-async def _enqueue(
-    resources: ResourcesDep,
-    event: CustomerActivated | InvoiceCreated | PaymentReceived,
-    aforo_id: str,
-) -> JSONResponse:
+async def _enqueue(resources: Resources, event: Any, aforo_id: str) -> JSONResponse:
     message_id = await resources.publisher.publish(event, trigger=SyncTrigger.MANUAL)
     return JSONResponse(
         {
@@ -198,6 +66,68 @@ async def _enqueue(
         },
         status_code=202,
     )
+
+
+def _body_model(kind: Kind, route: CompatRoute) -> type[BaseModel]:
+    """Ids may come in the body under the names the original service and the UI used; any
+    other field (the original took whole records) is ignored."""
+    return create_model(
+        f"Sync{kind.quickbooks_model.__name__}Body",
+        __config__=ConfigDict(extra="ignore"),
+        id=(
+            str | int | None,
+            Field(
+                default=None,
+                validation_alias=AliasChoices(route.id_param, route.answer_id, route.snake_param),
+            ),
+        ),
+    )
+
+
+def _add_manual_route(kind: Kind, route: CompatRoute) -> None:
+    """``POST /sync/<kind>``: sync one record now (or queue it with ``?async=true``)."""
+    body_model = _body_model(kind, route)
+    event = kind.event
+
+    async def manual_sync(
+        organization_id: TenantDep,
+        principal: PrincipalDep,
+        session: SessionDep,
+        resources: ResourcesDep,
+        body: Annotated[body_model | None, Body()] = None,  # type: ignore[valid-type]
+        aforo_id: Annotated[str | None, Query(alias=route.id_param)] = None,
+        prefixed_id: Annotated[str | None, Query(alias=route.answer_id)] = None,
+        run_async: Annotated[bool, Query(alias="async")] = False,
+    ) -> JSONResponse:
+        raw = _pick(route.id_param, aforo_id, prefixed_id, getattr(body, "id", None))
+        key = kind.codec.parse(raw, label=route.id_param)
+        full_id = kind.aforo_id(key)
+        if run_async and event is not None:
+            queued = event(organization_id=organization_id, **{event.id_field: key})
+            return await _enqueue(resources, queued, full_id)
+        result = await sync(
+            session,
+            resources.sync_deps,
+            organization_id=organization_id,
+            kind=kind,
+            aforo_id=key,
+            options=SyncOptions(trigger=SyncTrigger.MANUAL, caller_token=principal.token),
+        )
+        return _answer(result, route, full_id)
+
+    router.add_api_route(
+        f"/sync/{route.path}",
+        manual_sync,
+        methods=["POST"],
+        response_model=None,
+        name=f"sync_{kind.name}",
+        summary=f"Sync one {kind.name}",
+    )
+
+
+for _kind in kinds():
+    if _kind.route is not None:
+        _add_manual_route(_kind, _kind.route)
 
 
 class InvoiceCreatedWebhook(BaseModel):

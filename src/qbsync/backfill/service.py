@@ -17,10 +17,9 @@ from qbsync.aforo.billing import AforoInvoice
 from qbsync.backfill.models import BackfillJob, BackfillStatus
 from qbsync.errors import InvalidInput, NotFound, QbsyncError
 from qbsync.events.publisher import Publisher
-from qbsync.events.schemas import CustomerActivated, InvoiceCreated
 from qbsync.sync.context import AforoClients
-from qbsync.sync.engine import aforo_id_of
 from qbsync.sync.models import EntityType, SyncTrigger
+from qbsync.sync.registry import get
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +78,15 @@ async def plan(
     return targets
 
 
-def _event(job: BackfillJob, target: dict[str, Any]) -> CustomerActivated | InvoiceCreated:
-    if target["type"] == EntityType.CUSTOMER:
-        return CustomerActivated(organization_id=job.organization_id, customer_id=int(target["id"]))
-    return InvoiceCreated(
-        organization_id=job.organization_id,
-        invoice_id=int(target["id"]),
-        customer_id=target.get("customerId"),
+def _event(job: BackfillJob, target: dict[str, Any]) -> Any:
+    """The event that triggers the target's kind; what the plan knew (an invoice's customer)
+    travels with it."""
+    kind = get(target["type"])
+    assert kind.event is not None
+    known = {name: value for name, value in target.items() if name not in ("type", "id")}
+    return kind.event.model_validate(
+        {"organizationId": job.organization_id, kind.event.id_key(): kind.parse(target["id"])}
+        | known
     )
 
 
@@ -102,7 +103,7 @@ async def publish(
     while position < len(targets):
         batch = targets[position : position + SAVE_EVERY]
         for target in batch:
-            aforo_id = aforo_id_of(EntityType(target["type"]), str(target["id"]))
+            aforo_id = get(target["type"]).aforo_id(str(target["id"]))
             await publisher.publish(
                 _event(job, target), correlation_id=prefix + aforo_id, trigger=SyncTrigger.BACKFILL
             )

@@ -1,4 +1,5 @@
-"""One handler per event type: each runs the sync engine in its own unit of work."""
+"""The event handler: each event runs the sync engine for the kind it triggers, in its own
+unit of work."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.config import AmqpSettings
 from qbsync.events.runner import Handler
-from qbsync.events.schemas import CustomerActivated, Event, InvoiceCreated, PaymentReceived
+from qbsync.events.schemas import Event
 from qbsync.events.settlement import MessageContext
 from qbsync.logging import log_context
 from qbsync.scheduler.errors import DatabaseUnavailable
 from qbsync.sync.context import SyncDeps
-from qbsync.sync.engine import SyncOptions, sync_customer, sync_invoice, sync_payment
-from qbsync.sync.mappers.payments import PaymentFacts
+from qbsync.sync.engine import SyncOptions, sync
 from qbsync.sync.models import SyncStatus, SyncTrigger
+from qbsync.sync.registry import by_event
 from qbsync.sync.results import SyncResult
 
 log = logging.getLogger(__name__)
@@ -30,23 +31,6 @@ def _trigger(ctx: MessageContext) -> SyncTrigger:
         return SyncTrigger(ctx.trigger) if ctx.trigger else SyncTrigger.EVENT
     except ValueError:
         return SyncTrigger.EVENT
-
-
-def payment_facts(event: PaymentReceived) -> PaymentFacts | None:
-    """The event's own data when it is enough to sync from; else the payment service is asked."""
-    if event.amount is None or event.invoice_id is None:
-        return None
-    return PaymentFacts(
-        payment_id=event.payment_id,
-        organization_id=event.organization_id,
-        invoice_id=event.invoice_id,
-        customer_id=event.customer_id,
-        amount=event.amount,
-        paid_at=event.paid_at,
-        currency=event.currency,
-        payment_method=event.payment_method,
-        reference=event.reference,
-    )
 
 
 def build_handler(
@@ -81,27 +65,13 @@ def build_handler(
 async def _sync(
     session: AsyncSession, deps: SyncDeps, event: Event, options: SyncOptions
 ) -> SyncResult:
-    if isinstance(event, CustomerActivated):
-        return await sync_customer(
-            session,
-            deps,
-            organization_id=event.organization_id,
-            customer_id=event.customer_id,
-            options=options,
-        )
-    if isinstance(event, InvoiceCreated):
-        return await sync_invoice(
-            session,
-            deps,
-            organization_id=event.organization_id,
-            invoice_id=event.invoice_id,
-            options=options,
-        )
-    return await sync_payment(
+    kind = by_event(type(event))
+    return await sync(
         session,
         deps,
         organization_id=event.organization_id,
-        payment_id=event.payment_id,
-        facts=payment_facts(event),
+        kind=kind,
+        aforo_id=event.entity_id,
         options=options,
+        details=kind.event_details(event) if kind.event_details else None,
     )

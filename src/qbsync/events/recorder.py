@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.events.outcomes import ParkReason, RunnerOutcome
 from qbsync.sync import repository
-from qbsync.sync.engine import log_aforo_id
 from qbsync.sync.models import SyncAction, SyncLog, SyncStatus, SyncTrigger
+from qbsync.sync.registry import log_aforo_id
 
 _RECORDED = {ParkReason.INVALID_MESSAGE, ParkReason.UNEXPECTED_ERROR}
 

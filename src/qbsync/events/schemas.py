@@ -50,26 +50,34 @@ class _AforoEvent(BaseModel):
 
     routing_key: ClassVar[str]
     entity_type: ClassVar[str]
+    # The field that names the event's record (its wire name is ``id_key``).
+    id_field: ClassVar[str]
 
     organization_id: AforoId
     event_id: str | None = Field(default=None, max_length=200)
+
+    @property
+    def entity_id(self) -> str:
+        return str(getattr(self, self.id_field))
+
+    @classmethod
+    def id_key(cls) -> str:
+        return to_camel(cls.id_field)
 
 
 class CustomerActivated(_AforoEvent):
     routing_key = CUSTOMER_ACTIVATED
     entity_type = "CUSTOMER"
+    id_field = "customer_id"
 
     customer_id: AforoId
     occurred_at: Instant | None = None
-
-    @property
-    def entity_id(self) -> str:
-        return str(self.customer_id)
 
 
 class InvoiceCreated(_AforoEvent):
     routing_key = INVOICE_CREATED
     entity_type = "INVOICE"
+    id_field = "invoice_id"
 
     invoice_id: AforoId
     customer_id: AforoId | None = None
@@ -83,14 +91,11 @@ class InvoiceCreated(_AforoEvent):
     # Metering's webhook forwards the caller's JWT; it must never reach a log line.
     jwt_token: str | None = Field(default=None, repr=False)
 
-    @property
-    def entity_id(self) -> str:
-        return str(self.invoice_id)
-
 
 class PaymentReceived(_AforoEvent):
     routing_key = PAYMENT_RECEIVED
     entity_type = "PAYMENT"
+    id_field = "payment_id"
 
     payment_id: AforoStrId
     invoice_id: AforoId | None = None
@@ -100,10 +105,6 @@ class PaymentReceived(_AforoEvent):
     payment_method: str | None = Field(default=None, max_length=100)
     paid_at: Instant | None = None
     reference: str | None = Field(default=None, max_length=200)
-
-    @property
-    def entity_id(self) -> str:
-        return self.payment_id
 
 
 Event = CustomerActivated | InvoiceCreated | PaymentReceived

@@ -40,7 +40,6 @@ HAND_BACK_PAUSE_S: Final = 1.0
 HAND_BACK_MAX_PAUSE_S: Final = 30.0
 DELIVERY_COUNT_HEADER: Final = "x-delivery-count"  # set by quorum queues on redelivery
 _SETTLE_ERRORS = (AMQPError, ChannelInvalidStateError, MessageProcessError, ConnectionError)
-_ENTITY_KEYS: Final = {"CUSTOMER": "customerId", "INVOICE": "invoiceId", "PAYMENT": "paymentId"}
 
 
 @dataclass(frozen=True)
@@ -291,7 +290,7 @@ def _peek_ids(body: bytes, routing_key: str) -> tuple[str | None, str | None, in
         return entity_type, None, None
     if not isinstance(data, dict):
         return entity_type, None, None
-    raw_entity = data.get(_ENTITY_KEYS.get(entity_type or "", ""))
+    raw_entity = data.get(model.id_key()) if model is not None else None
     entity_id = str(raw_entity) if isinstance(raw_entity, int | str) and raw_entity != "" else None
     org_id = parse_id(data.get("organizationId"))
     return entity_type, h.clip(entity_id, 100) if entity_id else None, org_id

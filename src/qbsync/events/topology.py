@@ -1,5 +1,7 @@
 """The RabbitMQ topology qbsync owns: exchange, work queues, delayed-retry wait queues, parking.
 
+One work queue per registered kind's event (``sync/kinds.py``):
+
     aforo.events (topic) ─ customer.activated ─► qbsync.customer.activated (quorum) ─┐
                          ─ invoice.created ────► qbsync.invoice.created   (quorum) ─┤ consumed
                          ─ payment.received ───► qbsync.payment.received  (quorum) ─┘
@@ -9,7 +11,7 @@
         routing key, which the runner sets to the owning work queue's name
     qbsync.parked (classic): what must not be retried, with x-qbsync-* headers saying why
 
-Wait queues are shared by the three work queues, one per delay step, rather than one per
+Wait queues are shared by the work queues, one per delay step, rather than one per
 (event type, step): every message in a wait queue has the same TTL, so expiry at the head
 is never blocked, and the owning queue travels in the routing key. The delay is part of the
 wait queue's name and binding, so changing ``retry_delays_s`` creates new queues instead of
@@ -37,7 +39,7 @@ from aiormq.exceptions import ChannelPreconditionFailed
 from pamqp.common import FieldTable
 
 from qbsync.config import AmqpSettings
-from qbsync.events.schemas import CUSTOMER_ACTIVATED, INVOICE_CREATED, PAYMENT_RECEIVED
+from qbsync.sync.registry import kinds
 
 # Not "x-" prefixed on purpose: a headers exchange ignores x- headers when matching
 # (https://www.rabbitmq.com/docs/exchanges#headers).
@@ -68,9 +70,9 @@ class TopologyNames:
         return cls(
             exchange=settings.exchange,
             work_queues={
-                CUSTOMER_ACTIVATED: settings.customer_queue,
-                INVOICE_CREATED: settings.invoice_queue,
-                PAYMENT_RECEIVED: settings.payment_queue,
+                kind.routing_key: settings.work_queue(kind.routing_key)
+                for kind in kinds()
+                if kind.routing_key is not None
             },
             retry_exchange=settings.retry_exchange,
             wait_queues={

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,45 +11,16 @@ from qbsync.quickbooks.limiter import URGENT
 from qbsync.scheduler.execution import Attempt, Execute
 from qbsync.scheduler.models import Priority
 from qbsync.sync.context import SyncDeps
-from qbsync.sync.engine import SyncOptions, parse_aforo_id, sync_entity, sync_payment
+from qbsync.sync.engine import SyncOptions, sync
 from qbsync.sync.mappers.payments import PaymentFacts
-from qbsync.sync.models import EntityType
 from qbsync.sync.results import SyncResult
-
-
-def payment_details(facts: PaymentFacts) -> dict[str, Any]:
-    """A payment event's facts as JSON for the work row (money as a string, never a float)."""
-    return {
-        "paymentId": facts.payment_id,
-        "organizationId": facts.organization_id,
-        "invoiceId": facts.invoice_id,
-        "customerId": facts.customer_id,
-        "amount": str(facts.amount),
-        "paidAt": facts.paid_at.isoformat() if facts.paid_at else None,
-        "currency": facts.currency,
-        "paymentMethod": facts.payment_method,
-        "reference": facts.reference,
-    }
-
-
-def payment_facts(details: dict[str, Any]) -> PaymentFacts:
-    paid_at = details.get("paidAt")
-    return PaymentFacts(
-        payment_id=str(details["paymentId"]),
-        organization_id=int(details["organizationId"]),
-        invoice_id=int(details["invoiceId"]),
-        customer_id=details.get("customerId"),
-        amount=Decimal(details["amount"]),
-        paid_at=datetime.fromisoformat(paid_at) if paid_at else None,
-        currency=details.get("currency"),
-        payment_method=details.get("paymentMethod"),
-        reference=details.get("reference"),
-    )
 
 
 def known_details(known: object | None) -> dict[str, Any] | None:
     """What a trigger knows of its record, kept on the work row until the sync runs."""
-    return payment_details(known) if isinstance(known, PaymentFacts) else None
+    if isinstance(known, PaymentFacts):
+        return known.to_details()
+    return dict(known) if isinstance(known, Mapping) else None
 
 
 def engine_executor(deps: SyncDeps) -> Execute:
@@ -67,23 +37,14 @@ def engine_executor(deps: SyncDeps) -> Execute:
         )
         urgent = URGENT.set(work.priority == Priority.INTERACTIVE)
         try:
-            kind, value = parse_aforo_id(work.kind, work.aforo_id)
-            if kind == EntityType.PAYMENT and work.details:
-                return await sync_payment(
-                    session,
-                    deps,
-                    organization_id=work.organization_id,
-                    payment_id=value,
-                    facts=payment_facts(work.details),
-                    options=options,
-                )
-            return await sync_entity(
+            return await sync(
                 session,
                 deps,
                 organization_id=work.organization_id,
-                entity_type=work.kind,
+                kind=work.kind,
                 aforo_id=work.aforo_id,
                 options=options,
+                details=work.details or None,
             )
         finally:
             URGENT.reset(urgent)

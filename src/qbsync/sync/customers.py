@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from qbsync.aforo.orgs import AforoCustomer
 from qbsync.errors import Conflict, InvalidInput
 from qbsync.quickbooks.errors import QuickBooksDuplicateName
@@ -9,46 +11,36 @@ from qbsync.quickbooks.query import Q
 from qbsync.quickbooks.schemas.names import Customer
 from qbsync.sync import repository
 from qbsync.sync.attempts import run_attempt
-from qbsync.sync.context import SyncContext
-from qbsync.sync.errors import DependencyFailed
+from qbsync.sync.context import AforoClients, SyncContext
 from qbsync.sync.mappers.customers import (
+    CUSTOMER_IDS,
     base_display_name,
-    customer_aforo_id,
     is_safe_to_adopt,
     map_customer,
     suffixed_display_name,
 )
 from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import EntityType, Mapping, SyncAction
+from qbsync.sync.registry import Details
 from qbsync.sync.results import SyncResult, Written
 from qbsync.sync.writes import save_mapping, sparse_update, write_key
 
 ENTITY = EntityType.CUSTOMER
 
 
-async def ensure_customer(ctx: SyncContext, customer_id: int) -> str:
-    """The QBO id of a customer, syncing it first when it has never been synced."""
-    mapping = await repository.get_mapping(
-        ctx.session,
-        organization_id=ctx.organization_id,
-        realm_id=ctx.realm_id,
-        entity_type=ENTITY,
-        aforo_id=customer_aforo_id(customer_id),
+async def read(
+    aforo: AforoClients, organization_id: int, customer_id: int, caller_token: str | None
+) -> dict[str, Any]:
+    customer = await aforo.orgs.get_customer(
+        customer_id, org_id=organization_id, caller_token=caller_token
     )
-    if mapping is not None:
-        return mapping.quickbooks_id
-    result = await sync_customer_in(ctx, customer_id)
-    if result.error is not None or result.quickbooks_id is None:
-        cause = result.error or InvalidInput("the customer was not synced")
-        raise DependencyFailed(
-            f"customer {customer_aforo_id(customer_id)} could not be synced: {cause.message}",
-            cause=cause,
-        )
-    return result.quickbooks_id
+    return {"exists": True, "status": customer.status}
 
 
-async def sync_customer_in(ctx: SyncContext, customer_id: int) -> SyncResult:
-    aforo_id = customer_aforo_id(customer_id)
+async def sync(ctx: SyncContext, customer_id: int, details: Details | None = None) -> SyncResult:
+    """Create, adopt or update the customer's QuickBooks record."""
+    del details  # nothing an event says is enough: the record is read fresh
+    aforo_id = CUSTOMER_IDS.format(customer_id)
 
     async def work() -> Written:
         customer = await ctx.deps.aforo.orgs.get_customer(
@@ -116,7 +108,7 @@ async def _find_by_name(ctx: SyncContext, name: str) -> Customer | None:
 
 
 async def _create_or_adopt(ctx: SyncContext, customer: AforoCustomer) -> Written:
-    aforo_id = customer_aforo_id(customer.customer_id)
+    aforo_id = CUSTOMER_IDS.format(customer.customer_id)
     for name in (base_display_name(customer), suffixed_display_name(customer)):
         payload = map_customer(customer, display_name=name)
         existing = await _find_by_name(ctx, name)

@@ -1,9 +1,9 @@
-"""The engine's entry points, one per entity; every trigger (events, manual routes, the
-webhook, retries, backfills) calls these and nothing else."""
+"""The engine's entry points: ``sync`` one record of any registered kind (every trigger:
+events, manual routes, the webhook, retries, backfills), and ``ensure`` the record another
+one needs."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,16 +12,13 @@ from qbsync.connections import repository as connections
 from qbsync.connections.tokens import ensure_usable
 from qbsync.db.base import utcnow
 from qbsync.errors import InvalidInput, QbsyncError
-from qbsync.ids import parse_id
+from qbsync.ids import AforoKey
+from qbsync.sync import repository
 from qbsync.sync.attempts import failure_status, record
 from qbsync.sync.context import LogScope, SyncContext, SyncDeps
-from qbsync.sync.customers import sync_customer_in
-from qbsync.sync.invoices import sync_invoice_in
-from qbsync.sync.mappers.customers import customer_aforo_id
-from qbsync.sync.mappers.invoices import invoice_aforo_id
-from qbsync.sync.mappers.payments import PaymentFacts, payment_aforo_id
-from qbsync.sync.models import EntityType, SyncAction, SyncTrigger
-from qbsync.sync.payments import sync_payment_in
+from qbsync.sync.errors import DependencyFailed
+from qbsync.sync.models import SyncAction, SyncTrigger
+from qbsync.sync.registry import Details, Kind, get, parse_aforo_id
 from qbsync.sync.results import SyncResult
 
 
@@ -88,148 +85,55 @@ async def _context(
     )
 
 
-async def _run(
+async def sync(
     session: AsyncSession,
     deps: SyncDeps,
     *,
     organization_id: int,
-    entity_type: str,
-    aforo_id: str,
-    options: SyncOptions,
-    work: Callable[[SyncContext], Awaitable[SyncResult]],
+    kind: str | Kind,
+    aforo_id: object,
+    options: SyncOptions = SyncOptions(),
+    details: Details | None = None,
 ) -> SyncResult:
+    """Sync one record of ``kind`` (``"invoice"``, ``"INVOICE"``) named by its Aforo id
+    (``42``, ``"42"`` or ``"invoice-42"``), in the caller's unit of work. ``details`` are
+    what the trigger already knows of the record (a payment event's facts); without them
+    the kind reads Aforo. Raises ``InvalidInput`` for an id or kind that cannot be synced."""
+    found, key = parse_aforo_id(kind, aforo_id)
     ctx = await _context(
         session,
         deps,
         organization_id=organization_id,
-        entity_type=entity_type,
-        aforo_id=aforo_id,
+        entity_type=found.entity_type,
+        aforo_id=found.aforo_id(key),
         options=options,
     )
     if isinstance(ctx, SyncResult):
         return ctx  # not connected: logged as such, nothing else to do
-    result = await work(ctx)
+    result = await found.sync(ctx, key, details)
     if result.error is None:
         ctx.connection.last_sync_at = utcnow()
     return result
 
 
-async def sync_customer(
-    session: AsyncSession,
-    deps: SyncDeps,
-    *,
-    organization_id: int,
-    customer_id: int,
-    options: SyncOptions = SyncOptions(),
-) -> SyncResult:
-    return await _run(
-        session,
-        deps,
-        organization_id=organization_id,
-        entity_type=EntityType.CUSTOMER,
-        aforo_id=customer_aforo_id(customer_id),
-        options=options,
-        work=lambda ctx: sync_customer_in(ctx, customer_id),
+async def ensure(ctx: SyncContext, kind: str | Kind, key: AforoKey) -> str:
+    """The QuickBooks id of a record another one needs, syncing it first when it has never
+    been synced. ``DependencyFailed`` (as retryable as its cause) when it cannot be."""
+    found = get(kind)
+    aforo_id = found.aforo_id(key)
+    mapping = await repository.get_mapping(
+        ctx.session,
+        organization_id=ctx.organization_id,
+        realm_id=ctx.realm_id,
+        entity_type=found.entity_type,
+        aforo_id=aforo_id,
     )
-
-
-async def sync_invoice(
-    session: AsyncSession,
-    deps: SyncDeps,
-    *,
-    organization_id: int,
-    invoice_id: int,
-    options: SyncOptions = SyncOptions(),
-) -> SyncResult:
-    return await _run(
-        session,
-        deps,
-        organization_id=organization_id,
-        entity_type=EntityType.INVOICE,
-        aforo_id=invoice_aforo_id(invoice_id),
-        options=options,
-        work=lambda ctx: sync_invoice_in(ctx, invoice_id),
-    )
-
-
-async def sync_payment(
-    session: AsyncSession,
-    deps: SyncDeps,
-    *,
-    organization_id: int,
-    payment_id: str,
-    facts: PaymentFacts | None = None,
-    options: SyncOptions = SyncOptions(),
-) -> SyncResult:
-    """``facts`` come from the event when it carries them; otherwise the payment service."""
-    return await _run(
-        session,
-        deps,
-        organization_id=organization_id,
-        entity_type=EntityType.PAYMENT,
-        aforo_id=payment_aforo_id(payment_id),
-        options=options,
-        work=lambda ctx: sync_payment_in(ctx, payment_id, facts),
-    )
-
-
-async def sync_entity(
-    session: AsyncSession,
-    deps: SyncDeps,
-    *,
-    organization_id: int,
-    entity_type: str,
-    aforo_id: str,
-    options: SyncOptions = SyncOptions(),
-) -> SyncResult:
-    """Sync one entity named as the sync log names it (``CUST-5``, ``invoice-42``, …)."""
-    kind, number = parse_aforo_id(entity_type, aforo_id)
-    if kind == EntityType.CUSTOMER:
-        return await sync_customer(
-            session, deps, organization_id=organization_id, customer_id=int(number), options=options
+    if mapping is not None:
+        return mapping.quickbooks_id
+    result = await found.sync(ctx, key, None)
+    if result.error is not None or result.quickbooks_id is None:
+        cause = result.error or InvalidInput(f"the {found.name} was not synced")
+        raise DependencyFailed(
+            f"{found.name} {aforo_id} could not be synced: {cause.message}", cause=cause
         )
-    if kind == EntityType.INVOICE:
-        return await sync_invoice(
-            session, deps, organization_id=organization_id, invoice_id=int(number), options=options
-        )
-    return await sync_payment(
-        session, deps, organization_id=organization_id, payment_id=number, options=options
-    )
-
-
-_PREFIXES = {
-    EntityType.CUSTOMER: "CUST-",
-    EntityType.INVOICE: "invoice-",
-    EntityType.PAYMENT: "payment-",
-}
-
-
-def parse_aforo_id(entity_type: str, aforo_id: str) -> tuple[EntityType, str]:
-    """``("INVOICE", "invoice-42")`` or ``("invoice", "42")`` -> ``(INVOICE, "42")``."""
-    try:
-        kind = EntityType(entity_type.upper())
-    except ValueError:
-        raise InvalidInput(f"unknown entity type {entity_type!r}") from None
-    if kind not in _PREFIXES:
-        raise InvalidInput(
-            f"{kind} records are synced with the invoices that use them; retry the invoice"
-        )
-    prefix = _PREFIXES[kind]
-    value = aforo_id.strip()
-    if value.lower().startswith(prefix.lower()):
-        value = value[len(prefix) :]
-    valid = 0 < len(value) <= 90 if kind == EntityType.PAYMENT else parse_id(value) is not None
-    if not valid:
-        raise InvalidInput(f"{aforo_id[:40]!r} is not a {kind.lower()} id")
-    return kind, value
-
-
-def aforo_id_of(kind: EntityType, value: str) -> str:
-    return _PREFIXES[kind] + value
-
-
-def log_aforo_id(entity_type: str | None, entity_id: str | None, *, fallback: str) -> str:
-    """The sync log's id for an entity an event names (``CUSTOMER``, ``5`` -> ``CUST-5``)."""
-    if entity_type and entity_id and entity_type in _PREFIXES:
-        return aforo_id_of(EntityType(entity_type), entity_id)
-    return fallback
+    return result.quickbooks_id

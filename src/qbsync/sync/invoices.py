@@ -2,38 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from qbsync.aforo.billing import AforoInvoiceStatus
 from qbsync.errors import Conflict, InvalidInput
 from qbsync.quickbooks.errors import QuickBooksDuplicateDocNumber
 from qbsync.quickbooks.query import Q
+from qbsync.quickbooks.schemas import Ref
 from qbsync.quickbooks.schemas.invoice import Invoice
 from qbsync.sync import repository
 from qbsync.sync.attempts import run_attempt
-from qbsync.sync.context import SyncContext
-from qbsync.sync.customers import ensure_customer
-from qbsync.sync.errors import DependencyFailed
-from qbsync.sync.items import ensure_item
-from qbsync.sync.mappers.invoices import invoice_aforo_id, map_invoice, money
+from qbsync.sync.context import AforoClients, SyncContext
+from qbsync.sync.engine import ensure
+from qbsync.sync.mappers.invoices import INVOICE_IDS, map_invoice, money
 from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import EntityType, Mapping, SyncAction
+from qbsync.sync.registry import Details
 from qbsync.sync.results import SyncResult, Written
 from qbsync.sync.writes import save_mapping, sparse_update, write_key
 
 ENTITY = EntityType.INVOICE
 
 
-async def ensure_invoice(ctx: SyncContext, invoice_id: int) -> str:
-    mapping = await _mapping(ctx, invoice_aforo_id(invoice_id))
-    if mapping is not None:
-        return mapping.quickbooks_id
-    result = await sync_invoice_in(ctx, invoice_id)
-    if result.error is not None or result.quickbooks_id is None:
-        cause = result.error or InvalidInput("the invoice was not synced")
-        raise DependencyFailed(
-            f"invoice {invoice_aforo_id(invoice_id)} could not be synced: {cause.message}",
-            cause=cause,
-        )
-    return result.quickbooks_id
+async def read(
+    aforo: AforoClients, organization_id: int, invoice_id: int, caller_token: str | None
+) -> dict[str, Any]:
+    invoice = await aforo.billing.get_invoice(
+        invoice_id, org_id=organization_id, caller_token=caller_token
+    )
+    return {"exists": True, "status": str(invoice.status), "totalAmount": str(invoice.total_amount)}
 
 
 async def _mapping(ctx: SyncContext, aforo_id: str) -> Mapping | None:
@@ -46,8 +43,11 @@ async def _mapping(ctx: SyncContext, aforo_id: str) -> Mapping | None:
     )
 
 
-async def sync_invoice_in(ctx: SyncContext, invoice_id: int) -> SyncResult:
-    aforo_id = invoice_aforo_id(invoice_id)
+async def sync(ctx: SyncContext, invoice_id: int, details: Details | None = None) -> SyncResult:
+    """Create, adopt, update or void the invoice's QuickBooks record, with its customer and
+    items first."""
+    del details  # nothing an event says is enough: the record is read fresh
+    aforo_id = INVOICE_IDS.format(invoice_id)
 
     async def work() -> Written:
         invoice = await ctx.deps.aforo.billing.get_invoice(
@@ -56,8 +56,8 @@ async def sync_invoice_in(ctx: SyncContext, invoice_id: int) -> SyncResult:
         mapping = await _mapping(ctx, aforo_id)
         if invoice.status == AforoInvoiceStatus.VOID:
             return await _void(ctx, mapping)
-        customer_qbo_id = await ensure_customer(ctx, invoice.customer_id)
-        item_ref = await ensure_item(ctx, invoice.rate_plan_id)
+        customer_qbo_id = await ensure(ctx, EntityType.CUSTOMER, invoice.customer_id)
+        item_ref = Ref(value=await ensure(ctx, EntityType.ITEM, invoice.rate_plan_id or None))
         payload, totals = map_invoice(
             invoice,
             customer_qbo_id=customer_qbo_id,

@@ -8,21 +8,18 @@ from qbsync.aforo.errors import AforoNotFound
 from qbsync.errors import InvalidInput
 from qbsync.quickbooks.errors import QuickBooksDuplicateName
 from qbsync.quickbooks.query import Q
-from qbsync.quickbooks.schemas import Ref
 from qbsync.quickbooks.schemas.names import Account, Item
-from qbsync.sync import repository
 from qbsync.sync.attempts import run_attempt
 from qbsync.sync.context import SyncContext
-from qbsync.sync.errors import DependencyFailed
 from qbsync.sync.mappers.items import (
-    FALLBACK_ITEM_AFORO_ID,
+    ITEM_IDS,
     item_name,
     map_item,
-    rate_plan_item_aforo_id,
 )
 from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import EntityType, SyncAction
-from qbsync.sync.results import Written
+from qbsync.sync.registry import Details
+from qbsync.sync.results import SyncResult, Written
 from qbsync.sync.writes import save_mapping, write_key
 
 log = logging.getLogger(__name__)
@@ -31,28 +28,19 @@ ENTITY = EntityType.ITEM
 PREFERRED_INCOME_SUBTYPE = "ServiceFeeIncome"
 
 
-async def ensure_item(ctx: SyncContext, rate_plan_id: int | None) -> Ref:
-    """The item an invoice line uses: its rate plan's, or the configured fallback."""
-    aforo_id = rate_plan_item_aforo_id(rate_plan_id) if rate_plan_id else FALLBACK_ITEM_AFORO_ID
-    mapping = await repository.get_mapping(
-        ctx.session,
-        organization_id=ctx.organization_id,
-        realm_id=ctx.realm_id,
-        entity_type=ENTITY,
-        aforo_id=aforo_id,
-    )
-    if mapping is not None:
-        return Ref(value=mapping.quickbooks_id)
+async def sync(
+    ctx: SyncContext, rate_plan_id: int | None, details: Details | None = None
+) -> SyncResult:
+    """The item an invoice line uses: its rate plan's, or (None) the configured fallback.
+    Synced only through ``ensure`` from its invoices."""
+    del details  # nothing an event says is enough: the record is read fresh
+    aforo_id = ITEM_IDS.format(rate_plan_id or None)
 
     async def work() -> Written:
         name = await _name_for(ctx, rate_plan_id)
         return await _adopt_or_create(ctx, aforo_id, name)
 
-    result = await run_attempt(ctx, entity_type=ENTITY, aforo_id=aforo_id, work=work)
-    if result.error is not None or result.quickbooks_id is None:
-        cause = result.error or InvalidInput("the item was not synced")
-        raise DependencyFailed(f"item {aforo_id} could not be synced: {cause.message}", cause=cause)
-    return Ref(value=result.quickbooks_id)
+    return await run_attempt(ctx, entity_type=ENTITY, aforo_id=aforo_id, work=work)
 
 
 async def _name_for(ctx: SyncContext, rate_plan_id: int | None) -> str:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from qbsync.errors import InvalidInput
+from qbsync.events.schemas import PaymentReceived
 from qbsync.quickbooks.schemas.invoice import Invoice
 from qbsync.quickbooks.schemas.payment import Payment
 from qbsync.sync import repository
 from qbsync.sync.attempts import run_attempt
-from qbsync.sync.context import SyncContext
-from qbsync.sync.invoices import ensure_invoice
-from qbsync.sync.mappers.invoices import invoice_aforo_id
-from qbsync.sync.mappers.payments import PaymentFacts, applied_amount, map_payment, payment_aforo_id
+from qbsync.sync.context import AforoClients, SyncContext
+from qbsync.sync.engine import ensure
+from qbsync.sync.mappers.invoices import INVOICE_IDS
+from qbsync.sync.mappers.payments import PAYMENT_IDS, PaymentFacts, applied_amount, map_payment
 from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import EntityType, SyncAction
+from qbsync.sync.registry import Details
 from qbsync.sync.results import SyncResult, Written
 from qbsync.sync.writes import save_mapping, sparse_update, write_key
 
@@ -38,17 +41,44 @@ async def load_facts(ctx: SyncContext, payment_id: str) -> PaymentFacts:
     )
 
 
-async def sync_payment_in(
-    ctx: SyncContext, payment_id: str, facts: PaymentFacts | None = None
-) -> SyncResult:
-    """``facts`` come from the event when it carries them; otherwise the payment service."""
-    aforo_id = payment_aforo_id(payment_id)
+def event_details(event: PaymentReceived) -> dict[str, Any] | None:
+    """The event's own facts when they are enough to sync from (else the payment service
+    is asked when the sync runs)."""
+    if event.amount is None or event.invoice_id is None:
+        return None
+    return PaymentFacts(
+        payment_id=event.payment_id,
+        organization_id=event.organization_id,
+        invoice_id=event.invoice_id,
+        customer_id=event.customer_id,
+        amount=event.amount,
+        paid_at=event.paid_at,
+        currency=event.currency,
+        payment_method=event.payment_method,
+        reference=event.reference,
+    ).to_details()
+
+
+async def read(
+    aforo: AforoClients, organization_id: int, payment_id: str, caller_token: str | None
+) -> dict[str, Any]:
+    payment = await aforo.payments.get_payment(
+        payment_id, org_id=organization_id, caller_token=caller_token
+    )
+    return {"exists": True, "amount": str(payment.amount)}
+
+
+async def sync(ctx: SyncContext, payment_id: str, details: Details | None = None) -> SyncResult:
+    """Create or update the payment applied to its (synced-first) invoice. ``details`` are
+    the event's facts when it carried them (``PaymentFacts.to_details``); otherwise the
+    payment service is asked."""
+    aforo_id = PAYMENT_IDS.format(payment_id)
 
     async def work() -> Written:
-        known = facts or await load_facts(ctx, payment_id)
+        known = PaymentFacts.from_details(details) if details else await load_facts(ctx, payment_id)
         if known.amount <= 0:
             raise InvalidInput(f"payment {payment_id} has a non-positive amount ({known.amount})")
-        invoice_qbo_id = await ensure_invoice(ctx, known.invoice_id)
+        invoice_qbo_id = await ensure(ctx, EntityType.INVOICE, known.invoice_id)
         mapping = await repository.get_mapping(
             ctx.session,
             organization_id=ctx.organization_id,
@@ -69,7 +99,7 @@ async def sync_payment_in(
             ctx.session,
             organization_id=ctx.organization_id,
             entity_type=EntityType.INVOICE,
-            aforo_id=invoice_aforo_id(known.invoice_id),
+            aforo_id=INVOICE_IDS.format(known.invoice_id),
         )
         invoice = await ctx.qbo.read(Invoice, invoice_qbo_id)
         assert invoice.customer_ref is not None

@@ -9,10 +9,15 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, ScalarSelect, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from qbsync.sync.models import EntityType, Mapping, SyncAction, SyncLog, SyncStatus
+from qbsync.sync.models import Mapping, SyncAction, SyncLog, SyncStatus
+from qbsync.sync.registry import kinds
 
-# The kinds a person asks about; items travel with the invoices that use them.
-RECORD_KINDS = (EntityType.CUSTOMER, EntityType.INVOICE, EntityType.PAYMENT)
+
+def record_kinds() -> tuple[str, ...]:
+    """The kinds a person asks about; items travel with the invoices that use them."""
+    return tuple(kind.entity_type for kind in kinds() if kind.not_alone is None)
+
+
 # Operators' actions on parked messages are logged, but they are not attempts at the record.
 _NOT_ATTEMPTS = (SyncAction.REPLAY, SyncAction.DISCARD)
 
@@ -58,7 +63,7 @@ async def list_records(
         select(func.max(SyncLog.id))
         .where(
             SyncLog.organization_id == filters.organization_id,
-            SyncLog.entity_type.in_(RECORD_KINDS),
+            SyncLog.entity_type.in_(record_kinds()),
             SyncLog.action.not_in(_NOT_ATTEMPTS),
         )
         .group_by(SyncLog.entity_type, SyncLog.aforo_id)

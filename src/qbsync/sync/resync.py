@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.sync import repository
 from qbsync.sync.context import SyncDeps
-from qbsync.sync.engine import SyncOptions, aforo_id_of, parse_aforo_id, sync_entity
+from qbsync.sync.engine import SyncOptions, sync
+from qbsync.sync.registry import parse_aforo_id
 from qbsync.sync.results import SyncResult
 
 
@@ -21,16 +22,13 @@ async def force_resync(
     options: SyncOptions,
 ) -> SyncResult:
     """Sync the record now, writing Aforo's version over QuickBooks' whatever its hash says."""
-    kind, number = parse_aforo_id(entity_type, aforo_id)
-    full_id = aforo_id_of(kind, number)
+    kind, key = parse_aforo_id(entity_type, aforo_id)
     await repository.forget_written_payload(
-        session, organization_id=organization_id, entity_type=kind, aforo_id=full_id
-    )
-    return await sync_entity(
         session,
-        deps,
         organization_id=organization_id,
-        entity_type=kind,
-        aforo_id=full_id,
-        options=options,
+        entity_type=kind.entity_type,
+        aforo_id=kind.aforo_id(key),
+    )
+    return await sync(
+        session, deps, organization_id=organization_id, kind=kind, aforo_id=key, options=options
     )

@@ -10,8 +10,8 @@ from qbsync.aforo.orgs import AforoCustomer
 from qbsync.quickbooks.schemas import Customer, PhysicalAddress
 from qbsync.quickbooks.wire import entity_payload
 from qbsync.sync.mappers.customers import (
+    CUSTOMER_IDS,
     base_display_name,
-    customer_aforo_id,
     is_safe_to_adopt,
     map_customer,
     suffixed_display_name,
@@ -97,7 +97,7 @@ def _nones(value: object, path: str = "") -> list[str]:
 class TestCustomerAforoId:
     @pytest.mark.parametrize(("customer_id", "expected"), [(5, "CUST-5"), (123456, "CUST-123456")])
     def test_is_the_original_services_id(self, customer_id, expected):
-        assert customer_aforo_id(customer_id) == expected
+        assert CUSTOMER_IDS.format(customer_id) == expected
 
 
 class TestBaseDisplayName:
@@ -395,9 +395,9 @@ class TestIsSafeToAdopt:
     def test_table(self, notes, theirs, ours, expected):
         wanted = mapped(primaryEmail=ours)
         existing = _qbo_customer(notes=notes, email=theirs)
-        assert is_safe_to_adopt(existing, wanted, customer_aforo_id(5)) is expected
+        assert is_safe_to_adopt(existing, wanted, CUSTOMER_IDS.format(5)) is expected
 
     def test_a_record_we_created_is_always_adoptable(self):
         wanted = mapped(customerId=5, primaryEmail="billing@acme.example")
         existing = _qbo_customer(notes=wanted.notes)
-        assert is_safe_to_adopt(existing, wanted, customer_aforo_id(5))
+        assert is_safe_to_adopt(existing, wanted, CUSTOMER_IDS.format(5))

@@ -17,7 +17,7 @@ from qbsync.quickbooks.schemas import DiscountLine, Ref, SalesItemLine
 from qbsync.quickbooks.wire import dumps, entity_payload
 from qbsync.sync.mappers.invoices import (
     FALLBACK_LINE,
-    invoice_aforo_id,
+    INVOICE_IDS,
     invoice_dates,
     invoice_lines,
     line_description,
@@ -550,7 +550,7 @@ class TestMapInvoice:
 
     @pytest.mark.parametrize("invoice_id", [1, 42, 9_000_000_000])
     def test_aforo_id(self, invoice_id):
-        assert invoice_aforo_id(invoice_id) == f"invoice-{invoice_id}"
+        assert INVOICE_IDS.format(invoice_id) == f"invoice-{invoice_id}"
 
 
 _NUMBERS = re.compile(r'"(Amount|UnitPrice|Qty)":([^,}\]]+)')

@@ -9,10 +9,9 @@ from qbsync.quickbooks.schemas import Ref
 from qbsync.quickbooks.wire import entity_payload
 from qbsync.sync.mappers.items import (
     DEFAULT_ITEM_NAME,
-    FALLBACK_ITEM_AFORO_ID,
+    ITEM_IDS,
     item_name,
     map_item,
-    rate_plan_item_aforo_id,
 )
 from qbsync.sync.mappers.text import ITEM_NAME_MAX
 
@@ -98,7 +97,7 @@ class TestItemAforoIds:
         ("plan_id", "expected"), [(5, "rateplan-5"), (12345, "rateplan-12345")]
     )
     def test_one_item_per_rate_plan(self, plan_id, expected):
-        assert rate_plan_item_aforo_id(plan_id) == expected
+        assert ITEM_IDS.format(plan_id) == expected
 
     def test_fallback_has_its_own_id(self):
-        assert FALLBACK_ITEM_AFORO_ID not in {rate_plan_item_aforo_id(n) for n in range(100)}
+        assert ITEM_IDS.fallback not in {ITEM_IDS.format(n) for n in range(100)}

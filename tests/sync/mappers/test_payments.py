@@ -13,10 +13,10 @@ from qbsync.quickbooks.schemas import Payment, Ref
 from qbsync.quickbooks.wire import dumps, entity_payload
 from qbsync.sync.mappers.invoices import money
 from qbsync.sync.mappers.payments import (
+    PAYMENT_IDS,
     PaymentFacts,
     applied_amount,
     map_payment,
-    payment_aforo_id,
 )
 from qbsync.sync.mappers.text import payload_hash
 
@@ -253,4 +253,4 @@ class TestMapPaymentFields:
         ("payment_id", "expected"), [("pay_1", "payment-pay_1"), ("7", "payment-7")]
     )
     def test_aforo_id(self, payment_id, expected):
-        assert payment_aforo_id(payment_id) == expected
+        assert PAYMENT_IDS.format(payment_id) == expected

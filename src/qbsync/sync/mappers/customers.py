@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from qbsync.aforo.orgs import AforoCustomer
+from qbsync.ids import IdCodec
 from qbsync.quickbooks.schemas import EmailAddress, PhysicalAddress, TelephoneNumber
 from qbsync.quickbooks.schemas.names import Customer
 from qbsync.sync.mappers.text import DISPLAY_NAME_MAX, clean_name, clean_text, with_suffix
@@ -13,9 +14,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EMAIL_MAX = 100
 
 
-def customer_aforo_id(customer_id: int) -> str:
-    """The id the original service stored in quickbooks_mapping (operators know it)."""
-    return f"CUST-{customer_id}"
+# The ids the original service stored in quickbooks_mapping (operators know them).
+CUSTOMER_IDS = IdCodec("CUST-")
 
 
 def base_display_name(customer: AforoCustomer) -> str:
@@ -30,7 +30,7 @@ def suffixed_display_name(customer: AforoCustomer) -> str:
     """The deterministic alternative when the plain name belongs to someone else."""
     return with_suffix(
         base_display_name(customer),
-        customer_aforo_id(customer.customer_id),
+        CUSTOMER_IDS.format(customer.customer_id),
         max_len=DISPLAY_NAME_MAX,
     )
 
@@ -104,7 +104,7 @@ def map_customer(customer: AforoCustomer, *, display_name: str) -> Customer:
         bill_addr=bill,
         # A separate ship-to only when it differs, as the original service did.
         ship_addr=ship if ship is not None and ship != bill else None,
-        notes=f"Aforo customer {customer_aforo_id(customer.customer_id)}",
+        notes=f"Aforo customer {CUSTOMER_IDS.format(customer.customer_id)}",
     )
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from qbsync.aforo.billing import AforoInvoice, AforoInvoiceLine
+from qbsync.ids import IdCodec
 from qbsync.quickbooks.schemas import MemoRef, Ref
 from qbsync.quickbooks.schemas.invoice import (
     DiscountLine,
@@ -22,8 +23,7 @@ CENT = Decimal("0.01")
 FALLBACK_LINE = "Usage charges"
 
 
-def invoice_aforo_id(invoice_id: int) -> str:
-    return f"invoice-{invoice_id}"
+INVOICE_IDS = IdCodec("invoice-")
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+from qbsync.ids import IdCodec
 from qbsync.quickbooks.schemas import Ref
 from qbsync.quickbooks.schemas.names import Item
 from qbsync.sync.mappers.text import ITEM_NAME_MAX, clean_name
 
-FALLBACK_ITEM_AFORO_ID = "item-fallback"
+# One item per rate plan; invoices without one use the fallback item.
+ITEM_IDS = IdCodec("rateplan-", fallback="item-fallback")
 # The original service's fallback, for when the configured one cleans down to nothing.
 DEFAULT_ITEM_NAME = "Subscription Service"
-
-
-def rate_plan_item_aforo_id(rate_plan_id: int) -> str:
-    return f"rateplan-{rate_plan_id}"
 
 
 def item_name(rate_plan_name: str | None, *, fallback: str) -> str:

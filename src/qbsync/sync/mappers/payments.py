@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
+from qbsync.ids import IdCodec
 from qbsync.quickbooks.schemas import Ref
 from qbsync.quickbooks.schemas.invoice import LinkedTxn
 from qbsync.quickbooks.schemas.payment import Payment, PaymentLine
 from qbsync.sync.mappers.invoices import money
 from qbsync.sync.mappers.text import clean_text
 
-
-def payment_aforo_id(payment_id: str) -> str:
-    return f"payment-{payment_id}"
+# Payment ids are the payment service's strings, not numbers.
+PAYMENT_IDS = IdCodec("payment-", numeric=False)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,35 @@ class PaymentFacts:
     currency: str | None = None
     payment_method: str | None = None
     reference: str | None = None
+
+    def to_details(self) -> dict[str, Any]:
+        """As JSON, to travel with pending work (money as a string, never a float)."""
+        return {
+            "paymentId": self.payment_id,
+            "organizationId": self.organization_id,
+            "invoiceId": self.invoice_id,
+            "customerId": self.customer_id,
+            "amount": str(self.amount),
+            "paidAt": self.paid_at.isoformat() if self.paid_at else None,
+            "currency": self.currency,
+            "paymentMethod": self.payment_method,
+            "reference": self.reference,
+        }
+
+    @classmethod
+    def from_details(cls, details: Mapping[str, Any]) -> PaymentFacts:
+        paid_at = details.get("paidAt")
+        return cls(
+            payment_id=str(details["paymentId"]),
+            organization_id=int(details["organizationId"]),
+            invoice_id=int(details["invoiceId"]),
+            customer_id=details.get("customerId"),
+            amount=Decimal(details["amount"]),
+            paid_at=datetime.fromisoformat(paid_at) if paid_at else None,
+            currency=details.get("currency"),
+            payment_method=details.get("paymentMethod"),
+            reference=details.get("reference"),
+        )
 
 
 def applied_amount(amount: Decimal, open_balance: Decimal) -> Decimal:
