@@ -22,6 +22,27 @@ def item_line(amount: str, tax_code: str = "NON") -> dict[str, Any]:
     }
 
 
+class TestClassAndDepartment:
+    @pytest.mark.parametrize(
+        ("entity", "sub_key"), [("Class", "SubClass"), ("Department", "SubDepartment")]
+    )
+    async def test_create_nest_query_and_refuse_duplicates(
+        self, qbo: Qbo, entity: str, sub_key: str
+    ) -> None:
+        assert_valid(entity, {"Name": "Enterprise"})
+        parent = await qbo.create(entity, {"Name": "Enterprise"})
+        child = await qbo.create(entity, {"Name": "EMEA", "ParentRef": {"value": parent["Id"]}})
+        assert (parent[sub_key], child[sub_key]) == (False, True)
+        assert child["FullyQualifiedName"] == "Enterprise:EMEA"
+        found = body(await qbo.query(f"select * from {entity} where Active = true"))
+        assert [c["Name"] for c in found["QueryResponse"][entity]] == ["EMEA", "Enterprise"]
+        assert fault_code(await qbo.post(entity.lower(), {"Name": "enterprise"})) == "6240"
+        assert (
+            fault_code(await qbo.post(entity.lower(), {"Name": "x", "ParentRef": {"value": "999"}}))
+            == "610"
+        )
+
+
 class TestPaymentMethod:
     async def test_create_read_query_deactivate(self, qbo: Qbo) -> None:
         payload = {"Name": "Wire transfer", "Type": "NON_CREDIT_CARD"}

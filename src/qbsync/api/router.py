@@ -20,6 +20,7 @@ from qbsync.api import (
     read_budget,
     records,
     sync,
+    sync_settings,
 )
 
 
@@ -40,4 +41,5 @@ def build_router() -> APIRouter:
     router.include_router(admin.router)
     router.include_router(admin_sync.router)
     router.include_router(invoices.router)
+    router.include_router(sync_settings.router)
     return router

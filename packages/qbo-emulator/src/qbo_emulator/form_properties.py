@@ -146,3 +146,42 @@ EXCHANGE_RATE_PROPERTIES = frozenset(
 )
 
 # fmt: on
+
+CLASS_PROPERTIES = frozenset(
+    {
+        "Id",
+        "SyncToken",
+        "MetaData",
+        "CustomField",
+        "AttachableRef",
+        "Name",
+        "SubClass",
+        "ParentRef",
+        "FullyQualifiedName",
+        "Active",
+        "ClassEx",
+        "domain",
+        "status",
+        "sparse",
+    }
+)
+
+DEPARTMENT_PROPERTIES = frozenset(
+    {
+        "Id",
+        "SyncToken",
+        "MetaData",
+        "CustomField",
+        "AttachableRef",
+        "Name",
+        "SubDepartment",
+        "ParentRef",
+        "FullyQualifiedName",
+        "Active",
+        "DepartmentEx",
+        "Address",
+        "domain",
+        "status",
+        "sparse",
+    }
+)

@@ -116,14 +116,14 @@ def _preferences() -> JsonObject:
     }
 
 
-def _company_info(realm_id: str, company_name: str) -> JsonObject:
+def _company_info(realm_id: str, company_name: str, country: str) -> JsonObject:
     address = {
         "Id": "1",
         "Line1": "123 Sierra Way",
         "City": "San Pablo",
         "CountrySubDivisionCode": "CA",
         "PostalCode": "87999",
-        "Country": "US",
+        "Country": country,
     }
     return {
         "CompanyName": company_name,
@@ -134,7 +134,7 @@ def _company_info(realm_id: str, company_name: str) -> JsonObject:
         "PrimaryPhone": {"FreeFormNumber": "4081234567"},
         "CompanyStartDate": clock.company_today().isoformat(),
         "FiscalYearStartMonth": "January",
-        "Country": "US",
+        "Country": country,
         "Email": {"Address": f"owner-{realm_id}@example.com"},
         "WebAddr": {},
         "SupportedLanguages": "en",
@@ -142,7 +142,9 @@ def _company_info(realm_id: str, company_name: str) -> JsonObject:
     }
 
 
-def seed_realm(realm_id: str, *, company_name: str, environment: Environment) -> Realm:
+def seed_realm(
+    realm_id: str, *, company_name: str, environment: Environment, country: str = "US"
+) -> Realm:
     realm = Realm(realm_id=realm_id, company_name=company_name, environment=environment)
     usd = {"value": "USD", "name": "United States Dollar"}
     for account_id, name, account_type, sub_type in CHART_OF_ACCOUNTS:
@@ -180,7 +182,7 @@ def seed_realm(realm_id: str, *, company_name: str, environment: Environment) ->
             {"DisplayName": name, "PrintOnCheckName": name, "Active": True},
             record_id=employee_id,
         )
-    realm.add("CompanyInfo", _company_info(realm_id, company_name), record_id="1")
+    realm.add("CompanyInfo", _company_info(realm_id, company_name, country), record_id="1")
     realm.add("Preferences", _preferences(), record_id="1")
     seed_lists(realm)
     return realm

@@ -64,12 +64,13 @@ class EmulatorState:
         *,
         company_name: str | None = None,
         environment: Environment = "sandbox",
+        country: str = "US",
     ) -> Realm:
         realm_id = realm_id or _new_realm_id(environment)
         if realm_id in self.realms:
             raise RealmExistsError(realm_id)
         name = company_name or f"Emulated {environment.title()} Company {realm_id[-4:]}"
-        realm = seed_realm(realm_id, company_name=name, environment=environment)
+        realm = seed_realm(realm_id, company_name=name, environment=environment, country=country)
         realm.listeners.append(self.webhooks.notify)
         self.realms[realm_id] = realm
         return realm

@@ -53,8 +53,11 @@ class EmulatorControl:
         realm_id: str | None = None,
         company_name: str | None = None,
         environment: Environment = "sandbox",
+        country: str = "US",
     ) -> RealmInfo:
-        body = RealmCreate(realm_id=realm_id, company_name=company_name, environment=environment)
+        body = RealmCreate(
+            realm_id=realm_id, company_name=company_name, environment=environment, country=country
+        )
         response = await self._call("POST", "/realms", body.model_dump())
         return RealmInfo.model_validate(response.json())
 

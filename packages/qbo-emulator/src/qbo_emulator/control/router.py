@@ -53,7 +53,10 @@ async def reset(state: StateDep) -> Response:
 async def create_realm(state: StateDep, body: RealmCreate) -> RealmInfo:
     try:
         realm = state.add_realm(
-            body.realm_id, company_name=body.company_name, environment=body.environment
+            body.realm_id,
+            company_name=body.company_name,
+            environment=body.environment,
+            country=body.country,
         )
     except RealmExistsError:
         raise HTTPException(409, f"realm {body.realm_id} exists") from None

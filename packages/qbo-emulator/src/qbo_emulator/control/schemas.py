@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from qbo_emulator.realm import Environment, LoggedRequest, RecordState
 
@@ -15,6 +15,8 @@ class RealmCreate(BaseModel):
     realm_id: str | None = None
     company_name: str | None = None
     environment: Environment = "sandbox"
+    # CompanyInfo.Country: "US" (automated sales tax) or another ISO code (a tax code per line).
+    country: str = Field(default="US", pattern=r"^[A-Z]{2}$")
 
 
 class RealmInfo(BaseModel):

@@ -1,4 +1,5 @@
-"""Small name lists: PaymentMethod and Term (sales terms). Deactivated, never deleted."""
+"""Small name lists: PaymentMethod, Term (sales terms), Class and Department (locations).
+Deactivated, never deleted."""
 
 from __future__ import annotations
 
@@ -12,13 +13,21 @@ from qbo_emulator.entities.base import (
     check_name_chars,
     decimal,
     name_key,
+    resolve,
     text,
 )
-from qbo_emulator.form_properties import PAYMENT_METHOD_PROPERTIES, TERM_PROPERTIES
+from qbo_emulator.form_properties import (
+    CLASS_PROPERTIES,
+    DEPARTMENT_PROPERTIES,
+    PAYMENT_METHOD_PROPERTIES,
+    TERM_PROPERTIES,
+)
 from qbo_emulator.realm import Realm, Record
 from qbo_emulator.wire import JsonObject
 
 LIST_NAME_MAX = 31
+# Class and Department names (Finance.xsd: max 100).
+TRACKING_NAME_MAX = 100
 PAYMENT_METHOD_TYPES = ("CREDIT_CARD", "NON_CREDIT_CARD")
 # Term day counts (quickbooks-api.md §9.11, Finance.xsd SalesTerm).
 DUE_DAYS_MAX = 999
@@ -26,10 +35,16 @@ DAY_OF_MONTH = range(1, 32)
 
 
 def unique_list_name(
-    realm: Realm, entity: str, body: JsonObject, existing: Record | None, label: str
+    realm: Realm,
+    entity: str,
+    body: JsonObject,
+    existing: Record | None,
+    label: str,
+    *,
+    maximum: int = LIST_NAME_MAX,
 ) -> str:
     """A required Name, at most 31 characters, unique (case-insensitive) in its list."""
-    name = text(body, "Name", maximum=LIST_NAME_MAX)
+    name = text(body, "Name", maximum=maximum)
     if name is None or not name.strip():
         raise faults.required_param("Name")
     name = name.strip()
@@ -112,3 +127,50 @@ def _days(value: object, element: str, allowed: range) -> int:
     if number != number.to_integral_value() or int(number) not in allowed:
         raise faults.invalid_number(element, value)
     return int(number)
+
+
+class _TrackingKind(EntityKind):
+    """Classes and locations: a name unique in its list, optionally under a parent."""
+
+    name_list: ClassVar[bool] = True
+    default_order: ClassVar[str] = "Name"
+    label: ClassVar[str] = ""
+    sub_key: ClassVar[str] = ""
+
+    def normalize(
+        self,
+        realm: Realm,
+        body: JsonObject,
+        *,
+        existing: Record | None,
+        options: WriteOptions,  # noqa: ARG002
+    ) -> JsonObject:
+        stored = dict(body)
+        name = unique_list_name(
+            realm, self.name, body, existing, self.label, maximum=TRACKING_NAME_MAX
+        )
+        stored["Name"] = name
+        parent_ref = body.get("ParentRef")
+        parent = None
+        if isinstance(parent_ref, dict) and parent_ref.get("value") is not None:
+            parent = resolve(realm, self.name, str(parent_ref["value"]), "ParentRef")
+        stored[self.sub_key] = parent is not None
+        stored["FullyQualifiedName"] = (
+            f"{parent.body['FullyQualifiedName']}:{name}" if parent is not None else name
+        )
+        stored["Active"] = boolean(body, "Active", True)
+        return stored
+
+
+class ClassKind(_TrackingKind):
+    name: ClassVar[str] = "Class"
+    properties: ClassVar[frozenset[str]] = CLASS_PROPERTIES
+    label: ClassVar[str] = "class"
+    sub_key: ClassVar[str] = "SubClass"
+
+
+class DepartmentKind(_TrackingKind):
+    name: ClassVar[str] = "Department"
+    properties: ClassVar[frozenset[str]] = DEPARTMENT_PROPERTIES
+    label: ClassVar[str] = "department"
+    sub_key: ClassVar[str] = "SubDepartment"

@@ -15,7 +15,7 @@ from qbo_emulator.entities.customers import CustomerKind
 from qbo_emulator.entities.deposits import DepositKind
 from qbo_emulator.entities.invoices import InvoiceKind
 from qbo_emulator.entities.items import ItemKind
-from qbo_emulator.entities.lists import PaymentMethodKind, TermKind
+from qbo_emulator.entities.lists import ClassKind, DepartmentKind, PaymentMethodKind, TermKind
 from qbo_emulator.entities.payments import PaymentKind
 from qbo_emulator.entities.sales_forms import CreditMemoKind, RefundReceiptKind, SalesReceiptKind
 from qbo_emulator.entities.tax import TaxCodeKind, TaxRateKind
@@ -40,6 +40,8 @@ KINDS: tuple[EntityKind, ...] = (
     DepositKind(),
     CompanyCurrencyKind(),
     ExchangeRateKind(),
+    ClassKind(),
+    DepartmentKind(),
 )
 _BY_NAME = {kind.name.casefold(): kind for kind in KINDS}
 

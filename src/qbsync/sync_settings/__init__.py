@@ -1,0 +1,1 @@
+"""Account and item mapping per organization: read, validated against the company, changed, logged."""
