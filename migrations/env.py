@@ -13,6 +13,7 @@ from qbsync.backfill import models as _backfill_models  # noqa: F401 - registers
 from qbsync.connections import models as _connection_models  # noqa: F401 - registers tables
 from qbsync.db.base import Base
 from qbsync.readbudget import models as _readbudget_models  # noqa: F401 - registers tables
+from qbsync.reconcile import models as _reconcile_models  # noqa: F401 - registers tables
 from qbsync.scheduler import models as _scheduler_models  # noqa: F401 - registers tables
 from qbsync.sync import models as _sync_models  # noqa: F401 - registers tables
 from qbsync.sync_settings import models as _settings_models  # noqa: F401 - registers tables

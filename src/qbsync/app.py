@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from qbsync import __version__
 from qbsync.api.body_limit import WEBHOOK_PATH, BodyLimitMiddleware
 from qbsync.api.errors import install_error_handlers
+from qbsync.api.intuit_webhooks import INTUIT_WEBHOOK_MAX_BYTES, INTUIT_WEBHOOK_PATH
 from qbsync.api.middleware import RequestContextMiddleware
 from qbsync.api.router import build_router
 from qbsync.config import Settings, get_settings
@@ -67,7 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.server.max_body_bytes,
-        path_limits={WEBHOOK_PATH: settings.server.webhook_max_body_bytes},
+        path_limits={
+            WEBHOOK_PATH: settings.server.webhook_max_body_bytes,
+            INTUIT_WEBHOOK_PATH: INTUIT_WEBHOOK_MAX_BYTES,
+        },
     )
     app.add_middleware(
         CORSMiddleware,

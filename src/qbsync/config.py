@@ -188,6 +188,10 @@ class QuickBooksSettings(BaseModel):
     allow_company_switch: bool = False
     refresh_margin_s: float = 300.0
     keepalive_interval_s: float = 6 * 3600.0
+    # The app's webhook verifier token (Intuit developer portal); unset: webhooks refused.
+    webhook_verifier_token: SecretStr | None = None
+    # How often each connected company is swept with CDC for changes webhooks missed.
+    cdc_sweep_interval_s: float = 6 * 3600.0
 
     @property
     def base_url(self) -> str:

@@ -119,3 +119,16 @@ QBO_READ_BUDGET = Gauge(
     ["threshold"],
     registry=REGISTRY,
 )
+WEBHOOK_EVENTS = Counter(
+    "qbsync_intuit_webhook_events_total",
+    "Intuit webhook events by outcome (queued, duplicates, stale, own_writes, unowned, "
+    "ignored, malformed; refused counts deliveries)",
+    ["outcome"],
+    registry=REGISTRY,
+)
+DRIFT_OPEN = Gauge(
+    "qbsync_drift_open_mismatches",
+    "Open drift mismatches between Aforo and QuickBooks, by entity and kind (sampled at scrape)",
+    ["entity", "kind"],
+    registry=REGISTRY,
+)

@@ -27,6 +27,7 @@ from qbsync.events.publisher import Publisher
 from qbsync.http import build_http_client
 from qbsync.quickbooks.limiter import RealmLimiters
 from qbsync.readbudget.budget import ReadBudget
+from qbsync.reconcile.executor import reconcile_executor
 from qbsync.scheduler.executor import engine_executor
 from qbsync.scheduler.service import Scheduling
 from qbsync.sync.context import AforoClients, SyncDeps
@@ -109,7 +110,10 @@ async def open_resources(
             aforo=aforo,
             scheduling=Scheduling(
                 sessionmaker=sessionmaker,
-                execute=engine_executor(SyncDeps(quickbooks=quickbooks, aforo=aforo)),
+                execute=reconcile_executor(
+                    SyncDeps(quickbooks=quickbooks, aforo=aforo),
+                    engine_executor(SyncDeps(quickbooks=quickbooks, aforo=aforo)),
+                ),
                 limiters=limiters,
                 settings=settings.scheduler,
             ),

@@ -14,6 +14,7 @@ from qbsync.api import (
     dead_letters,
     diagnose,
     health,
+    intuit_webhooks,
     invoices,
     operator_logs,
     pending_work,
@@ -42,4 +43,5 @@ def build_router() -> APIRouter:
     router.include_router(admin_sync.router)
     router.include_router(invoices.router)
     router.include_router(sync_settings.router)
+    router.include_router(intuit_webhooks.router)
     return router

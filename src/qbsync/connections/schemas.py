@@ -51,6 +51,11 @@ class ConnectionSettings(BaseModel):
     # Credits applied to open invoices: as the company's AutoApplyCredit preference says,
     # always, or never (left as open credit).
     apply_credits: CreditPolicy = "company"
+    # A synced record deleted in QuickBooks: create it again (and log it), or only flag it.
+    on_deleted_in_quickbooks: Literal["recreate", "flag"] = "recreate"
+    # A synced record edited in QuickBooks against Aforo's truth: flag the drift, or write
+    # Aforo's version over it at once.
+    on_edited_in_quickbooks: Literal["flag", "repush"] = "flag"
 
     def payment_method_id(self, method: str | None) -> str | None:
         if not method:

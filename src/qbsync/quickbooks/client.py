@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -40,15 +42,29 @@ from qbsync.quickbooks.transport import (
     check_request_id,
 )
 
-__all__ = ["QuickBooksClient", "TokenProvider"]
+__all__ = ["Changes", "QuickBooksClient", "TokenProvider"]
 
 EntityT = TypeVar("EntityT", bound=QboEntity)
 WritableT = TypeVar("WritableT", bound=WritableEntity)
 TxnT = TypeVar("TxnT", bound=TransactionEntity)
 NameT = TypeVar("NameT", bound=NameListEntity)
 
+# Intuit: at most 1,000 objects in one change data capture answer.
+MAX_CDC_OBJECTS = 1000
+
 # Ids go into URL paths; refuse anything that could change the path.
 _PATH_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass
+class Changes:
+    """What change data capture reported: the records as they are now, and deletions."""
+
+    records: list[QboEntity] = field(default_factory=list)
+    deleted: list[tuple[str, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.records) + len(self.deleted)
 
 
 def _path_id(value: str) -> str:
@@ -239,6 +255,37 @@ class QuickBooksClient:
     async def preferences(self) -> Preferences:
         response = await self._transport.request("GET", "preferences")
         return self._entity(Preferences, response)
+
+    async def changes_since(
+        self, changed_since: datetime, models: Sequence[type[QboEntity]]
+    ) -> Changes:
+        """Change data capture: records of ``models`` changed at or after ``changed_since``
+        (at most 1,000, oldest first; a 30-day look-back), deleted ones as (entity, Id)."""
+        response = await self._transport.request(
+            "GET",
+            "cdc",
+            params={
+                "entities": ",".join(model.entity_name for model in models),
+                "changedSince": changed_since.isoformat(timespec="seconds"),
+            },
+        )
+        answers = self._key(response, "CDCResponse")
+        groups = answers[0].get("QueryResponse") if isinstance(answers, list) and answers else None
+        if not isinstance(groups, list):
+            raise self._shape_error("CDCResponse", response)
+        changes = Changes()
+        by_name = {model.entity_name: model for model in models}
+        for group in groups:
+            for name, rows in group.items() if isinstance(group, dict) else ():
+                model = by_name.get(name)
+                if model is None or not isinstance(rows, list):
+                    continue
+                for row in rows:
+                    if isinstance(row, dict) and row.get("status") == "Deleted":
+                        changes.deleted.append((name, str(row.get("Id"))))
+                    else:
+                        changes.records.append(self._validate(TypeAdapter(list[model]), [row])[0])  # type: ignore[valid-type]
+        return changes
 
     # -- helpers -------------------------------------------------------------------------
 

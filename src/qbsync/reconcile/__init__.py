@@ -1,0 +1,1 @@
+"""Reconciliation: hear QuickBooks' changes (webhooks, CDC), report drift, repair it."""
