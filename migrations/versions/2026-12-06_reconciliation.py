@@ -1,7 +1,7 @@
 """reconciliation: webhook receipts, remote records, CDC cursors, drift mismatches
 
 Revision ID: 0020_reconcile
-Revises: 0015_read_budget
+Revises: 0016_settings_changes
 Create Date: 2026-12-06 23:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020_reconcile"
-down_revision: str | None = "0015_read_budget"
+down_revision: str | None = "0016_settings_changes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -12,6 +12,7 @@ from qbsync.connections import repository as connections
 from qbsync.db.base import utcnow
 from qbsync.errors import QbsyncError
 from qbsync.metrics import CONNECTIONS_NEAR_HARD_CAP
+from qbsync.reconcile.sweep import enqueue_sweeps
 from qbsync.resources import Resources
 from qbsync.sync import repository as sync_log
 
@@ -28,6 +29,7 @@ class UpkeepReport:
     failed: list[int] = field(default_factory=list)
     near_hard_cap: list[int] = field(default_factory=list)
     purged_logs: int = 0
+    sweeps: int = 0
 
 
 async def upkeep_once(resources: Resources) -> UpkeepReport:
@@ -64,6 +66,14 @@ async def upkeep_once(resources: Resources) -> UpkeepReport:
         report.purged_logs = await sync_log.purge_logs(session, older_than=now - retention)
     # Results of manual syncs nobody waits for any more.
     await resources.scheduling.purge_results()
+    # What webhooks missed: each company's changes since its last sweep (docs/reconciliation.md).
+    async with resources.sessionmaker.begin() as session:
+        report.sweeps = await enqueue_sweeps(
+            session,
+            interval_s=resources.settings.quickbooks.cdc_sweep_interval_s,
+            max_attempts=resources.scheduling.max_attempts,
+        )
+    resources.scheduling.wake()
     return report
 
 

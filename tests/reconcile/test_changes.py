@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from qbsync.connections.models import QuickBooksConnection
 from qbsync.reconcile.models import Mismatch, RemoteRecord
 from qbsync.scheduler.models import PendingWork
-from qbsync.sync.engine import sync_invoice
+from qbsync.sync.engine import sync
 from qbsync.sync.models import Mapping, SyncLog
 from tests.reconcile.conftest import delivery, drain, pending_of, post
 
@@ -18,8 +18,8 @@ async def _synced_invoice(sessionmaker, deps, org, aforo):
     customer = await aforo.customer()
     invoice = await aforo.invoice(customer)
     async with sessionmaker.begin() as session:
-        result = await sync_invoice(
-            session, deps, organization_id=org.organization_id, invoice_id=invoice.id
+        result = await sync(
+            session, deps, organization_id=org.organization_id, kind="invoice", aforo_id=invoice.id
         )
     assert result.quickbooks_id is not None, result.message
     return customer, invoice, result.quickbooks_id

@@ -19,6 +19,7 @@ from qbsync.quickbooks.schemas.invoice import Invoice
 from qbsync.quickbooks.schemas.names import Customer
 from qbsync.quickbooks.schemas.payment import Payment
 from qbsync.reconcile import repository
+from qbsync.reconcile.intake import RECEIPTS_KEPT
 from qbsync.reconcile.models import Mismatch, MismatchKind, Repair
 from qbsync.reconcile.work import CHANGE_KIND, ENTITY_TYPES, SWEEP_KIND, change_id
 from qbsync.scheduler import repository as work_queue
@@ -163,7 +164,15 @@ def _describe(record: Any) -> str:
     return str(record.id)
 
 
-async def sweeps_to_enqueue(session: AsyncSession, *, interval_s: float) -> list[tuple[int, str]]:
-    return await repository.sweeps_due(
+async def enqueue_sweeps(session: AsyncSession, *, interval_s: float, max_attempts: int) -> int:
+    """A sweep for each connected organization not swept within ``interval_s``; webhook
+    receipts older than any event still taken are purged on the way."""
+    due = await repository.sweeps_due(
         session, swept_before=utcnow() - timedelta(seconds=interval_s)
     )
+    for organization_id, realm_id in due:
+        await work_queue.enqueue(
+            session, sweep_request(organization_id, realm_id, max_attempts=max_attempts)
+        )
+    await repository.purge_receipts(session, older_than=utcnow() - RECEIPTS_KEPT)
+    return len(due)
