@@ -152,6 +152,15 @@ class SchedulerSettings(BaseModel):
     _split = field_validator("retry_delays_s", mode="before")(_split_csv)
 
 
+class ConsoleSettings(BaseModel):
+    """The operations console at /console (its Work screen's history, sampled in process)."""
+
+    # How often each serving process samples pending work and realm use for the charts.
+    trend_sample_s: float = Field(default=10.0, gt=0)
+    # How far back the charts go (kept in memory, per process).
+    trend_window_s: float = Field(default=2 * 3600.0, gt=0)
+
+
 class QuickBooksSettings(BaseModel):
     environment: Literal["sandbox", "production"] = "sandbox"
     client_id: str = ""
@@ -253,6 +262,7 @@ class Settings(BaseSettings):
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     amqp: AmqpSettings = Field(default_factory=AmqpSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     quickbooks: QuickBooksSettings = Field(default_factory=QuickBooksSettings)
     aforo: AforoSettings = Field(default_factory=AforoSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)

@@ -8,8 +8,10 @@ import re
 import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -37,8 +39,10 @@ def _register_redirect_uri(emulator: str, redirect_uri: str) -> None:
     httpx.put(f"{emulator}/_emulator/config", json=update).raise_for_status()
 
 
-@pytest.fixture(scope="module")
-def console_url(database_url: str, emulator: str) -> Iterator[str]:
+@contextmanager
+def serve_console(database_url: str, emulator: str, **overrides: Any) -> Iterator[str]:
+    """qbsync on a loopback port with the console, its consumers and its scheduler running;
+    ``overrides``: settings groups merged over the test defaults."""
     port = _free_port()
     redirect_uri = f"http://127.0.0.1:{port}/api/quickbooks/callback"
     _register_redirect_uri(emulator, redirect_uri)
@@ -47,6 +51,7 @@ def console_url(database_url: str, emulator: str) -> Iterator[str]:
         "redirect_uri": redirect_uri,
         # One QuickBooks request per attempt, so one injected fault fails one attempt.
         "max_attempts": 1,
+        **overrides.pop("quickbooks", {}),
     }
     # Consumers run, so that backfills and replays make progress as they would in production.
     settings = make_settings(
@@ -54,8 +59,15 @@ def console_url(database_url: str, emulator: str) -> Iterator[str]:
         # authUrl is qbsync's own start page, under the public base URL.
         server={"run_consumers": True, "public_base_url": f"http://127.0.0.1:{port}"},
         **endpoints,
+        **overrides,
     )
     with serve_in_thread(create_app(settings), port=port) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def console_url(database_url: str, emulator: str) -> Iterator[str]:
+    with serve_console(database_url, emulator) as base_url:
         yield base_url
 
 

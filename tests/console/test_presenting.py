@@ -11,7 +11,7 @@ from jinja2 import ChainableUndefined
 from qbsync.console.charts import Series, nice_max, stacked_bars
 from qbsync.console.connection import token_health
 from qbsync.console.records import console_steps, entity_number, split_hint
-from qbsync.console.templating import ago, templates
+from qbsync.console.templating import ago, due, templates
 from qbsync.console.work import eta, eta_text
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -116,6 +116,12 @@ def test_eta_follows_the_pace_so_far() -> None:
 )
 def test_ago(moment: datetime | None, text: str) -> None:
     assert ago(moment, NOW) == text
+
+
+def test_work_that_may_run_is_due_now() -> None:
+    assert due(NOW - timedelta(seconds=30), NOW) == "due now"
+    assert due(NOW + timedelta(minutes=2), NOW) == "in 2 min"
+    assert due(None, NOW) == "—"
 
 
 @pytest.mark.parametrize(

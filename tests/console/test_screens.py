@@ -87,8 +87,9 @@ async def test_every_screen_renders_what_an_operator_needs(
     await expect(page.locator("#jobs").get_by_text("Done", exact=True)).to_be_visible()
     await expect(page.locator("#jobs progress")).to_have_attribute("value", "6")
     paints["work"] = await visit(page, f"{base}/work", "work")
+    await expect(page.get_by_role("heading", name="Every organization")).to_be_visible()
     await expect(
-        page.get_by_role("heading", name="Queue depth (all organizations)")
+        page.get_by_role("heading", name="RabbitMQ queues (all organizations)")
     ).to_be_visible()
 
     paints["activity"] = await visit(page, f"{base}/activity", "activity")

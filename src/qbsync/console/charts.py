@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from math import ceil, log10
+from typing import TypeVar
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -59,10 +64,14 @@ def stacked_bars(
     width: int = 960,
     height: int = 240,
     labels: int = 8,
+    top: int | None = None,
+    unit: str = "",
 ) -> BarChart:
     """``columns``: (label, value by series key), left to right; each bar stacks the series in
-    order, bottom up. About ``labels`` column labels are shown on the x axis."""
-    top_value = nice_max(max((sum(values.values()) for _, values in columns), default=0))
+    order, bottom up. About ``labels`` column labels are shown on the x axis. ``top`` fixes the
+    axis (a share out of 100, say); ``unit`` follows the axis numbers."""
+    highest = max((sum(values.values()) for _, values in columns), default=0)
+    top_value = top if top is not None else nice_max(highest)
     plot_w, plot_h = width - LEFT - 8, height - TOP - BOTTOM_MARGIN
     bottom = TOP + plot_h
     slot = plot_w / max(len(columns), 1)
@@ -73,7 +82,7 @@ def stacked_bars(
             count = values.get(line.key, 0)
             if not count:
                 continue
-            h = plot_h * count / top_value
+            h = plot_h * min(count, top_value) / top_value
             y -= h
             bars.append(
                 Bar(
@@ -82,7 +91,7 @@ def stacked_bars(
                     width=round(slot * 0.8, 2),
                     height=round(h, 2),
                     color=line.color,
-                    title=f"{label}: {count} {line.label.lower()}",
+                    title=f"{label}: {count}{unit} {line.label.lower()}",
                 )
             )
     every = max(1, ceil(len(columns) / labels))
@@ -92,8 +101,30 @@ def stacked_bars(
         if i % every == 0
     ]
     y_ticks = [
-        Tick(round(bottom - plot_h * fraction, 2), f"{top_value * fraction:g}")
+        Tick(round(bottom - plot_h * fraction, 2), f"{top_value * fraction:g}{unit}")
         for fraction in (0, 0.5, 1)
     ]
     total = sum(sum(values.values()) for _, values in columns)
     return BarChart(width, height, LEFT, bottom, bars, x_ticks, y_ticks, total)
+
+
+def over_time(
+    points: Iterable[tuple[datetime, V]],
+    start: datetime,
+    end: datetime,
+    *,
+    columns: int = 60,
+    size: Callable[[V], float],
+) -> list[tuple[datetime, V | None]]:
+    """Samples into ``columns`` equal slices of [start, end]: each slice shows its largest
+    sample by ``size`` (the peak is what matters in a queue), None where it has none."""
+    width = (end - start) / columns
+    slices: list[tuple[datetime, V | None]] = [(start + width * i, None) for i in range(columns)]
+    for at, value in points:
+        if not start <= at <= end:
+            continue
+        index = min(int((at - start) / width), columns - 1)
+        held = slices[index][1]
+        if held is None or size(value) > size(held):
+            slices[index] = (slices[index][0], value)
+    return slices

@@ -12,6 +12,7 @@ from qbsync.console import activity, connection, records, signin, work
 from qbsync.console.client import ApiError
 from qbsync.console.session import CsrfRefused, SignInRequired, clear_session
 from qbsync.console.templating import render
+from qbsync.console.trends import install_sampler
 
 PREFIX = "/console"
 
@@ -56,3 +57,4 @@ def install_console(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, _signed_out)
     app.add_exception_handler(ApiError, _error_page)
     app.add_exception_handler(CsrfRefused, _error_page)
+    install_sampler(app)

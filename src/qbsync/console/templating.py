@@ -56,6 +56,14 @@ def ago(value: str | datetime | None, now: datetime | None = None) -> str:
     return f"in {amount}" if future else f"{amount} ago"
 
 
+def due(value: str | datetime | None, now: datetime | None = None) -> str:
+    """When work runs next: ``in 2 min``, or ``due now`` once its time has come."""
+    moment = _parse(value)
+    if moment is None:
+        return "—"
+    return "due now" if moment <= (now or datetime.now(UTC)) else ago(moment, now)
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("qbsync.console", "templates"),
@@ -65,6 +73,7 @@ def _environment() -> Environment:
     )
     env.filters["when"] = when
     env.filters["ago"] = ago
+    env.filters["due"] = due
     env.globals["sections"] = SECTIONS
     env.globals["version"] = __version__
     return env

@@ -1,5 +1,6 @@
-"""Work: backfill jobs with their progress and ETA, parked messages, and (for operators) the
-depth of the shared queues."""
+"""Work: what waits to reach QuickBooks (this organization's and, for operators, everyone's),
+the current run with its progress and ETA, queue depth and realm utilisation over time,
+backfill jobs with their progress and ETA, parked messages, and the RabbitMQ queues."""
 
 from __future__ import annotations
 
@@ -9,13 +10,27 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from qbsync.console.charts import BarChart, Series, over_time, stacked_bars
 from qbsync.console.client import ApiError
 from qbsync.console.pages import org_page_url, render_page
-from qbsync.console.session import ConsoleDep, FormDep
+from qbsync.console.session import Console, ConsoleDep, FormDep
+from qbsync.console.trends import Depth, Run, Trends
 
 router = APIRouter()
 
 ENTITIES = ("customers", "invoices")
+# Bottom up: what runs now, then what waits, most urgent first.
+DEPTH_SERIES = [
+    Series("running", "Running", "#2e8b57"),
+    Series("interactive", "A person waits", "#6b2fa0"),
+    Series("event", "Events", "#1f5fa8"),
+    Series("bulk", "Backfill and reconciliation", "#8a939c"),
+]
+USE_SERIES = [Series("used", "of the minute's requests", "#1f5fa8")]
+# How often the live part of the page refreshes: while work waits, and otherwise.
+BUSY_POLL_S, IDLE_POLL_S = 5, 30
+# Operators' table of organizations shows the busiest ones.
+TOP_ORGS = 50
 
 
 def eta(job: dict[str, Any], now: datetime | None = None) -> timedelta | None:
@@ -39,31 +54,160 @@ def eta_text(remaining: timedelta | None) -> str:
     return f"about {seconds // 3600} h {seconds % 3600 // 60} min"
 
 
+def duration_text(length: timedelta) -> str:
+    seconds = int(length.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
 def _jobs(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**job, "eta": eta_text(eta(job))} for job in body["items"]]
 
 
+def depth_chart(
+    points: list[tuple[datetime, Depth]], start: datetime, end: datetime, *, width: int = 480
+) -> BarChart:
+    slices = over_time(points, start, end, size=lambda depth: depth.remaining)
+    columns = [
+        (
+            at.strftime("%H:%M"),
+            {line.key: getattr(depth, line.key) for line in DEPTH_SERIES} if depth else {},
+        )
+        for at, depth in slices
+    ]
+    return stacked_bars(columns, DEPTH_SERIES, width=width, height=200, labels=5)
+
+
+def use_chart(
+    points: list[tuple[datetime, int]], per_minute: int, start: datetime, end: datetime
+) -> BarChart:
+    slices = over_time(points, start, end, size=float)
+    columns = [
+        (at.strftime("%H:%M"), {"used": round(100 * used / per_minute)} if used else {})
+        for at, used in slices
+    ]
+    return stacked_bars(columns, USE_SERIES, width=480, height=200, labels=5, top=100, unit="%")
+
+
+def run_view(run: Run | None, now: datetime) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    pace = run.pace_per_minute(now)
+    return {
+        "run": run,
+        "percent": round(100 * run.share),
+        "pace": None if pace is None else round(pace, 1),
+        "eta": eta_text(run.eta(now)),
+        "elapsed": duration_text((run.finished_at or now) - run.started_at),
+    }
+
+
+def _summary(body: dict[str, Any], org: int) -> dict[str, Any]:
+    mine = next((o for o in body["organizations"] if o["organizationId"] == org), None)
+    return mine or {
+        "organizationId": org,
+        "pending": 0,
+        "running": 0,
+        "parked": 0,
+        "oldestAt": None,
+        "nextRunAt": None,
+        "byPriority": {"interactive": 0, "event": 0, "bulk": 0},
+    }
+
+
+async def _live(request: Request, ctx: Console, org: int) -> dict[str, Any]:
+    """The part of the page that follows the scheduler: pending work, the run, the charts."""
+    trends: Trends | None = getattr(request.app.state, "console_trends", None)
+    mine = _summary(await ctx.api.get("/pending-work", org=org), org)
+    realm_id = (await ctx.api.get("/status", org=org)).get("realmId")
+    everyone = None
+    if ctx.person.operator:
+        body = await ctx.api.get("/pending-work")
+        ranked = sorted(body["organizations"], key=lambda o: -(o["pending"] + o["running"]))
+        everyone = {**body, "organizations": ranked[:TOP_ORGS], "shown": len(ranked[:TOP_ORGS])}
+    now = datetime.now(UTC)
+    view: dict[str, Any] = {
+        "mine": mine,
+        "everyone": everyone,
+        "realm_id": realm_id,
+        "trends": trends,
+        "busy": mine["pending"] + mine["running"] > 0
+        or bool(everyone and everyone["pending"] + everyone["running"]),
+    }
+    if trends is None:
+        return view
+    start, end = trends.span(now)
+    view |= {
+        "since": start,
+        "run": run_view(trends.runs.get(org), now),
+        "depth": depth_chart(list(trends.depths.get(org, ())), start, end),
+        "depth_all": depth_chart(list(trends.depths.get(None, ())), start, end, width=960)
+        if everyone is not None
+        else None,
+        "use": use_chart(list(trends.realms.get(realm_id, ())), trends.per_minute, start, end)
+        if realm_id
+        else None,
+        "realm_now": _used_now(trends, realm_id, now) if realm_id else 0,
+        "realms": _busiest_realms(trends, now) if everyone is not None else None,
+    }
+    view["busy"] = view["busy"] or bool(view["run"] and view["run"]["run"].finished_at is None)
+    return view
+
+
+def _used_now(trends: Trends, lane: str, now: datetime) -> int:
+    points = trends.realms.get(lane)
+    if not points or now - points[-1][0] > timedelta(seconds=3 * trends.sample_s):
+        return 0
+    return points[-1][1]
+
+
+def _busiest_realms(trends: Trends, now: datetime) -> list[dict[str, Any]]:
+    used = {lane: _used_now(trends, lane, now) for lane in trends.realms}
+    busiest = sorted((lane for lane in used if used[lane]), key=lambda lane: -used[lane])
+    return [
+        {"realm": lane, "used": used[lane], "percent": round(100 * used[lane] / trends.per_minute)}
+        for lane in busiest[:20]
+    ]
+
+
 @router.get("/orgs/{org}/work")
 async def show_work(request: Request, org: int, ctx: ConsoleDep) -> Response:
-    jobs = _jobs(await ctx.api.get("/backfill", org=org))
-    parked = await ctx.api.call("GET", "/dead-letters", org=org, params={"limit": 20})
-    queues = await ctx.api.call("GET", "/queues") if ctx.person.operator else None
+    region = request.headers.get("hx-target", "")
+    view: dict[str, Any] = {
+        "entities": ENTITIES,
+        "done": request.query_params.get("done"),
+        "depth_series": DEPTH_SERIES,
+    }
+    view["poll_s"] = IDLE_POLL_S
+    if region in ("", "jobs"):
+        jobs = _jobs(await ctx.api.get("/backfill", org=org))
+        view |= {
+            "jobs": jobs,
+            "running": any(job["status"] in ("PLANNED", "RUNNING") for job in jobs),
+        }
+    if region in ("", "live"):
+        view |= await _live(request, ctx, org)
+        view["poll_s"] = BUSY_POLL_S if view["busy"] else IDLE_POLL_S
+    if region == "":
+        parked = await ctx.api.call("GET", "/dead-letters", org=org, params={"limit": 20})
+        queues = await ctx.api.call("GET", "/queues") if ctx.person.operator else None
+        items = queues.body["items"] if queues is not None and queues.ok else None
+        view |= {
+            "parked": parked.body if parked.ok else None,
+            "queues": items,
+            "most": max((q["ready"] for q in items or ()), default=0),
+        }
     return render_page(
         request,
         ctx,
         org,
         "work",
         "work.html",
-        regions={"jobs": "work_jobs.html"},
-        jobs=jobs,
-        running=any(job["status"] in ("PLANNED", "RUNNING") for job in jobs),
-        parked=parked.body if parked.ok else None,
-        queues=queues.body["items"] if queues is not None and queues.ok else None,
-        most=max((q["ready"] for q in queues.body["items"]), default=0)
-        if queues is not None and queues.ok
-        else 0,
-        entities=ENTITIES,
-        done=request.query_params.get("done"),
+        regions={"jobs": "work_jobs.html", "live": "work_live.html"},
+        **view,
     )
 
 
