@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.aforo.orgs import AforoCustomer
 from qbsync.api.auth import Principal, PrincipalDep, TenantDep
-from qbsync.api.compat import CamelModel, current_realm, exact_json
 from qbsync.api.deps import ResourcesDep, SessionDep
+from qbsync.api.views import CamelModel, exact_json
 from qbsync.resources import Resources
 from qbsync.sync import reports
 from qbsync.sync.mappers.customers import CUSTOMER_IDS
@@ -25,15 +25,6 @@ def _percentage(part: int, whole: int) -> Decimal:
     if whole == 0:
         return Decimal(0)
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"))
-
-
-async def mapped_ids(session: AsyncSession, organization_id: int, entity_type: str) -> set[str]:
-    realm_id = await current_realm(session, organization_id)
-    if realm_id is None:
-        return set()
-    return await reports.mapped_aforo_ids(
-        session, organization_id=organization_id, realm_id=realm_id, entity_type=entity_type
-    )
 
 
 class UnsyncedCustomer(CamelModel):
@@ -53,7 +44,7 @@ async def _active_and_unsynced(
     active = await resources.aforo.orgs.list_active_customers(
         org_id=organization_id, caller_token=principal.token
     )
-    mapped = await mapped_ids(session, organization_id, EntityType.CUSTOMER)
+    mapped = await reports.mapped_ids(session, organization_id, EntityType.CUSTOMER)
     unsynced = [
         UnsyncedCustomer(
             customer_id=customer.customer_id,
@@ -153,7 +144,7 @@ async def invoice_overview(
     invoices = await resources.aforo.billing.list_invoices(
         org_id=organization_id, caller_token=principal.token
     )
-    mapped = await mapped_ids(session, organization_id, EntityType.INVOICE)
+    mapped = await reports.mapped_ids(session, organization_id, EntityType.INVOICE)
     unsynced = [
         UnsyncedInvoice(
             invoice_id=invoice.id,

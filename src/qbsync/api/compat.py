@@ -1,24 +1,20 @@
-"""The original service's read routes (sync stats, synced customers, sync status, dashboard
-link) and the exact-number JSON the UI's routes answer with."""
+"""The original service's read routes: sync stats, synced customers, sync status, dashboard
+link."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, PlainSerializer
-from pydantic.alias_generators import to_camel
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.api.auth import TenantDep
 from qbsync.api.deps import SessionDep
 from qbsync.api.errors import error_body
+from qbsync.api.views import CamelModel, Instant, exact_json
 from qbsync.connections import repository as connections
 from qbsync.connections.models import ConnectionStatus, QuickBooksConnection
 from qbsync.errors import InvalidInput
-from qbsync.quickbooks import wire
 from qbsync.sync import reports, repository
 from qbsync.sync.mappers.customers import CUSTOMER_IDS
 from qbsync.sync.models import EntityType
@@ -33,54 +29,12 @@ DASHBOARD_URLS = {
 }
 
 
-def iso_instant(value: datetime) -> str:
-    """Java's ``Instant.toString`` form (``…Z``), which the UI hands to ``new Date()``."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-Instant = Annotated[datetime, PlainSerializer(iso_instant)]
-
-
-class ExactJSONResponse(JSONResponse):
-    """JSON whose Decimals are numbers with their exact digits (``210.00``), never floats.
-
-    FastAPI's encoder turns a Decimal into a float; the UI needs numbers (it calls
-    ``toFixed`` and compares ``Balance === 0``), and money must not pick up binary noise."""
-
-    def render(self, content: Any) -> bytes:
-        return wire.dumps(content)
-
-
-def exact_json(
-    model: BaseModel, *, status_code: int = 200, exclude_none: bool = False
-) -> ExactJSONResponse:
-    return ExactJSONResponse(
-        model.model_dump(mode="python", by_alias=True, exclude_none=exclude_none),
-        status_code=status_code,
-    )
-
-
-class CamelModel(BaseModel):
-    """Response bodies, spelled as the original service spelled them."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True
-    )
-
-
 def parse_customer_id(raw: str) -> int:
     """Customer ids arrive as ``5`` or as the mapping's ``CUST-5``."""
     try:
         return int(CUSTOMER_IDS.parse(raw, label="customer id"))
     except InvalidInput:
         raise InvalidInput(f"not a customer id: {raw[:40]!r}", hint="send 5 or CUST-5") from None
-
-
-async def current_realm(session: AsyncSession, organization_id: int) -> str | None:
-    """The company whose mappings count for the organization. A disconnected organization
-    keeps its mappings (and its realm), so they are still reported."""
-    connection = await connections.get_connection(session, organization_id)
-    return connection.realm_id if connection is not None else None
 
 
 class SyncStats(CamelModel):
@@ -95,7 +49,7 @@ class SyncStats(CamelModel):
 
 @router.get("/sync-stats", response_model=SyncStats)
 async def sync_stats(organization_id: TenantDep, session: SessionDep) -> Response:
-    realm_id = await current_realm(session, organization_id)
+    realm_id = await reports.current_realm(session, organization_id)
     counts: dict[str, int] = {}
     customer_ids: list[str] = []
     if realm_id is not None:
@@ -139,7 +93,7 @@ class SyncedCustomers(CamelModel):
 
 @router.get("/synced-customers", response_model=SyncedCustomers)
 async def synced_customers(organization_id: TenantDep, session: SessionDep) -> Response:
-    realm_id = await current_realm(session, organization_id)
+    realm_id = await reports.current_realm(session, organization_id)
     mappings = (
         await reports.list_mappings(
             session,
@@ -179,7 +133,7 @@ async def customer_sync_status(
     customer_id: str, organization_id: TenantDep, session: SessionDep
 ) -> Response:
     aforo_id = CUSTOMER_IDS.format(parse_customer_id(customer_id))
-    realm_id = await current_realm(session, organization_id)
+    realm_id = await reports.current_realm(session, organization_id)
     mapping = (
         await repository.get_mapping(
             session,

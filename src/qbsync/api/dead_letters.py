@@ -3,176 +3,84 @@
 Who may call what: a tenant lists, inspects and replays its own organization's parked
 messages (a replay is a retry); discarding one and replaying everything at once are
 operators' decisions (``OperatorDep``). Messages that name no organization (undecodable
-ones) are visible to operators only.
-
-A browse of the parking queue holds the messages it reads unacked until it is done (AMQP
-has no peek), so two browses at once would each see part of the queue: one tenant polling
-would hide another's messages. Every browse, replay and discard therefore runs under one
-Postgres advisory lock, on every instance, and sees the whole queue.
+ones) are visible to operators only. How a browse keeps the queue whole:
+``qbsync.events.dead_letters``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
-from aio_pika.abc import AbstractChannel
 from fastapi import APIRouter, Query
 
 from qbsync.api.auth import OperatorDep, ScopeDep
 from qbsync.api.deps import ResourcesDep, SessionDep
-from qbsync.db.locks import lock_until_commit
-from qbsync.errors import NotFound
-from qbsync.events.parking import ParkedMessage, discard, list_parked, replay
-from qbsync.events.topology import declare_topology
-from qbsync.resources import Resources
-from qbsync.sync import repository
-from qbsync.sync.models import SyncAction, SyncLog, SyncStatus, SyncTrigger
-from qbsync.sync.registry import log_aforo_id
+from qbsync.api.errors import ERRORS
+from qbsync.api.views import CamelModel, ParkedView
+from qbsync.events import dead_letters
+from qbsync.events.dead_letters import SCAN
 
 router = APIRouter(prefix="/api/quickbooks/dead-letters", tags=["operators"])
 
-# How deep a browse looks into the parking queue (each browse holds these unacked briefly).
-SCAN = 1000
+
+class ParkedList(CamelModel):
+    items: list[ParkedView]
+    count: int
 
 
-BROWSE_LOCK = "qbsync:parking-queue-browse"
+class ReplayedOne(CamelModel):
+    replayed: int
+    message_id: str
+    queue: str | None
 
 
-@asynccontextmanager
-async def _channel(resources: Resources) -> AsyncIterator[AbstractChannel]:
-    """A channel to the parking queue, held alone (see the module docstring)."""
-    async with resources.sessionmaker.begin() as session:
-        await lock_until_commit(session, BROWSE_LOCK)
-        channel = await resources.amqp.channel(publisher_confirms=False)
-        try:
-            # Idempotent; makes a browse work before any consumer has declared the queues.
-            await declare_topology(channel, resources.settings.amqp)
-            yield channel
-        finally:
-            await channel.close()
+class ReplayedAll(CamelModel):
+    replayed: int
+    skipped: int
 
 
-def parked_view(message: ParkedMessage) -> dict[str, Any]:
-    return {
-        "messageId": message.message_id,
-        "originalMessageId": message.original_message_id,
-        "correlationId": message.correlation_id,
-        "organizationId": message.organization_id,
-        "entityType": message.entity_type,
-        "entityId": message.entity_id,
-        "reason": message.reason,
-        "errorCode": message.error_code,
-        "errorCategory": message.error_category,
-        "errorMessage": message.error_message,
-        "parkedAt": message.parked_at.isoformat() if message.parked_at else None,
-        "attempts": message.attempts,
-        "sourceQueue": message.source_queue,
-        "routingKey": message.routing_key,
-        "bodySize": message.body_size,
-        "bodyExcerpt": message.body_excerpt,
-    }
+class Discarded(CamelModel):
+    discarded: int
+    message_id: str
 
 
-async def visible_parked(
-    resources: Resources, scope: int | None, *, limit: int = SCAN
-) -> list[ParkedMessage]:
-    async with _channel(resources) as channel:
-        parked = await list_parked(channel, resources.settings.amqp, limit=limit)
-    return [m for m in parked if scope is None or m.organization_id == scope]
-
-
-async def _find(resources: Resources, scope: int | None, message_id: str) -> ParkedMessage:
-    for message in await visible_parked(resources, scope):
-        if message.message_id == message_id:
-            return message
-    raise NotFound(f"parked message {message_id} not found")
-
-
-async def _log(session: SessionDep, message: ParkedMessage, action: SyncAction, note: str) -> None:
-    """Operators' actions on parked messages go into the same log as sync attempts."""
-    await repository.add_log(
-        session,
-        SyncLog(
-            organization_id=message.organization_id,
-            entity_type=message.entity_type or "UNKNOWN",
-            aforo_id=log_aforo_id(
-                message.entity_type, message.entity_id, fallback=f"message:{message.message_id}"
-            ),
-            action=action,
-            status=SyncStatus.SUCCESS,
-            trigger=SyncTrigger.MANUAL,
-            error_message=note,
-            correlation_id=(message.correlation_id or message.message_id)[:100],
-        ),
-    )
-
-
-@router.get("")
+@router.get("", response_model=ParkedList, responses=ERRORS)
 async def list_dead_letters(
     scope: ScopeDep, resources: ResourcesDep, limit: Annotated[int, Query(ge=1, le=SCAN)] = 100
-) -> dict[str, Any]:
-    parked = await visible_parked(resources, scope)
-    return {"items": [parked_view(m) for m in parked[:limit]], "count": len(parked)}
+) -> ParkedList:
+    parked = await dead_letters.visible_parked(resources, scope)
+    return ParkedList(items=[ParkedView.of(m) for m in parked[:limit]], count=len(parked))
 
 
-@router.get("/{message_id}")
-async def get_dead_letter(
-    message_id: str, scope: ScopeDep, resources: ResourcesDep
-) -> dict[str, Any]:
-    return parked_view(await _find(resources, scope, message_id))
+@router.get("/{message_id}", response_model=ParkedView, responses=ERRORS)
+async def get_dead_letter(message_id: str, scope: ScopeDep, resources: ResourcesDep) -> ParkedView:
+    return ParkedView.of(await dead_letters.find_parked(resources, scope, message_id))
 
 
-@router.post("/{message_id}/replay")
+@router.post("/{message_id}/replay", response_model=ReplayedOne, responses=ERRORS)
 async def replay_dead_letter(
     message_id: str, scope: ScopeDep, resources: ResourcesDep, session: SessionDep
-) -> dict[str, Any]:
-    message = await _find(resources, scope, message_id)
-    async with _channel(resources) as channel:
-        replayed = await replay(channel, resources.publisher, resources.settings.amqp, message_id)
-    if not replayed:
-        raise NotFound(f"parked message {message_id} is no longer parked")
-    await _log(
-        session, message, SyncAction.REPLAY, f"parked message replayed to {message.source_queue}"
-    )
-    return {"replayed": 1, "messageId": message_id, "queue": message.source_queue}
+) -> ReplayedOne:
+    message = await dead_letters.replay_one(session, resources, scope, message_id)
+    return ReplayedOne(replayed=1, message_id=message_id, queue=message.source_queue)
 
 
-@router.post("/replay")
+@router.post("/replay", response_model=ReplayedAll, responses=ERRORS)
 async def replay_all_dead_letters(
     _operator: OperatorDep, scope: ScopeDep, resources: ResourcesDep, session: SessionDep
-) -> dict[str, Any]:
+) -> ReplayedAll:
     """Replay every parked message of the organization the operator names (or of all)."""
-    replayed = 0
-    candidates = [m for m in await visible_parked(resources, scope) if m.source_queue]
-    async with _channel(resources) as channel:
-        for message in candidates:
-            if await replay(
-                channel, resources.publisher, resources.settings.amqp, message.message_id
-            ):
-                replayed += 1
-                await _log(
-                    session,
-                    message,
-                    SyncAction.REPLAY,
-                    f"parked message replayed to {message.source_queue}",
-                )
-    return {"replayed": replayed, "skipped": len(candidates) - replayed}
+    outcome = await dead_letters.replay_all(session, resources, scope)
+    return ReplayedAll(replayed=outcome.replayed, skipped=outcome.skipped)
 
 
-@router.delete("/{message_id}")
+@router.delete("/{message_id}", response_model=Discarded, responses=ERRORS)
 async def discard_dead_letter(
     message_id: str,
     _operator: OperatorDep,
     scope: ScopeDep,
     resources: ResourcesDep,
     session: SessionDep,
-) -> dict[str, Any]:
-    message = await _find(resources, scope, message_id)
-    async with _channel(resources) as channel:
-        discarded = await discard(channel, resources.settings.amqp, message_id)
-    if not discarded:
-        raise NotFound(f"parked message {message_id} is no longer parked")
-    await _log(session, message, SyncAction.DISCARD, "parked message discarded by an operator")
-    return {"discarded": 1, "messageId": message_id}
+) -> Discarded:
+    await dead_letters.discard_one(session, resources, scope, message_id)
+    return Discarded(discarded=1, message_id=message_id)

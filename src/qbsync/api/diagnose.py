@@ -1,77 +1,59 @@
-"""GET /diagnose: the debugging checklist for one record, answered in one call."""
+"""GET /diagnose: the debugging checklist for one record, answered in one call
+(``qbsync.diagnostics``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import model_serializer
 
-from qbsync.aforo.errors import AforoError, AforoNotReady
 from qbsync.api.auth import PrincipalDep, TenantDep
-from qbsync.api.dead_letters import parked_view, visible_parked
 from qbsync.api.deps import ResourcesDep, SessionDep
-from qbsync.api.operator_logs import log_view, mapping_view
-from qbsync.connections import repository as connections
-from qbsync.connections.models import ConnectionStatus, QuickBooksConnection
+from qbsync.api.errors import ERRORS
+from qbsync.api.views import CamelModel, MappingView, ParkedView, SyncLogView
 from qbsync.connections.service import status_view
-from qbsync.errors import QbsyncError
-from qbsync.events.parking import ParkedMessage
-from qbsync.quickbooks.errors import QuickBooksNotFound
-from qbsync.resources import Resources
-from qbsync.sync import repository
-from qbsync.sync.diagnosis import ParkedFact, diagnose
-from qbsync.sync.models import Mapping
-from qbsync.sync.registry import Kind, parse_aforo_id
+from qbsync.diagnostics.checklist import checklist
 
 router = APIRouter(prefix="/api/quickbooks", tags=["operators"])
 
 
-async def _in_quickbooks(
-    resources: Resources,
-    connection: QuickBooksConnection | None,
-    mapping: Mapping | None,
-    kind: Kind,
-) -> dict[str, Any]:
-    if mapping is None or connection is None or connection.status != ConnectionStatus.ACTIVE:
-        return {"checked": False, "exists": None}
-    client = resources.quickbooks.client(
-        organization_id=connection.organization_id, realm_id=connection.realm_id
-    )
-    try:
-        record = await client.read(kind.quickbooks_model, mapping.quickbooks_id)
-    except QuickBooksNotFound:
-        return {"checked": True, "exists": False, "id": mapping.quickbooks_id}
-    except QbsyncError as exc:
-        return {"checked": False, "exists": None, "error": f"{exc.code}: {exc.message}"}
-    active = getattr(record, "active", None)
-    return {
-        "checked": True,
-        "exists": active is not False,
-        "id": record.id,
-        "syncToken": record.sync_token,
-        "active": active,
-    }
+class Facts(CamelModel):
+    """What one source said about the record; only what it said is answered."""
+
+    checked: bool | None = None
+    exists: bool | None
+    id: str | None = None
+    sync_token: str | None = None
+    active: bool | None = None
+    status: str | None = None
+    total_amount: str | None = None
+    amount: str | None = None
+    error: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _said(self, handler: Any) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        fields = type(self).model_fields
+        said = {fields[name].alias or name for name in self.model_fields_set}
+        return {key: value for key, value in data.items() if key in said}
 
 
-async def _in_aforo(
-    resources: Resources, kind: Kind, key: int | str, organization_id: int, token: str
-) -> dict[str, Any]:
-    if kind.read is None:
-        return {"exists": None}
-    try:
-        return await kind.read(resources.aforo, organization_id, key, token)
-    except AforoNotReady as exc:
-        # Metering answers 404 both before its commit and for ids it never had.
-        return {"exists": False, "error": f"{exc.code}: {exc.message}"}
-    except AforoError as exc:
-        # Only a 404 says the record does not exist; a refusal or an outage says nothing.
-        exists = False if exc.upstream_status == 404 else None
-        return {"exists": exists, "error": f"{exc.code}: {exc.message}"}
-    except QbsyncError as exc:
-        return {"exists": None, "error": f"{exc.code}: {exc.message}"}
+class DiagnoseAnswer(CamelModel):
+    organization_id: int
+    entity_type: str
+    aforo_id: str
+    verdict: str
+    next_steps: list[str]
+    connection: dict[str, Any]
+    mapping: MappingView | None
+    quickbooks: Facts
+    aforo: Facts
+    last_attempts: list[SyncLogView]
+    dead_letters: list[ParkedView] | None
 
 
-@router.get("/diagnose")
+@router.get("/diagnose", response_model=DiagnoseAnswer, responses=ERRORS)
 async def diagnose_entity(
     organization_id: TenantDep,
     principal: PrincipalDep,
@@ -79,54 +61,25 @@ async def diagnose_entity(
     resources: ResourcesDep,
     entity_type: Annotated[str, Query(alias="entityType")],
     aforo_id: Annotated[str, Query(alias="aforoId")],
-) -> dict[str, Any]:
-    kind, key = parse_aforo_id(entity_type, aforo_id)
-    full_id = kind.aforo_id(key)
-    connection = await connections.get_connection(session, organization_id)
-    mapping = (
-        await repository.get_mapping(
-            session,
-            organization_id=organization_id,
-            realm_id=connection.realm_id,
-            entity_type=kind.entity_type,
-            aforo_id=full_id,
-        )
-        if connection is not None
-        else None
+) -> DiagnoseAnswer:
+    found = await checklist(
+        session,
+        resources,
+        organization_id=organization_id,
+        entity_type=entity_type,
+        aforo_id=aforo_id,
+        caller_token=principal.token,
     )
-    attempts = await repository.latest_logs_for(
-        session, organization_id=organization_id, entity_type=kind.entity_type, aforo_id=full_id
+    return DiagnoseAnswer(
+        organization_id=organization_id,
+        entity_type=found.kind.entity_type,
+        aforo_id=found.aforo_id,
+        verdict=found.diagnosis.verdict,
+        next_steps=found.diagnosis.next_steps,
+        connection=status_view(organization_id, found.connection),
+        mapping=MappingView.of(found.mapping) if found.mapping else None,
+        quickbooks=Facts.model_validate(found.quickbooks),
+        aforo=Facts.model_validate(found.aforo),
+        last_attempts=[SyncLogView.of(row) for row in found.attempts],
+        dead_letters=[ParkedView.of(m) for m in found.parked] if found.parked is not None else None,
     )
-    try:
-        parked: list[ParkedMessage] | None = [
-            m
-            for m in await visible_parked(resources, organization_id)
-            if m.entity_type == kind.entity_type and m.entity_id == str(key)
-        ]
-    except QbsyncError:
-        parked = None  # RabbitMQ is down: say so rather than fail the whole checklist
-    quickbooks = await _in_quickbooks(resources, connection, mapping, kind)
-    aforo = await _in_aforo(resources, kind, key, organization_id, principal.token)
-    verdict = diagnose(
-        connection=connection,
-        mapping=mapping,
-        attempts=attempts,
-        parked=[
-            ParkedFact(m.message_id, m.reason, m.error_code, m.parked_at) for m in parked or []
-        ],
-        exists_in_quickbooks=quickbooks["exists"] if quickbooks["checked"] else None,
-        exists_in_aforo=aforo["exists"],
-    )
-    return {
-        "organizationId": organization_id,
-        "entityType": kind.entity_type,
-        "aforoId": full_id,
-        "verdict": verdict.verdict,
-        "nextSteps": verdict.next_steps,
-        "connection": status_view(organization_id, connection),
-        "mapping": mapping_view(mapping) if mapping else None,
-        "quickbooks": quickbooks,
-        "aforo": aforo,
-        "lastAttempts": [log_view(row) for row in attempts],
-        "deadLetters": [parked_view(m) for m in parked] if parked is not None else None,
-    }

@@ -10,10 +10,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qbsync.errors import ErrorCategory, Forbidden, QbsyncError
@@ -29,6 +31,29 @@ class PdfLinkExpired(QbsyncError):
     code = "pdf_link_expired"
     status_code = 410
     category = ErrorCategory.AUTH
+
+
+class ErrorField(BaseModel):
+    field: str
+    problem: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a stable ``error`` code, a message for people, and a hint."""
+
+    error: str
+    message: str
+    hint: str | None = None
+    fields: list[ErrorField] | None = None
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route answering these error statuses with ``ErrorBody``."""
+    return {status: {"model": ErrorBody} for status in statuses}
+
+
+# What most authenticated routes can answer besides their success.
+ERRORS = errors(401, 403, 404, 422, 503)
 
 
 def error_body(code: str, message: str, **extra: object) -> dict[str, object]:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.api.auth import (
     TenantDep,
@@ -18,37 +16,15 @@ from qbsync.api.auth import (
     get_tenant,
     get_verifier,
 )
-from qbsync.api.compat import ExactJSONResponse, iso_instant
 from qbsync.api.deps import ResourcesDep, SessionDep
 from qbsync.api.errors import PdfLinkInvalid
 from qbsync.api.pdf_links import PdfLinks, derive_key, pdf_links, verify
+from qbsync.api.views import ExactJSONResponse, iso_instant
 from qbsync.config import Settings
-from qbsync.connections import repository as connections
-from qbsync.connections.models import QuickBooksConnection
-from qbsync.connections.tokens import ensure_usable
-from qbsync.errors import NotFound
-from qbsync.quickbooks import Q, QuickBooksNotFound
-from qbsync.quickbooks.client import QuickBooksClient
-from qbsync.quickbooks.schemas.invoice import Invoice
-from qbsync.resources import Resources
-from qbsync.sync import reports
-from qbsync.sync.models import EntityType, Mapping
+from qbsync.sync import invoice_reads
+from qbsync.sync.invoice_reads import SyncedInvoice
 
 router = APIRouter(prefix="/api/quickbooks", tags=["invoices"])
-
-# QBO caps a page at 1000 rows; one IN list per page keeps each query a single round trip.
-IDS_PER_QUERY = 1000
-
-
-def _chunks(ids: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
-def _client(resources: Resources, connection: QuickBooksConnection) -> QuickBooksClient:
-    return resources.quickbooks.client(
-        organization_id=connection.organization_id, realm_id=connection.realm_id
-    )
 
 
 def _links(settings: Settings, *, qbo_id: str, organization_id: int) -> PdfLinks:
@@ -60,14 +36,14 @@ def _links(settings: Settings, *, qbo_id: str, organization_id: int) -> PdfLinks
     )
 
 
-def _invoice_json(invoice: Invoice, mapping: Mapping, links: PdfLinks) -> dict[str, Any]:
+def _invoice_json(synced: SyncedInvoice, links: PdfLinks) -> dict[str, Any]:
     """QBO's own PascalCase invoice, plus the four fields the UI adds to each row."""
-    body = invoice.model_dump(mode="python", by_alias=True, exclude_none=True)
+    body = synced.invoice.model_dump(mode="python", by_alias=True, exclude_none=True)
     body["pdfUrl"] = links.view
     body["pdfDownloadUrl"] = links.download
     # The original answered the mapping's Aforo id ("invoice-42"); the UI only copies it.
-    body["aforoInvoiceId"] = mapping.aforo_id
-    body["syncedAt"] = iso_instant(mapping.created_at)
+    body["aforoInvoiceId"] = synced.mapping.aforo_id
+    body["syncedAt"] = iso_instant(synced.mapping.created_at)
     return body
 
 
@@ -77,71 +53,30 @@ async def list_invoices(
 ) -> Response:
     """Only invoices mapped to this organization, newest sync first; QBO holds the truth
     (amounts, balance after payments, voids), so each call reads them from QBO."""
-    connection = await connections.get_connection(session, organization_id)
-    if connection is None:
-        return ExactJSONResponse({"invoices": [], "totalCount": 0})
-    mappings = await reports.list_mappings(
-        session,
-        organization_id=organization_id,
-        realm_id=connection.realm_id,
-        entity_type=EntityType.INVOICE,
-    )
-    if not mappings:
-        return ExactJSONResponse({"invoices": [], "totalCount": 0})
-    qbo = _client(resources, ensure_usable(organization_id, connection))
-    by_qbo_id = {mapping.quickbooks_id: mapping for mapping in mappings}
-    found: dict[str, Invoice] = {}
-    for ids in _chunks(list(by_qbo_id), IDS_PER_QUERY):
-        for invoice in await qbo.query(Invoice, Q.in_("Id", ids)):
-            if invoice.id is not None:
-                found[invoice.id] = invoice
+    synced = await invoice_reads.synced_invoices(session, resources.quickbooks, organization_id)
     rows = [
         _invoice_json(
-            found[mapping.quickbooks_id],
-            mapping,
+            one,
             _links(
-                resources.settings, qbo_id=mapping.quickbooks_id, organization_id=organization_id
+                resources.settings,
+                qbo_id=one.mapping.quickbooks_id,
+                organization_id=organization_id,
             ),
         )
-        # An invoice deleted in QuickBooks has a mapping but nothing to show.
-        for mapping in reversed(mappings)
-        if mapping.quickbooks_id in found and by_qbo_id[mapping.quickbooks_id] is mapping
+        for one in synced
     ]
     return ExactJSONResponse({"invoices": rows, "totalCount": len(rows)})
-
-
-async def _owned_invoice(
-    session: AsyncSession, organization_id: int, qbo_id: str
-) -> tuple[QuickBooksConnection, Mapping]:
-    """404 unless this QBO id is one of the organization's synced invoices: another
-    organization's ids are indistinguishable from ids that do not exist."""
-    connection = await connections.get_connection(session, organization_id)
-    mapping = None
-    if connection is not None:
-        mapping = await reports.find_owned(
-            session,
-            organization_id=organization_id,
-            realm_id=connection.realm_id,
-            entity_type=EntityType.INVOICE,
-            quickbooks_id=qbo_id,
-        )
-    if connection is None or mapping is None:
-        raise NotFound(f"invoice {qbo_id} is not a QuickBooks invoice of this organization")
-    return connection, mapping
 
 
 @router.get("/invoices/{qbo_id}", response_model=None)
 async def get_invoice(
     qbo_id: str, organization_id: TenantDep, session: SessionDep, resources: ResourcesDep
 ) -> Response:
-    connection, mapping = await _owned_invoice(session, organization_id, qbo_id)
-    qbo = _client(resources, ensure_usable(organization_id, connection))
-    try:
-        invoice = await qbo.read(Invoice, qbo_id)
-    except QuickBooksNotFound:
-        raise NotFound(f"invoice {qbo_id} no longer exists in QuickBooks") from None
+    synced = await invoice_reads.synced_invoice(
+        session, resources.quickbooks, organization_id, qbo_id
+    )
     links = _links(resources.settings, qbo_id=qbo_id, organization_id=organization_id)
-    return ExactJSONResponse(_invoice_json(invoice, mapping, links))
+    return ExactJSONResponse(_invoice_json(synced, links))
 
 
 async def _pdf_organization(
@@ -210,12 +145,7 @@ async def invoice_pdf(
         x_organization_id=x_organization_id,
         settings=resources.settings,
     )
-    connection, _ = await _owned_invoice(session, org, qbo_id)
-    qbo = _client(resources, ensure_usable(org, connection))
-    try:
-        content = await qbo.invoice_pdf(qbo_id)
-    except QuickBooksNotFound:
-        raise NotFound(f"invoice {qbo_id} no longer exists in QuickBooks") from None
+    content = await invoice_reads.invoice_pdf(session, resources.quickbooks, org, qbo_id)
     disposition = "attachment" if download else "inline"
     return Response(
         content,

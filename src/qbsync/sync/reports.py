@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from qbsync.connections import repository as connections
 from qbsync.sync.models import Mapping
 
 
@@ -73,3 +74,20 @@ async def find_owned(
         .limit(1)
     )
     return result
+
+
+async def current_realm(session: AsyncSession, organization_id: int) -> str | None:
+    """The company whose mappings count for the organization. A disconnected organization
+    keeps its mappings (and its realm), so they are still reported."""
+    connection = await connections.get_connection(session, organization_id)
+    return connection.realm_id if connection is not None else None
+
+
+async def mapped_ids(session: AsyncSession, organization_id: int, entity_type: str) -> set[str]:
+    """The Aforo ids of ``entity_type`` mapped in the organization's current company."""
+    realm_id = await current_realm(session, organization_id)
+    if realm_id is None:
+        return set()
+    return await mapped_aforo_ids(
+        session, organization_id=organization_id, realm_id=realm_id, entity_type=entity_type
+    )

@@ -1,0 +1,1 @@
+"""Diagnostics: the debugging checklist for one record, gathered from everywhere it lives."""
