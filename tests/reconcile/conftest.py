@@ -49,14 +49,13 @@ async def post(
 
 
 async def pending_of(
-    sessionmaker: async_sessionmaker[AsyncSession], organization_id: int
+    sessionmaker: async_sessionmaker[AsyncSession], organization_id: int, *, kind: str | None = None
 ) -> list[PendingWork]:
     async with sessionmaker() as session:
-        rows = await session.scalars(
-            select(PendingWork)
-            .where(PendingWork.organization_id == organization_id)
-            .order_by(PendingWork.id)
-        )
+        statement = select(PendingWork).where(PendingWork.organization_id == organization_id)
+        if kind is not None:
+            statement = statement.where(PendingWork.kind == kind)
+        rows = await session.scalars(statement.order_by(PendingWork.id))
         return list(rows)
 
 
