@@ -6,19 +6,21 @@ import base64
 import binascii
 import contextlib
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from qbsync.api.auth import PrincipalDep, ScopeDep
 from qbsync.api.deps import ResourcesDep, RowId, SessionDep
+from qbsync.api.errors import ERRORS
 from qbsync.api.filters import choice
+from qbsync.api.views import CamelModel, MappingView, SyncLogDetail, SyncLogView
 from qbsync.errors import ErrorCategory, InvalidInput, NotFound
 from qbsync.ids import parse_id
 from qbsync.sync import repository
 from qbsync.sync.engine import SyncOptions, sync
-from qbsync.sync.models import Mapping, SyncLog, SyncStatus, SyncTrigger
+from qbsync.sync.models import SyncLog, SyncStatus, SyncTrigger
 from qbsync.sync.registry import get, kinds
 
 router = APIRouter(prefix="/api/quickbooks", tags=["operators"])
@@ -26,44 +28,24 @@ router = APIRouter(prefix="/api/quickbooks", tags=["operators"])
 MAX_PAGE = 200
 
 
-def log_view(row: SyncLog, *, payloads: bool = False) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "id": row.id,
-        "organizationId": row.organization_id,
-        "realmId": row.realm_id,
-        "entityType": row.entity_type,
-        "aforoId": row.aforo_id,
-        "quickbooksId": row.quickbooks_id,
-        "action": row.action,
-        "status": row.status,
-        "trigger": row.trigger,
-        "attempt": row.attempt,
-        "errorCode": row.error_code,
-        "errorCategory": row.error_category,
-        "errorMessage": row.error_message,
-        "intuitTid": row.intuit_tid,
-        "durationMs": row.duration_ms,
-        "correlationId": row.correlation_id,
-        "createdAt": row.created_at.isoformat(),
-    }
-    if payloads:
-        view["requestPayload"] = row.request_payload
-        view["responsePayload"] = row.response_payload
-    return view
+class SyncLogPage(CamelModel):
+    items: list[SyncLogView]
+    next_cursor: str | None
+    limit: int
 
 
-def mapping_view(row: Mapping) -> dict[str, Any]:
-    return {
-        "organizationId": row.organization_id,
-        "realmId": row.realm_id,
-        "entityType": row.entity_type,
-        "aforoId": row.aforo_id,
-        "quickbooksId": row.quickbooks_id,
-        "syncToken": row.sync_token,
-        "syncVersion": row.sync_version,
-        "lastSyncedAt": row.last_synced_at.isoformat(),
-        "createdAt": row.created_at.isoformat(),
-    }
+class RetryAnswer(CamelModel):
+    retried_log_id: int
+    status: str
+    action: str
+    quickbooks_id: str | None
+    message: str
+    attempt: SyncLogView | None
+
+
+class MappingPage(CamelModel):
+    items: list[MappingView]
+    count: int
 
 
 def _cursor(value: str | None) -> int | None:
@@ -106,7 +88,7 @@ def _entity_type(value: str | None) -> str | None:
     return choice("entityType", value, [kind.entity_type for kind in kinds()])
 
 
-@router.get("/sync-logs")
+@router.get("/sync-logs", response_model=SyncLogPage, responses=ERRORS)
 async def list_sync_logs(
     scope: ScopeDep,
     session: SessionDep,
@@ -120,7 +102,7 @@ async def list_sync_logs(
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: str | None = None,
-) -> dict[str, Any]:
+) -> SyncLogPage:
     """Newest first; pass ``nextCursor`` back as ``cursor`` for the next page."""
     kind = _entity_type(entity_type)
     filters = repository.LogFilter(
@@ -135,11 +117,11 @@ async def list_sync_logs(
         until=until,
     )
     rows = await repository.list_logs(session, filters, before_id=_cursor(cursor), limit=limit)
-    return {
-        "items": [log_view(row) for row in rows],
-        "nextCursor": _next_cursor(rows, limit),
-        "limit": limit,
-    }
+    return SyncLogPage(
+        items=[SyncLogView.of(row) for row in rows],
+        next_cursor=_next_cursor(rows, limit),
+        limit=limit,
+    )
 
 
 async def _visible_log(session: SessionDep, scope: int | None, log_id: int) -> SyncLog:
@@ -150,12 +132,12 @@ async def _visible_log(session: SessionDep, scope: int | None, log_id: int) -> S
     return row
 
 
-@router.get("/sync-logs/{log_id}")
-async def get_sync_log(log_id: RowId, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
-    return log_view(await _visible_log(session, scope, log_id), payloads=True)
+@router.get("/sync-logs/{log_id}", response_model=SyncLogDetail, responses=ERRORS)
+async def get_sync_log(log_id: RowId, scope: ScopeDep, session: SessionDep) -> SyncLogDetail:
+    return SyncLogDetail.of_row(await _visible_log(session, scope, log_id))
 
 
-@router.post("/sync-logs/{log_id}/retry", response_model=None)
+@router.post("/sync-logs/{log_id}/retry", response_model=RetryAnswer, responses=ERRORS)
 async def retry_sync_log(
     log_id: RowId,
     scope: ScopeDep,
@@ -178,18 +160,22 @@ async def retry_sync_log(
         options=SyncOptions(trigger=SyncTrigger.RETRY, caller_token=principal.token),
     )
     attempt = await repository.get_log(session, result.log_id) if result.log_id else None
-    body = {
-        "retriedLogId": log_id,
-        "status": result.status,
-        "action": result.action,
-        "quickbooksId": result.quickbooks_id,
-        "message": result.message,
-        "attempt": log_view(attempt) if attempt else None,
-    }
-    return JSONResponse(body, status_code=200 if result.error is None else result.error.status_code)
+    body = RetryAnswer(
+        retried_log_id=log_id,
+        status=result.status,
+        action=result.action,
+        quickbooks_id=result.quickbooks_id,
+        message=result.message,
+        attempt=SyncLogView.of(attempt) if attempt else None,
+    )
+    # Answered, not raised: the failed attempt's log row must commit with the request.
+    return JSONResponse(
+        body.model_dump(mode="json"),
+        status_code=200 if result.error is None else result.error.status_code,
+    )
 
 
-@router.get("/mappings")
+@router.get("/mappings", response_model=MappingPage, responses=ERRORS)
 async def list_mappings(
     scope: ScopeDep,
     session: SessionDep,
@@ -197,7 +183,7 @@ async def list_mappings(
     aforo_id: Annotated[str | None, Query(alias="aforoId")] = None,
     quickbooks_id: Annotated[str | None, Query(alias="quickbooksId")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-) -> dict[str, Any]:
+) -> MappingPage:
     kind = _entity_type(entity_type)
     rows = await repository.list_mappings(
         session,
@@ -207,4 +193,4 @@ async def list_mappings(
         quickbooks_id=quickbooks_id,
         limit=limit,
     )
-    return {"items": [mapping_view(row) for row in rows], "count": len(rows)}
+    return MappingPage(items=[MappingView.of(row) for row in rows], count=len(rows))

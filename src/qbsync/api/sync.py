@@ -15,6 +15,8 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, create_model
 from qbsync.aforo.auth import org_id_from_claims
 from qbsync.api.auth import PrincipalDep, TenantDep, TokenVerifier, get_verifier
 from qbsync.api.deps import ResourcesDep, SessionDep
+from qbsync.api.errors import ERRORS, errors
+from qbsync.api.views import CamelModel
 from qbsync.errors import Forbidden, InvalidInput, Unauthorized
 from qbsync.events.fields import AforoId
 from qbsync.events.schemas import InvoiceCreated
@@ -84,6 +86,30 @@ def _body_model(kind: Kind, route: CompatRoute) -> type[BaseModel]:
     )
 
 
+class SyncQueued(BaseModel):
+    status: str
+    aforoId: str
+    messageId: str
+    message: str
+
+
+def _answer_model(kind: Kind, route: CompatRoute) -> type[BaseModel]:
+    """The answer of a manual sync, with the kind's own id names; ``error`` and
+    ``retryable`` only when it failed (the status is then the error's)."""
+    fields: dict[str, Any] = {
+        "status": (str, ...),
+        route.answer_id: (str, ...),
+        route.answer_qbo_id: (str | None, None),
+        "action": (str, ...),
+        "syncStatus": (str, ...),
+        "message": (str, ...),
+        "syncLogId": (int | None, None),
+        "error": (str | None, None),
+        "retryable": (bool | None, None),
+    }
+    return create_model(f"Sync{kind.quickbooks_model.__name__}Answer", **fields)
+
+
 def _add_manual_route(kind: Kind, route: CompatRoute) -> None:
     """``POST /sync/<kind>``: sync one record now (or queue it with ``?async=true``)."""
     body_model = _body_model(kind, route)
@@ -119,7 +145,8 @@ def _add_manual_route(kind: Kind, route: CompatRoute) -> None:
         f"/sync/{route.path}",
         manual_sync,
         methods=["POST"],
-        response_model=None,
+        response_model=_answer_model(kind, route),
+        responses={202: {"model": SyncQueued}, **ERRORS},
         name=f"sync_{kind.name}",
         summary=f"Sync one {kind.name}",
     )
@@ -155,12 +182,25 @@ class InvoiceCreatedWebhook(BaseModel):
     )
 
 
-@router.post("/webhook/invoice-created", status_code=202)
+class WebhookAccepted(CamelModel):
+    status: str
+    message: str
+    invoice_id: int
+    organization_id: int
+    message_id: str
+
+
+@router.post(
+    "/webhook/invoice-created",
+    status_code=202,
+    response_model=WebhookAccepted,
+    responses=errors(401, 403, 413, 422, 503),
+)
 async def invoice_created_webhook(
     payload: InvoiceCreatedWebhook,
     resources: ResourcesDep,
     verifier: Annotated[TokenVerifier, Depends(get_verifier)],
-) -> dict[str, Any]:
+) -> WebhookAccepted:
     """No bearer header: the credential is the ``jwtToken`` metering puts in the body. The
     work goes to the invoice queue (durable, retried); the answer comes in milliseconds."""
     if not payload.jwt_token:
@@ -181,10 +221,10 @@ async def invoice_created_webhook(
         "invoice webhook accepted",
         extra={"org_id": payload.organization_id, "invoice_id": payload.invoice_id},
     )
-    return {
-        "status": "accepted",
-        "message": "Invoice sync triggered",
-        "invoiceId": payload.invoice_id,
-        "organizationId": payload.organization_id,
-        "messageId": message_id,
-    }
+    return WebhookAccepted(
+        status="accepted",
+        message="Invoice sync triggered",
+        invoice_id=payload.invoice_id,
+        organization_id=payload.organization_id,
+        message_id=message_id,
+    )
