@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,13 @@ NameT = TypeVar("NameT", bound=NameListEntity)
 
 # Intuit: at most 1,000 objects in one change data capture answer.
 MAX_CDC_OBJECTS = 1000
+
+
+@functools.cache
+def _list_adapter(model: type[EntityT]) -> TypeAdapter[list[EntityT]]:
+    # Building a TypeAdapter generates its schema: once per model, not once per query.
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
 
 # Ids go into URL paths; refuse anything that could change the path.
 _PATH_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -182,7 +190,7 @@ class QuickBooksClient:
         """Every matching record, page after page, until a page comes back short."""
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
-        adapter = TypeAdapter(list[model])  # type: ignore[valid-type]
+        adapter = _list_adapter(model)
         found: list[EntityT] = []
         start = 1
         while True:

@@ -245,6 +245,8 @@ class RealmTransport:
             operation, str(status) if status is not None else (error or "error")
         ).inc()
         QBO_LATENCY.labels(operation).observe(elapsed)
+        if not log.isEnabledFor(logging.DEBUG):
+            return
         # Ids and timings only: never the token, never a body.
         log.debug(
             "qbo request",

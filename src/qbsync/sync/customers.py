@@ -10,6 +10,7 @@ from qbsync.quickbooks.errors import QuickBooksDuplicateName
 from qbsync.quickbooks.query import Q
 from qbsync.quickbooks.schemas.names import Customer
 from qbsync.sync import repository
+from qbsync.sync.adoption import current_index
 from qbsync.sync.attempts import run_attempt
 from qbsync.sync.context import AforoClients, SyncContext
 from qbsync.sync.mappers.customers import (
@@ -107,39 +108,52 @@ async def _find_by_name(ctx: SyncContext, name: str) -> Customer | None:
     return found[0] if found else None
 
 
+async def _adopt(
+    ctx: SyncContext, existing: Customer, payload: Customer, aforo_id: str
+) -> Written | None:
+    """Take over ``existing`` when nobody owns it and it looks like this customer."""
+    if existing.id is None:
+        return None
+    owner = await repository.find_by_quickbooks_id(
+        ctx.session, realm_id=ctx.realm_id, entity_type=ENTITY, quickbooks_id=existing.id
+    )
+    if owner is not None or not is_safe_to_adopt(existing, payload, aforo_id):
+        return None
+    updated = await sparse_update(
+        ctx,
+        payload,
+        entity_type=ENTITY,
+        aforo_id=aforo_id,
+        qbo_id=existing.id,
+        sync_token=existing.sync_token,
+    )
+    await save_mapping(
+        ctx, updated, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=payload_hash(payload)
+    )
+    return Written(
+        SyncAction.LINK,
+        existing.id,
+        f"adopted the existing QuickBooks customer '{payload.display_name}'",
+        payload,
+        updated,
+    )
+
+
 async def _create_or_adopt(ctx: SyncContext, customer: AforoCustomer) -> Written:
+    """Create first (no read); a name in use (6240) is looked up, and adopted when it is safe
+    to, else the suffixed name is tried. A bulk index, when the caller built one, answers
+    instead of QuickBooks."""
     aforo_id = CUSTOMER_IDS.format(customer.customer_id)
+    index = current_index(ctx.realm_id)
     for name in (base_display_name(customer), suffixed_display_name(customer)):
         payload = map_customer(customer, display_name=name)
-        existing = await _find_by_name(ctx, name)
-        if existing is not None and existing.id is not None:
-            owner = await repository.find_by_quickbooks_id(
-                ctx.session, realm_id=ctx.realm_id, entity_type=ENTITY, quickbooks_id=existing.id
-            )
-            if owner is None and is_safe_to_adopt(existing, payload, aforo_id):
-                updated = await sparse_update(
-                    ctx,
-                    payload,
-                    entity_type=ENTITY,
-                    aforo_id=aforo_id,
-                    qbo_id=existing.id,
-                    sync_token=existing.sync_token,
-                )
-                await save_mapping(
-                    ctx,
-                    updated,
-                    entity_type=ENTITY,
-                    aforo_id=aforo_id,
-                    payload_hash=payload_hash(payload),
-                )
-                return Written(
-                    SyncAction.LINK,
-                    existing.id,
-                    f"adopted the existing QuickBooks customer '{name}'",
-                    payload,
-                    updated,
-                )
-            continue  # the name belongs to someone else: try the suffixed one
+        if index is not None and index.covers_name(name):
+            existing = index.customers.get(name)
+            if existing is not None:
+                adopted = await _adopt(ctx, existing, payload, aforo_id)
+                if adopted is not None:
+                    return adopted
+                continue  # the name belongs to someone else: try the suffixed one
         try:
             created = await ctx.qbo.create(
                 payload,
@@ -148,7 +162,12 @@ async def _create_or_adopt(ctx: SyncContext, customer: AforoCustomer) -> Written
                 ),
             )
         except QuickBooksDuplicateName:
-            continue  # a vendor or employee has it (not visible to a Customer query)
+            existing = await _find_by_name(ctx, name)
+            if existing is not None:
+                adopted = await _adopt(ctx, existing, payload, aforo_id)
+                if adopted is not None:
+                    return adopted
+            continue  # someone else's, or a vendor's or employee's (not a Customer)
         await save_mapping(
             ctx, created, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=payload_hash(payload)
         )

@@ -11,6 +11,7 @@ from qbsync.quickbooks.query import Q
 from qbsync.quickbooks.schemas import Ref
 from qbsync.quickbooks.schemas.invoice import Invoice
 from qbsync.sync import repository
+from qbsync.sync.adoption import current_index
 from qbsync.sync.attempts import run_attempt
 from qbsync.sync.context import AforoClients, SyncContext
 from qbsync.sync.engine import ensure
@@ -107,9 +108,15 @@ async def _find_by_doc_number(ctx: SyncContext, doc_number: str) -> Invoice | No
 
 
 async def _create_or_adopt(ctx: SyncContext, payload: Invoice, aforo_id: str, note: str) -> Written:
+    """Create first (no read). An invoice already holding our DocNumber is found by the
+    duplicate fault (6140, companies that forbid duplicate numbers) or in the bulk index a
+    backfill builds; where neither applies, the drift report finds it (docs/quickbooks-cost.md)."""
     assert payload.doc_number is not None
     assert payload.customer_ref is not None
-    existing = await _find_by_doc_number(ctx, payload.doc_number)
+    index = current_index(ctx.realm_id)
+    existing = None
+    if index is not None and index.covers_doc_number(payload.doc_number):
+        existing = index.invoices.get(payload.doc_number)
     if existing is None:
         try:
             created = await ctx.qbo.create(

@@ -60,37 +60,30 @@ async def _name_for(ctx: SyncContext, rate_plan_id: int | None) -> str:
 
 
 async def _adopt_or_create(ctx: SyncContext, aforo_id: str, name: str) -> Written:
-    """Items are a shared catalog: an item with the plan's name is the plan's item."""
-    existing = await _find(ctx, name)
-    if existing is None:
-        payload = map_item(name, income_account_id=await income_account_id(ctx))
-        try:
-            created = await ctx.qbo.create(
-                payload,
-                request_id=await write_key(
-                    ctx, entity_type=ENTITY, aforo_id=aforo_id, operation=f"create:{name}"
-                ),
-            )
-        except QuickBooksDuplicateName:
-            existing = await _find(ctx, name)  # created meanwhile, or inactive
-            if existing is None:
-                raise
-        else:
-            assert created.id is not None
-            await save_mapping(
-                ctx,
-                created,
-                entity_type=ENTITY,
-                aforo_id=aforo_id,
-                payload_hash=payload_hash(payload),
-            )
-            return Written(
-                SyncAction.CREATE, created.id, f"service item '{name}' created", payload, created
-            )
-    assert existing.id is not None
-    await save_mapping(ctx, existing, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=None)
+    """Items are a shared catalog: an item with the plan's name is the plan's item. Created
+    first (no read); a name in use (6240) is looked up and used."""
+    payload = map_item(name, income_account_id=await income_account_id(ctx))
+    try:
+        created = await ctx.qbo.create(
+            payload,
+            request_id=await write_key(
+                ctx, entity_type=ENTITY, aforo_id=aforo_id, operation=f"create:{name}"
+            ),
+        )
+    except QuickBooksDuplicateName:
+        existing = await _find(ctx, name)  # there already, or inactive
+        if existing is None or existing.id is None:
+            raise
+        await save_mapping(ctx, existing, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=None)
+        return Written(
+            SyncAction.LINK, existing.id, f"using the existing item '{name}'", None, existing
+        )
+    assert created.id is not None
+    await save_mapping(
+        ctx, created, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=payload_hash(payload)
+    )
     return Written(
-        SyncAction.LINK, existing.id, f"using the existing item '{name}'", None, existing
+        SyncAction.CREATE, created.id, f"service item '{name}' created", payload, created
     )
 
 
