@@ -292,7 +292,7 @@ class QuickBooksClient:
                     if isinstance(row, dict) and row.get("status") == "Deleted":
                         changes.deleted.append((name, str(row.get("Id"))))
                     else:
-                        changes.records.append(self._validate(TypeAdapter(list[model]), [row])[0])  # type: ignore[valid-type]
+                        changes.records.append(self._validate(_list_adapter(model), [row])[0])
         return changes
 
     # -- helpers -------------------------------------------------------------------------
