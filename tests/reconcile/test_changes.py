@@ -12,6 +12,7 @@ from qbsync.scheduler.models import PendingWork
 from qbsync.sync.engine import sync
 from qbsync.sync.models import Mapping, SyncLog
 from tests.reconcile.conftest import delivery, drain, pending_of, post
+from tests.tokens import make_jwt
 
 
 async def _synced_invoice(sessionmaker, deps, org, aforo):
@@ -65,8 +66,10 @@ class TestEdited:
         assert await _mismatches(sessionmaker, org) == [
             ("DATES", "OPEN", "2026-10-31 / 2026-11-30", "2026-10-31 / 2027-01-31")
         ]
-        latest = (await _logs(sessionmaker, org, f"invoice-{invoice.id}"))[-1]
-        assert (latest.trigger, latest.status) == ("WEBHOOK", "SUCCESS")
+        logs = await _logs(sessionmaker, org, f"invoice-{invoice.id}")
+        assert [(log.action, log.status) for log in logs if log.trigger == "WEBHOOK"] == [
+            ("NONE", "SUCCESS")
+        ]
 
     async def test_with_the_repush_policy_aforos_version_is_written_again(
         self, client, sessionmaker, resources, deps, org, aforo, emulator_control
@@ -171,3 +174,57 @@ class TestPaid:
         assert remote.balance == Decimal("150.00")
         assert await pending_of(sessionmaker, org.organization_id) == []
         assert PendingWork  # the work is done, not parked
+
+
+class TestDeleted:
+    async def test_a_forced_resync_creates_a_deleted_invoice_again(
+        self, client, sessionmaker, deps, org, aforo, emulator_control
+    ) -> None:
+        """The bug a user hit: after the invoice was deleted in QuickBooks every sync said
+        "unchanged since the last sync"; the force resync now creates it again."""
+        _, invoice, qbo_id = await _synced_invoice(sessionmaker, deps, org, aforo)
+        await emulator_control.person_delete(org.realm_id, "Invoice", qbo_id)
+        response = await client.post(
+            f"/api/quickbooks/records/INVOICE/invoice-{invoice.id}/resync",
+            headers={"Authorization": f"Bearer {make_jwt(org.organization_id)}"},
+        )
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        assert answer["action"] == "CREATE"
+        assert answer["quickbooksId"] not in (None, qbo_id)
+        live = [
+            i.id
+            for i in await emulator_control.entities(org.realm_id, "Invoice")
+            if i.state == "active"
+        ]
+        assert live == [answer["quickbooksId"]]
+
+    async def test_by_default_a_delete_heard_from_intuit_is_undone_and_logged(
+        self, client, sessionmaker, resources, deps, org, aforo, emulator_control
+    ) -> None:
+        _, invoice, qbo_id = await _synced_invoice(sessionmaker, deps, org, aforo)
+        await emulator_control.person_delete(org.realm_id, "Invoice", qbo_id)
+        await post(client, delivery("cloudevents", (org.realm_id, "Invoice", qbo_id, "Delete")))
+        await drain(resources, sessionmaker, org.organization_id)
+        logs = await _logs(sessionmaker, org, f"invoice-{invoice.id}")
+        assert [(log.action, log.trigger) for log in logs][:3] == [
+            ("CREATE", "MANUAL"),
+            ("NONE", "WEBHOOK"),
+            ("CREATE", "WEBHOOK"),
+        ]
+        assert logs[2].quickbooks_id != qbo_id
+        assert await _mismatches(sessionmaker, org) == []
+
+    async def test_with_the_flag_policy_it_is_reported_with_the_recreate_repair(
+        self, client, sessionmaker, resources, deps, org, aforo, emulator_control
+    ) -> None:
+        await _policy(sessionmaker, org, on_deleted_in_quickbooks="flag")
+        _, invoice, qbo_id = await _synced_invoice(sessionmaker, deps, org, aforo)
+        await emulator_control.person_delete(org.realm_id, "Invoice", qbo_id)
+        await post(
+            client, delivery("legacy", (org.realm_id, "Invoice", qbo_id, "Delete")), "legacy"
+        )
+        await drain(resources, sessionmaker, org.organization_id)
+        assert await _mismatches(sessionmaker, org) == [
+            ("MISSING_IN_QUICKBOOKS", "OPEN", f"invoice-{invoice.id}", None)
+        ]

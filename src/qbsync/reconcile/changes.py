@@ -230,8 +230,8 @@ async def invoice_differences(
 
 
 async def _customer(ctx: SyncContext, mapping: Mapping, details: dict[str, Any]) -> Outcome:
-    survivor_id = details.get("survivorId")
-    if details.get("operation") == "Merge" and isinstance(survivor_id, str):
+    survivor_id = details.get("survivorId") or await _merged_into(ctx, mapping)
+    if isinstance(survivor_id, str):
         survivor = await ctx.qbo.read(Customer, survivor_id)
         await sync_repository.save_mapping(
             ctx.session,
@@ -283,6 +283,21 @@ async def _customer(ctx: SyncContext, mapping: Mapping, details: dict[str, Any])
     await flag(ctx, mapping, [])
     return Outcome(
         Written(SyncAction.NONE, mapping.quickbooks_id, "customer changed in QuickBooks")
+    )
+
+
+async def _merged_into(ctx: SyncContext, mapping: Mapping) -> str | None:
+    """A merge heard from Intuit is remembered at once: the work that comes later for the
+    merged-away customer (a CDC delete, say) still knows the survivor."""
+    known = await repository.remote_records(
+        ctx.session,
+        realm_id=ctx.realm_id,
+        entity_type=EntityType.CUSTOMER,
+        quickbooks_ids=[mapping.quickbooks_id],
+    )
+    remote = known.get(mapping.quickbooks_id)
+    return (
+        remote.merged_into if remote is not None and remote.status == RemoteStatus.MERGED else None
     )
 
 

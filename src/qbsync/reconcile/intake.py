@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.db.base import utcnow
 from qbsync.reconcile import repository
+from qbsync.reconcile.models import RemoteStatus
 from qbsync.reconcile.notifications import Change, Delivery, Operation
 from qbsync.reconcile.work import CHANGE_KIND, ENTITY_TYPES, change_id
 from qbsync.scheduler import repository as work_queue
@@ -113,6 +114,17 @@ async def take_delivery(
             session, realm_id, [(ENTITY_TYPES[c.entity], _subject(c)) for c in changes]
         )
         for change in changes:
+            if change.operation == Operation.MERGE and change.deleted_id is not None:
+                # Known now, whatever else is said about the merged-away customer later.
+                await repository.save_remote(
+                    session,
+                    realm_id=realm_id,
+                    entity_type=ENTITY_TYPES[change.entity],
+                    quickbooks_id=change.deleted_id,
+                    status=RemoteStatus.MERGED,
+                    merged_into=change.qbo_id,
+                    last_updated_at=change.occurred_at,
+                )
             for organization_id in organizations:
                 mapping = mappings.get(
                     (organization_id, ENTITY_TYPES[change.entity], _subject(change))

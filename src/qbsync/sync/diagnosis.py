@@ -69,7 +69,7 @@ def diagnose(
             Verdict.MISSING_IN_QUICKBOOKS,
             [
                 f"QuickBooks record {mapping.quickbooks_id} is gone (deleted or made inactive in QuickBooks).",
-                "Restore it in QuickBooks, or ask an engineer to remove the mapping so that it is created again.",
+                _recreate_step(mapping),
             ],
         )
     if mapping is None and exists_in_aforo is False:
@@ -124,3 +124,13 @@ def _fix_for(latest: SyncLog | None) -> str:
     if latest is None or not latest.error_message:
         return "Read the error of its latest attempt."
     return f"Fix the cause: {latest.error_message}"
+
+
+def _recreate_step(mapping: Mapping) -> str:
+    resync = f"POST /api/quickbooks/records/{mapping.entity_type}/{mapping.aforo_id}/resync"
+    if mapping.entity_type == "INVOICE":
+        return (
+            f"Force a resync to create it again ({resync}, or Force resync in the console); "
+            "with Intuit's webhooks configured qbsync does it by itself (docs/reconciliation.md)."
+        )
+    return f"Make it active again in QuickBooks, then force a resync ({resync})."

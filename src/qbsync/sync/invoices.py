@@ -6,7 +6,7 @@ from typing import Any
 
 from qbsync.aforo.billing import AforoInvoiceStatus
 from qbsync.errors import Conflict, InvalidInput
-from qbsync.quickbooks.errors import QuickBooksDuplicateDocNumber
+from qbsync.quickbooks.errors import QuickBooksDuplicateDocNumber, QuickBooksNotFound
 from qbsync.quickbooks.query import Q
 from qbsync.quickbooks.schemas import Ref
 from qbsync.quickbooks.schemas.invoice import Invoice
@@ -86,19 +86,50 @@ async def _update(ctx: SyncContext, payload: Invoice, mapping: Mapping, note: st
     if mapping.payload_hash == hash_:
         return Written(SyncAction.SKIP, mapping.quickbooks_id, "unchanged since the last sync")
     # Sending Line replaces every line, which is what we want: metering's lines are the truth.
-    updated = await sparse_update(
-        ctx,
-        payload,
-        entity_type=ENTITY,
-        aforo_id=mapping.aforo_id,
-        qbo_id=mapping.quickbooks_id,
-        sync_token=mapping.sync_token,
-    )
+    try:
+        updated = await sparse_update(
+            ctx,
+            payload,
+            entity_type=ENTITY,
+            aforo_id=mapping.aforo_id,
+            qbo_id=mapping.quickbooks_id,
+            sync_token=mapping.sync_token,
+        )
+    except QuickBooksNotFound:
+        return await _recreate(ctx, payload, mapping, note)
     await save_mapping(
         ctx, updated, entity_type=ENTITY, aforo_id=mapping.aforo_id, payload_hash=hash_
     )
     return Written(
         SyncAction.UPDATE, mapping.quickbooks_id, "invoice updated" + note, payload, updated
+    )
+
+
+async def _recreate(ctx: SyncContext, payload: Invoice, mapping: Mapping, note: str) -> Written:
+    """The mapped invoice was deleted in QuickBooks (ids never come back): create it again.
+    The requestid names the deleted record, so a repeat of this create is the same create."""
+    gone = mapping.quickbooks_id
+    created = await ctx.qbo.create(
+        payload,
+        request_id=await write_key(
+            ctx, entity_type=ENTITY, aforo_id=mapping.aforo_id, operation=f"recreate:{gone}"
+        ),
+    )
+    assert created.id is not None
+    await save_mapping(
+        ctx,
+        created,
+        entity_type=ENTITY,
+        aforo_id=mapping.aforo_id,
+        payload_hash=payload_hash(payload),
+    )
+    return Written(
+        SyncAction.CREATE,
+        created.id,
+        f"invoice {payload.doc_number} created again: QuickBooks invoice {gone} was deleted "
+        "in QuickBooks" + note,
+        payload,
+        created,
     )
 
 
