@@ -5,11 +5,14 @@ from quickbooks, aforo and connections, recorded as they are).
     └── DependencyFailed             424  something this entity needs could not be synced
                                           (DEPENDENCY; as retryable as its ``cause``,
                                           for as long)
+    └── InvalidInput
+        └── CurrencyMismatch         422  the record's currency is not the one its QuickBooks
+                                          customer is fixed to (never posted wrong)
 """
 
 from __future__ import annotations
 
-from qbsync.errors import ErrorCategory, QbsyncError
+from qbsync.errors import ErrorCategory, InvalidInput, QbsyncError
 from qbsync.sync.hints import hint_for
 
 
@@ -24,3 +27,7 @@ class DependencyFailed(QbsyncError):
         super().__init__(message, hint=hint_for(cause), retryable=cause.retryable)
         self.retry_budget = cause.retry_budget
         self.cause = cause
+
+
+class CurrencyMismatch(InvalidInput):
+    code = "currency_mismatch"

@@ -13,19 +13,16 @@ from qbsync.connections import repository as connections
 from qbsync.connections.models import QuickBooksConnection
 from qbsync.connections.schemas import ConnectionSettings
 from qbsync.connections.tokens import ensure_usable
-from qbsync.errors import InvalidInput, NotFound
+from qbsync.errors import NotFound
 from qbsync.quickbooks.client import QuickBooksClient
 from qbsync.sync.mappers.tax import rate_key
 from qbsync.sync_settings import repository
 from qbsync.sync_settings.choices import Choices, load_choices
+from qbsync.sync_settings.errors import SettingsRefused
 from qbsync.sync_settings.models import SettingsChange
 from qbsync.sync_settings.validation import problems
 
 log = logging.getLogger(__name__)
-
-
-class SettingsRefused(InvalidInput):
-    code = "settings_refused"
 
 
 async def connection_of(session: AsyncSession, organization_id: int) -> QuickBooksConnection:

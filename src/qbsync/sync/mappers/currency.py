@@ -8,10 +8,7 @@ from decimal import Decimal
 
 from qbsync.errors import InvalidInput
 from qbsync.quickbooks.schemas import Preferences, Ref
-
-
-class CurrencyMismatch(InvalidInput):
-    code = "currency_mismatch"
+from qbsync.sync.errors import CurrencyMismatch
 
 
 @dataclass(frozen=True)
