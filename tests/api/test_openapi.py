@@ -10,27 +10,9 @@ from tests.settings import make_settings
 # Routes whose answers are not described yet (issue #11, stage 2: what is left). The list
 # only shrinks: a new route declares its response_model.
 NOT_YET_DESCRIBED = {
-    ("GET", "/api/health"),
-    ("GET", "/health/live"),
-    ("GET", "/health/ready"),
-    ("GET", "/api/quickbooks/connect"),
-    ("GET", "/api/quickbooks/callback"),
-    ("POST", "/api/quickbooks/disconnect"),
-    ("GET", "/api/quickbooks/status"),
-    ("GET", "/api/quickbooks/me"),
-    ("GET", "/api/quickbooks/records"),
-    ("POST", "/api/quickbooks/records/{entity_type}/{aforo_id}/resync"),
-    ("GET", "/api/quickbooks/sync-activity"),
-    ("GET", "/api/quickbooks/queues"),
+    # Owned by the scheduling and read-budget work in progress.
     ("GET", "/api/quickbooks/pending-work"),
     ("GET", "/api/quickbooks/read-budget"),
-    ("POST", "/api/quickbooks/backfill"),
-    ("GET", "/api/quickbooks/backfill"),
-    ("GET", "/api/quickbooks/backfill/{job_id}"),
-    ("POST", "/api/quickbooks/backfill/{job_id}/resume"),
-    ("GET", "/api/quickbooks/dashboard-redirect"),
-    ("GET", "/api/quickbooks/invoices"),
-    ("GET", "/api/quickbooks/invoices/{qbo_id}"),
 }
 
 

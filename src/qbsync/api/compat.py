@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from qbsync.api.auth import TenantDep
 from qbsync.api.deps import SessionDep
-from qbsync.api.errors import error_body
+from qbsync.api.errors import ErrorBody, error_body
 from qbsync.api.views import CamelModel, Instant, exact_json
 from qbsync.connections import repository as connections
 from qbsync.connections.models import ConnectionStatus, QuickBooksConnection
@@ -171,10 +171,20 @@ def _dashboard_url(connection: QuickBooksConnection) -> str:
     return template.format(realm_id=connection.realm_id)
 
 
+class DashboardLink(CamelModel):
+    organization_id: int
+    realm_id: str
+    environment: str
+    dashboard_url: str
+
+
 @router.get(
     "/dashboard-redirect",
-    response_model=None,
-    responses={302: {"description": "to the company's QuickBooks home page"}},
+    response_model=DashboardLink,
+    responses={
+        302: {"description": "to the company's QuickBooks home page (200: with ?debug=true)"},
+        412: {"model": ErrorBody},
+    },
 )
 async def dashboard_redirect(
     organization_id: TenantDep,

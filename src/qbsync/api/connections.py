@@ -11,7 +11,7 @@ sent to somebody else cannot connect their company to the sender's organization.
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Query, Request
@@ -20,6 +20,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from qbsync.api.auth import PrincipalDep, TenantDep
 from qbsync.api.callback_page import render_page
 from qbsync.api.deps import ResourcesDep, SessionDep
+from qbsync.api.errors import ERRORS
+from qbsync.api.views import CamelModel, ConnectionStatusView
 from qbsync.connections import repository, service
 from qbsync.errors import Forbidden, InvalidInput, QbsyncError
 
@@ -30,14 +32,38 @@ router = APIRouter(prefix="/api/quickbooks", tags=["connections"])
 START_PATH = "/api/quickbooks/connect/start"
 
 
-@router.get("/connect")
+class ConnectStarted(CamelModel):
+    auth_url: str
+    message: str
+    organization_id: int
+    expires_at: str
+
+
+class Connected(CamelModel):
+    """The callback's answer to a client that asked for JSON (browsers get a page)."""
+
+    status: str
+    message: str
+    realm_id: str
+    company_name: str | None
+    organization_id: int
+
+
+class Disconnected(CamelModel):
+    success: bool
+    status: str
+    message: str
+    organization_id: int
+
+
+@router.get("/connect", response_model=ConnectStarted, responses=ERRORS)
 async def connect(
     organization_id: TenantDep,
     principal: PrincipalDep,
     session: SessionDep,
     resources: ResourcesDep,
     allow_shared_company: Annotated[bool, Query(alias="allowSharedCompany")] = False,
-) -> dict[str, Any]:
+) -> ConnectStarted:
     if principal.subject is not None and len(principal.subject) > service.MAX_USER_ID_LENGTH:
         raise InvalidInput(
             f"the token's sub claim is longer than {service.MAX_USER_ID_LENGTH} characters"
@@ -52,13 +78,13 @@ async def connect(
     )
     base = str(resources.settings.server.public_base_url).rstrip("/")
     minutes = int(service.START_TTL.total_seconds() // 60)
-    return {
-        "authUrl": f"{base}{START_PATH}?{urlencode({'state': start.state})}",
-        "message": f"Open authUrl within {minutes} minutes to connect a QuickBooks company "
+    return ConnectStarted(
+        auth_url=f"{base}{START_PATH}?{urlencode({'state': start.state})}",
+        message=f"Open authUrl within {minutes} minutes to connect a QuickBooks company "
         f"to Aforo organization {organization_id}, and finish in that browser tab",
-        "organizationId": organization_id,
-        "expiresAt": start.expires_at.isoformat(),
-    }
+        organization_id=organization_id,
+        expires_at=start.expires_at.isoformat(),
+    )
 
 
 @router.get("/connect/start", response_class=HTMLResponse)
@@ -108,7 +134,12 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-@router.get("/callback", response_model=None)
+@router.get(
+    "/callback",
+    response_model=Connected,
+    response_class=HTMLResponse,
+    responses={200: {"content": {"application/json": {}}}, 302: {}, 400: {}},
+)
 async def callback(request: Request, session: SessionDep, resources: ResourcesDep) -> Response:
     """Intuit's redirect. Failures are answered here (not raised) so that the consumed state
     is still committed: a denied or refused link can never be replayed."""
@@ -176,28 +207,28 @@ def _connected_answer(
     )
 
 
-@router.post("/disconnect")
+@router.post("/disconnect", response_model=Disconnected, responses=ERRORS)
 async def disconnect(
     organization_id: TenantDep, session: SessionDep, resources: ResourcesDep
-) -> dict[str, Any]:
+) -> Disconnected:
     was_connected = await service.disconnect(
         session,
         organization_id=organization_id,
         oauth=resources.quickbooks.oauth,
         cipher=resources.cipher,
     )
-    return {
-        "success": True,
-        "status": "success",
-        "message": "Disconnected from QuickBooks"
-        if was_connected
-        else "QuickBooks was not connected",
-        "organizationId": organization_id,
-    }
+    return Disconnected(
+        success=True,
+        status="success",
+        message="Disconnected from QuickBooks" if was_connected else "QuickBooks was not connected",
+        organization_id=organization_id,
+    )
 
 
-@router.get("/status")
-async def status(organization_id: TenantDep, session: SessionDep) -> dict[str, Any]:
-    return service.status_view(
-        organization_id, await repository.get_connection(session, organization_id)
+@router.get("/status", response_model=ConnectionStatusView, responses=ERRORS)
+async def status(organization_id: TenantDep, session: SessionDep) -> ConnectionStatusView:
+    return ConnectionStatusView.model_validate(
+        service.status_view(
+            organization_id, await repository.get_connection(session, organization_id)
+        )
     )

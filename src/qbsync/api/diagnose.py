@@ -3,22 +3,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import model_serializer
 
 from qbsync.api.auth import PrincipalDep, TenantDep
 from qbsync.api.deps import ResourcesDep, SessionDep
 from qbsync.api.errors import ERRORS
-from qbsync.api.views import CamelModel, MappingView, ParkedView, SyncLogView
+from qbsync.api.views import (
+    CamelModel,
+    ConnectionStatusView,
+    MappingView,
+    ParkedView,
+    SparseModel,
+    SyncLogView,
+)
 from qbsync.connections.service import status_view
 from qbsync.diagnostics.checklist import checklist
 
 router = APIRouter(prefix="/api/quickbooks", tags=["operators"])
 
 
-class Facts(CamelModel):
+class Facts(SparseModel):
     """What one source said about the record; only what it said is answered."""
 
     checked: bool | None = None
@@ -31,13 +37,6 @@ class Facts(CamelModel):
     amount: str | None = None
     error: str | None = None
 
-    @model_serializer(mode="wrap")
-    def _said(self, handler: Any) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        fields = type(self).model_fields
-        said = {fields[name].alias or name for name in self.model_fields_set}
-        return {key: value for key, value in data.items() if key in said}
-
 
 class DiagnoseAnswer(CamelModel):
     organization_id: int
@@ -45,7 +44,7 @@ class DiagnoseAnswer(CamelModel):
     aforo_id: str
     verdict: str
     next_steps: list[str]
-    connection: dict[str, Any]
+    connection: ConnectionStatusView
     mapping: MappingView | None
     quickbooks: Facts
     aforo: Facts
@@ -76,7 +75,9 @@ async def diagnose_entity(
         aforo_id=found.aforo_id,
         verdict=found.diagnosis.verdict,
         next_steps=found.diagnosis.next_steps,
-        connection=status_view(organization_id, found.connection),
+        connection=ConnectionStatusView.model_validate(
+            status_view(organization_id, found.connection)
+        ),
         mapping=MappingView.of(found.mapping) if found.mapping else None,
         quickbooks=Facts.model_validate(found.quickbooks),
         aforo=Facts.model_validate(found.aforo),

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 from sqlalchemy import text
 
 from qbsync.api.deps import ResourcesDep
@@ -25,18 +25,41 @@ router = APIRouter(tags=["health"])
 CHECK_TIMEOUT_S = 2.0
 
 
-@router.get("/api/health")
-async def api_health(resources: ResourcesDep) -> dict[str, str]:
-    return {
-        "status": "UP",
-        "service": resources.settings.service_name,
-        "timestamp": datetime.now(UTC).isoformat(),
-    }
+class ApiHealth(BaseModel):
+    status: str
+    service: str
+    timestamp: str
 
 
-@router.get("/health/live")
-async def live() -> dict[str, str]:
-    return {"status": "UP"}
+class Live(BaseModel):
+    status: str
+
+
+class Check(BaseModel):
+    status: str
+    error: str | None = None
+
+
+class Readiness(BaseModel):
+    """``checks`` per dependency; ``message`` names what is down (503)."""
+
+    status: str
+    checks: dict[str, Check]
+    message: str | None = None
+
+
+@router.get("/api/health", response_model=ApiHealth)
+async def api_health(resources: ResourcesDep) -> ApiHealth:
+    return ApiHealth(
+        status="UP",
+        service=resources.settings.service_name,
+        timestamp=datetime.now(UTC).isoformat(),
+    )
+
+
+@router.get("/health/live", response_model=Live)
+async def live() -> Live:
+    return Live(status="UP")
 
 
 async def _check_database(resources: Resources) -> dict[str, Any]:
@@ -54,7 +77,7 @@ def _check_broker(resources: Resources) -> dict[str, Any]:
     return {"status": "DOWN", "error": "not connected to RabbitMQ; reconnecting in the background"}
 
 
-@router.get("/health/ready")
+@router.get("/health/ready", response_model=Readiness, responses={503: {"model": Readiness}})
 async def ready(resources: ResourcesDep) -> JSONResponse:
     checks = {"database": await _check_database(resources), "rabbitmq": _check_broker(resources)}
     down = [name for name, check in checks.items() if check["status"] != "UP"]

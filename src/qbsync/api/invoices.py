@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from qbsync.api.auth import (
     TenantDep,
@@ -17,14 +18,29 @@ from qbsync.api.auth import (
     get_verifier,
 )
 from qbsync.api.deps import ResourcesDep, SessionDep
-from qbsync.api.errors import PdfLinkInvalid
+from qbsync.api.errors import ERRORS, PdfLinkInvalid
 from qbsync.api.pdf_links import PdfLinks, derive_key, pdf_links, verify
 from qbsync.api.views import ExactJSONResponse, iso_instant
 from qbsync.config import Settings
+from qbsync.quickbooks.schemas.invoice import Invoice
 from qbsync.sync import invoice_reads
 from qbsync.sync.invoice_reads import SyncedInvoice
 
 router = APIRouter(prefix="/api/quickbooks", tags=["invoices"])
+
+
+class InvoiceRow(Invoice):
+    """QBO's own PascalCase invoice, plus the four fields the UI adds to each row."""
+
+    pdf_url: str = Field(alias="pdfUrl")
+    pdf_download_url: str = Field(alias="pdfDownloadUrl")
+    aforo_invoice_id: str = Field(alias="aforoInvoiceId")
+    synced_at: str = Field(alias="syncedAt")
+
+
+class InvoiceList(BaseModel):
+    invoices: list[InvoiceRow]
+    totalCount: int
 
 
 def _links(settings: Settings, *, qbo_id: str, organization_id: int) -> PdfLinks:
@@ -47,7 +63,7 @@ def _invoice_json(synced: SyncedInvoice, links: PdfLinks) -> dict[str, Any]:
     return body
 
 
-@router.get("/invoices", response_model=None)
+@router.get("/invoices", response_model=InvoiceList, responses=ERRORS)
 async def list_invoices(
     organization_id: TenantDep, session: SessionDep, resources: ResourcesDep
 ) -> Response:
@@ -68,7 +84,7 @@ async def list_invoices(
     return ExactJSONResponse({"invoices": rows, "totalCount": len(rows)})
 
 
-@router.get("/invoices/{qbo_id}", response_model=None)
+@router.get("/invoices/{qbo_id}", response_model=InvoiceRow, responses=ERRORS)
 async def get_invoice(
     qbo_id: str, organization_id: TenantDep, session: SessionDep, resources: ResourcesDep
 ) -> Response:

@@ -4,14 +4,16 @@ console signs in with it)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from qbsync.api.auth import PrincipalDep, TenantDep
 from qbsync.api.deps import ResourcesDep, SessionDep
+from qbsync.api.errors import ERRORS, errors
 from qbsync.api.filters import choice
+from qbsync.api.views import CamelModel
 from qbsync.sync import repository
 from qbsync.sync.engine import SyncOptions
 from qbsync.sync.models import SyncTrigger
@@ -23,16 +25,56 @@ router = APIRouter(prefix="/api/quickbooks", tags=["operators"])
 MAX_PAGE = 200
 
 
-@router.get("/me")
-async def who_am_i(principal: PrincipalDep) -> dict[str, Any]:
-    return {
-        "organizationId": principal.organization_id,
-        "subject": principal.subject,
-        "operator": principal.is_operator,
-    }
+class Me(CamelModel):
+    organization_id: int | None
+    subject: str | None
+    operator: bool
 
 
-@router.get("/records")
+class RecordView(CamelModel):
+    """One record and its latest attempt."""
+
+    entity_type: str
+    aforo_id: str
+    quickbooks_id: str | None
+    state: str
+    last_attempt_id: int
+    last_status: str
+    last_action: str
+    last_attempt_at: str
+    error_code: str | None
+    error_category: str | None
+    error_message: str | None
+
+
+class RecordPage(CamelModel):
+    items: list[RecordView]
+    limit: int
+
+
+class AttemptRef(CamelModel):
+    id: int
+    status: str
+
+
+class ResyncAnswer(CamelModel):
+    status: str
+    action: str
+    quickbooks_id: str | None
+    message: str
+    attempt: AttemptRef | None
+
+
+@router.get("/me", response_model=Me, responses=errors(401))
+async def who_am_i(principal: PrincipalDep) -> Me:
+    return Me(
+        organization_id=principal.organization_id,
+        subject=principal.subject,
+        operator=principal.is_operator,
+    )
+
+
+@router.get("/records", response_model=RecordPage, responses=ERRORS)
 async def records(
     organization_id: TenantDep,
     session: SessionDep,
@@ -40,7 +82,7 @@ async def records(
     state: str | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-) -> dict[str, Any]:
+) -> RecordPage:
     """Each record's latest attempt, most recent first; ``q`` matches part of the Aforo or
     QuickBooks id."""
     wanted_state = choice("state", state, tuple(RecordState))
@@ -54,28 +96,30 @@ async def records(
         ),
         limit=limit,
     )
-    return {
-        "items": [
-            {
-                "entityType": row.entity_type,
-                "aforoId": row.aforo_id,
-                "quickbooksId": row.quickbooks_id,
-                "state": row.state,
-                "lastAttemptId": row.latest.id,
-                "lastStatus": row.latest.status,
-                "lastAction": row.latest.action,
-                "lastAttemptAt": row.latest.created_at.isoformat(),
-                "errorCode": row.latest.error_code,
-                "errorCategory": row.latest.error_category,
-                "errorMessage": row.latest.error_message,
-            }
+    return RecordPage(
+        items=[
+            RecordView(
+                entity_type=row.entity_type,
+                aforo_id=row.aforo_id,
+                quickbooks_id=row.quickbooks_id,
+                state=row.state,
+                last_attempt_id=row.latest.id,
+                last_status=row.latest.status,
+                last_action=row.latest.action,
+                last_attempt_at=row.latest.created_at.isoformat(),
+                error_code=row.latest.error_code,
+                error_category=row.latest.error_category,
+                error_message=row.latest.error_message,
+            )
             for row in rows
         ],
-        "limit": limit,
-    }
+        limit=limit,
+    )
 
 
-@router.post("/records/{entity_type}/{aforo_id}/resync", response_model=None)
+@router.post(
+    "/records/{entity_type}/{aforo_id}/resync", response_model=ResyncAnswer, responses=ERRORS
+)
 async def resync_record(
     entity_type: str,
     aforo_id: str,
@@ -94,11 +138,15 @@ async def resync_record(
         options=SyncOptions(trigger=SyncTrigger.MANUAL, caller_token=principal.token),
     )
     attempt = await repository.get_log(session, result.log_id) if result.log_id else None
-    body = {
-        "status": result.status,
-        "action": result.action,
-        "quickbooksId": result.quickbooks_id,
-        "message": result.message,
-        "attempt": {"id": attempt.id, "status": attempt.status} if attempt else None,
-    }
-    return JSONResponse(body, status_code=200 if result.error is None else result.error.status_code)
+    body = ResyncAnswer(
+        status=result.status,
+        action=result.action,
+        quickbooks_id=result.quickbooks_id,
+        message=result.message,
+        attempt=AttemptRef(id=attempt.id, status=attempt.status) if attempt else None,
+    )
+    # Answered, not raised: the failed attempt's log row must commit with the request.
+    return JSONResponse(
+        body.model_dump(mode="json"),
+        status_code=200 if result.error is None else result.error.status_code,
+    )

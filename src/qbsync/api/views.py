@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, PlainSerializer, model_serializer
 from pydantic.alias_generators import to_camel
 
 from qbsync.events.parking import ParkedMessage
@@ -49,6 +49,36 @@ class CamelModel(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True
     )
+
+
+class SparseModel(CamelModel):
+    """An answer that carries only the fields it was given (a missing key is not a null)."""
+
+    @model_serializer(mode="wrap")
+    def _given(self, handler: Any) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        fields = type(self).model_fields
+        given = {fields[name].alias or name for name in self.model_fields_set}
+        return {key: value for key, value in data.items() if key in given}
+
+
+class ConnectionStatusView(SparseModel):
+    """GET /status: ``connected`` is always a boolean (the UI reads only that); the
+    company's details only when there is a connection."""
+
+    connected: bool
+    organization_id: int
+    status: str
+    message: str
+    realm_id: str | None = None
+    company_name: str | None = None
+    environment: str | None = None
+    connected_since: str | None = None
+    disconnected_at: str | None = None
+    access_token_expires_at: str | None = None
+    refresh_token_expires_at: str | None = None
+    refresh_token_hard_expires_at: str | None = None
+    last_sync_at: str | None = None
 
 
 class SyncLogView(CamelModel):
