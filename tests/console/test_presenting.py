@@ -11,6 +11,7 @@ from jinja2 import ChainableUndefined
 from qbsync.console.charts import Series, nice_max, stacked_bars
 from qbsync.console.connection import token_health
 from qbsync.console.records import console_steps, entity_number, split_hint
+from qbsync.console.settings import describe, field_errors, options, settings_from_form
 from qbsync.console.templating import ago, due, templates
 from qbsync.console.work import eta, eta_text
 
@@ -164,3 +165,46 @@ def test_operator_only_actions_are_offered_to_operators_only(operator: bool) -> 
     assert ("Replay all" in work) is operator
     assert ("Discard" in record) is operator
     assert ">Replay<" in record  # replaying one's own parked message stays a tenant's action
+
+
+def test_the_settings_form_replaces_what_it_shows_and_keeps_the_rest() -> None:
+    saved = {"incomeAccountId": "1", "paymentMethodIds": {"ach": "2"}, "futureField": "kept"}
+    form = {
+        "incomeAccountId": "",  # back to automatic
+        "depositAccountId": "35",
+        "paymentTermsDays": "15",
+        "draftInvoices": "sync",
+        "paymentMethodIds.k.0": "ach",
+        "paymentMethodIds.v.0": "",  # emptied: removed
+        "paymentMethodIds.k.1": " card ",
+        "paymentMethodIds.v.1": "3",
+        "paymentMethodIds.k.2": "",
+        "paymentMethodIds.v.2": "4",  # no Aforo value: ignored
+    }
+    body = settings_from_form(form, saved)
+    assert body["incomeAccountId"] is None
+    assert body["depositAccountId"] == "35"
+    assert body["paymentTermsDays"] == 15
+    assert body["draftInvoices"] == "sync"
+    assert body["paymentMethodIds"] == {"card": "3"}
+    assert body["futureField"] == "kept"
+
+
+def test_each_refused_field_gets_its_reason() -> None:
+    message = (
+        "depositAccountId: '7' is not an active deposit account of this QuickBooks company; "
+        "paymentMethodIds.card: '999' is not an active payment method of this QuickBooks company; "
+        "taxCodeIds/defaultTaxCodeId: this company does not use sales tax; leave them empty"
+    )
+    errors = field_errors(message)
+    assert set(errors) == {"depositAccountId", "paymentMethodIds", "taxCodeIds", "defaultTaxCodeId"}
+    assert errors["taxCodeIds"] == ["this company does not use sales tax; leave them empty"]
+
+
+def test_a_logged_setting_reads_with_the_companys_names() -> None:
+    choices = {"paymentMethods": [{"id": "3", "name": "Visa", "type": "CREDIT_CARD"}]}
+    assert describe("paymentMethodIds", {"card": "3"}, choices) == "card → Visa (CREDIT_CARD)"
+    assert describe("depositAccountId", None, choices) == "—"
+    assert describe("draftInvoices", "sync", None) == "sync"
+    saved_elsewhere = options([{"id": "1", "name": "Sales"}], "9")
+    assert saved_elsewhere[-1] == ("9", "9 (not active in QuickBooks)")

@@ -60,6 +60,9 @@ async def test_every_screen_renders_what_an_operator_needs(
     paints["connection"] = await visit(page, f"{base}/connection", "connection-connected")
     await expect(page.get_by_text("Healthy")).to_be_visible()
 
+    paints["settings"] = await visit(page, f"{base}/settings", "settings-defaults")
+    await expect(page.get_by_label("Deposit payments to")).to_be_visible()
+
     paints["records"] = await visit(page, f"{base}/records", "records-all")
     await expect(page.get_by_role("table").get_by_role("row")).to_have_count(5)  # header + 4
     await page.get_by_label("State").select_option("FAILED")
@@ -101,6 +104,7 @@ async def test_every_screen_renders_what_an_operator_needs(
         "sign-in",
         "organizations",
         "connection",
+        "settings",
         "records",
         "record",
         "work",

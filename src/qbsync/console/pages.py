@@ -28,9 +28,10 @@ def render_page(
     template: str,
     *,
     regions: dict[str, str] | None = None,
+    status_code: int = 200,
     **extra: Any,
 ) -> Response:
     """The whole page, or only the region an htmx request aims at (``regions``: element id →
     template of that region)."""
     name = (regions or {}).get(request.headers.get("hx-target", ""), template)
-    return render(request, name, page_context(ctx, org, section, **extra))
+    return render(request, name, page_context(ctx, org, section, **extra), status_code=status_code)

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from qbsync.console import activity, connection, records, signin, work
+from qbsync.console import activity, connection, records, settings, signin, work
 from qbsync.console.client import ApiError
 from qbsync.console.session import CsrfRefused, SignInRequired, clear_session
 from qbsync.console.templating import render
@@ -38,16 +38,18 @@ def _error_page(request: Request, exc: Exception) -> Response:
     else:
         assert isinstance(exc, ApiError)
         status, title, message, hint = exc.status, exc.error, exc.message, exc.hint
+    # A region refreshed in place (htmx names its target) gets the error alone, not a page.
+    template = "error_region.html" if request.headers.get("hx-target") else "error.html"
     return render(
         request,
-        "error.html",
+        template,
         {"status": status, "title": title, "message": message, "hint": hint, "org": None},
         status_code=status,
     )
 
 
 def install_console(app: FastAPI) -> None:
-    for feature in (signin, connection, records, work, activity):
+    for feature in (signin, connection, settings, records, work, activity):
         app.include_router(feature.router, prefix=PREFIX, include_in_schema=False)
     app.mount(
         f"{PREFIX}/static",

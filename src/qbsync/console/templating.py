@@ -16,6 +16,7 @@ from qbsync import __version__
 # slot in here as their issues land.
 SECTIONS = (
     ("connection", "Connection"),
+    ("settings", "Settings"),
     ("records", "Records"),
     ("work", "Work"),
     ("activity", "Activity"),
