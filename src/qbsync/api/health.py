@@ -17,6 +17,7 @@ from qbsync.api.deps import ResourcesDep
 from qbsync.errors import Unauthorized
 from qbsync.events.gauges import sample_queues
 from qbsync.metrics import REGISTRY
+from qbsync.reconcile.gauges import sample_drift
 from qbsync.resources import Resources
 from qbsync.scheduler.gauges import sample_pending
 
@@ -100,4 +101,5 @@ async def metrics(request: Request, resources: ResourcesDep) -> Response:
         raise Unauthorized("/metrics needs the bearer token set in QBSYNC_SERVER__METRICS_TOKEN")
     await sample_queues(resources.amqp, resources.settings.amqp)
     await sample_pending(resources.sessionmaker)
+    await sample_drift(resources.sessionmaker)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -13,6 +13,7 @@ from qbsync.api import (
     connections,
     dead_letters,
     diagnose,
+    drift,
     health,
     intuit_webhooks,
     invoices,
@@ -44,4 +45,5 @@ def build_router() -> APIRouter:
     router.include_router(invoices.router)
     router.include_router(sync_settings.router)
     router.include_router(intuit_webhooks.router)
+    router.include_router(drift.router)
     return router

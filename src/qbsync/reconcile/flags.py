@@ -1,7 +1,11 @@
-"""Mismatches found while handling one record (a webhook, a sweep): the record's open
-mismatches become exactly what was found now, those no longer found are resolved."""
+"""Mismatches found for one record (by a webhook, a sweep or a report): the record's open
+mismatches become exactly what was found now; those no longer found are resolved."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.reconcile import repository
 from qbsync.reconcile.compare import Difference
@@ -12,19 +16,32 @@ from qbsync.sync.models import Mapping
 SOURCE = "WEBHOOK"
 
 
-async def flag(
-    ctx: SyncContext, mapping: Mapping, differences: list[Difference], *, source: str = SOURCE
+@dataclass(frozen=True)
+class RecordRef:
+    organization_id: int
+    realm_id: str
+    entity_type: str
+    aforo_id: str | None
+    quickbooks_id: str | None
+
+    @property
+    def key(self) -> str:
+        return self.aforo_id or f"qbo:{self.quickbooks_id}"
+
+
+async def record_findings(
+    session: AsyncSession, record: RecordRef, differences: list[Difference], *, source: str
 ) -> None:
     for difference in differences:
         await repository.upsert_mismatch(
-            ctx.session,
+            session,
             Mismatch(
-                organization_id=ctx.organization_id,
-                realm_id=ctx.realm_id,
-                entity_type=mapping.entity_type,
-                record_key=mapping.aforo_id,
-                aforo_id=mapping.aforo_id,
-                quickbooks_id=mapping.quickbooks_id,
+                organization_id=record.organization_id,
+                realm_id=record.realm_id,
+                entity_type=record.entity_type,
+                record_key=record.key,
+                aforo_id=record.aforo_id,
+                quickbooks_id=record.quickbooks_id,
                 kind=difference.kind,
                 aforo_value=difference.aforo_value,
                 quickbooks_value=difference.quickbooks_value,
@@ -33,12 +50,29 @@ async def flag(
             ),
         )
     await repository.resolve_mismatches(
-        ctx.session,
-        organization_id=ctx.organization_id,
-        entity_type=mapping.entity_type,
-        record_key=mapping.aforo_id,
+        session,
+        organization_id=record.organization_id,
+        entity_type=record.entity_type,
+        record_key=record.key,
         keep_kinds=[d.kind for d in differences],
     )
+
+
+async def flag(
+    ctx: SyncContext, mapping: Mapping, differences: list[Difference], *, source: str = SOURCE
+) -> None:
+    record = RecordRef(
+        ctx.organization_id,
+        ctx.realm_id,
+        mapping.entity_type,
+        mapping.aforo_id,
+        mapping.quickbooks_id,
+    )
+    await record_findings(ctx.session, record, differences, source=source)
+
+
+def unknown(description: str | None) -> Difference:
+    return Difference(MismatchKind.UNKNOWN_TO_AFORO, None, description, Repair.IGNORE)
 
 
 async def unknown_to_aforo(
@@ -46,29 +80,9 @@ async def unknown_to_aforo(
 ) -> str:
     """A QuickBooks record no Aforo record maps to: reported, without a read; resolved
     when it is deleted in QuickBooks."""
-    key = f"qbo:{qbo_id}"
-    if operation == "Delete":
-        await repository.resolve_mismatches(
-            ctx.session,
-            organization_id=ctx.organization_id,
-            entity_type=entity_type,
-            record_key=key,
-        )
+    record = RecordRef(ctx.organization_id, ctx.realm_id, entity_type, None, qbo_id)
+    gone = operation == "Delete"
+    await record_findings(ctx.session, record, [] if gone else [unknown(qbo_id)], source=source)
+    if gone:
         return f"QuickBooks {entity_type.lower()} {qbo_id}, unknown to Aforo, was deleted"
-    await repository.upsert_mismatch(
-        ctx.session,
-        Mismatch(
-            organization_id=ctx.organization_id,
-            realm_id=ctx.realm_id,
-            entity_type=entity_type,
-            record_key=key,
-            aforo_id=None,
-            quickbooks_id=qbo_id,
-            kind=MismatchKind.UNKNOWN_TO_AFORO,
-            aforo_value=None,
-            quickbooks_value=qbo_id,
-            suggested_repair=Repair.IGNORE,
-            source=source,
-        ),
-    )
     return f"QuickBooks {entity_type.lower()} {qbo_id} is unknown to Aforo; reported as drift"

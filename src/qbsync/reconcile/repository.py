@@ -338,3 +338,44 @@ async def open_mismatch_counts(session: AsyncSession) -> dict[tuple[str, str], i
         .group_by(Mismatch.entity_type, Mismatch.kind)
     )
     return {(entity, kind): count for entity, kind, count in rows}
+
+
+async def mapped_quickbooks_ids(
+    session: AsyncSession, *, realm_id: str, entity_type: str
+) -> set[str]:
+    """Every QuickBooks id of ``entity_type`` any organization maps in the realm."""
+    rows = await session.scalars(
+        select(Mapping.quickbooks_id).where(
+            Mapping.realm_id == realm_id, Mapping.entity_type == entity_type
+        )
+    )
+    return set(rows)
+
+
+async def mismatches_of_records(
+    session: AsyncSession, *, organization_id: int, entity_type: str, record_keys: Sequence[str]
+) -> list[Mismatch]:
+    if not record_keys:
+        return []
+    rows = await session.scalars(
+        select(Mismatch)
+        .where(
+            Mismatch.organization_id == organization_id,
+            Mismatch.entity_type == entity_type,
+            Mismatch.record_key.in_(list(set(record_keys))),
+            Mismatch.state != MismatchState.RESOLVED,
+        )
+        .order_by(Mismatch.record_key, Mismatch.kind)
+    )
+    return list(rows)
+
+
+async def get_mismatch(
+    session: AsyncSession, *, organization_id: int, mismatch_id: int
+) -> Mismatch | None:
+    found: Mismatch | None = await session.scalar(
+        select(Mismatch)
+        .where(Mismatch.organization_id == organization_id, Mismatch.id == mismatch_id)
+        .with_for_update()
+    )
+    return found

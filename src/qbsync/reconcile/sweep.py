@@ -19,8 +19,8 @@ from qbsync.quickbooks.schemas.invoice import Invoice
 from qbsync.quickbooks.schemas.names import Customer
 from qbsync.quickbooks.schemas.payment import Payment
 from qbsync.reconcile import repository
+from qbsync.reconcile.flags import RecordRef, record_findings, unknown
 from qbsync.reconcile.intake import RECEIPTS_KEPT
-from qbsync.reconcile.models import Mismatch, MismatchKind, Repair
 from qbsync.reconcile.work import CHANGE_KIND, ENTITY_TYPES, SWEEP_KIND, change_id
 from qbsync.scheduler import repository as work_queue
 from qbsync.scheduler.execution import Attempt
@@ -137,23 +137,8 @@ async def sweep(deps: SyncDeps, attempt: Attempt, session: AsyncSession) -> Sync
 
 
 async def _unknown(session: AsyncSession, organization_id: int, realm_id: str, record: Any) -> None:
-    entity_type = ENTITY_TYPES[record.entity_name]
-    await repository.upsert_mismatch(
-        session,
-        Mismatch(
-            organization_id=organization_id,
-            realm_id=realm_id,
-            entity_type=entity_type,
-            record_key=f"qbo:{record.id}",
-            aforo_id=None,
-            quickbooks_id=record.id,
-            kind=MismatchKind.UNKNOWN_TO_AFORO,
-            aforo_value=None,
-            quickbooks_value=_describe(record),
-            suggested_repair=Repair.IGNORE,
-            source="SWEEP",
-        ),
-    )
+    ref = RecordRef(organization_id, realm_id, ENTITY_TYPES[record.entity_name], None, record.id)
+    await record_findings(session, ref, [unknown(_describe(record))], source="SWEEP")
 
 
 def _describe(record: Any) -> str:

@@ -30,6 +30,11 @@ class SyncAction(StrEnum):
     # Operators' actions on parked messages.
     REPLAY = "REPLAY"
     DISCARD = "DISCARD"
+    # Drift repairs a person asked for (docs/reconciliation.md).
+    RECREATE = "RECREATE"
+    REPUSH = "REPUSH"
+    RELINK = "RELINK"
+    IGNORE = "IGNORE"
 
 
 class SyncStatus(StrEnum):
