@@ -15,6 +15,7 @@ from qbsync.db.base import Base
 from qbsync.readbudget import models as _readbudget_models  # noqa: F401 - registers tables
 from qbsync.reconcile import models as _reconcile_models  # noqa: F401 - registers tables
 from qbsync.scheduler import models as _scheduler_models  # noqa: F401 - registers tables
+from qbsync.snapshots import models as _snapshot_models  # noqa: F401 - registers tables
 from qbsync.sync import models as _sync_models  # noqa: F401 - registers tables
 from qbsync.sync_settings import models as _settings_models  # noqa: F401 - registers tables
 

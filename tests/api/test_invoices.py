@@ -243,3 +243,65 @@ class TestPdf:
         )
         response = await client.get(link)
         assert response.status_code == 404
+
+
+class TestServedFromLocalState:
+    """A page view costs no QuickBooks read: the list and the detail answer from what qbsync
+    wrote (and what payments and QuickBooks' change notifications said since)."""
+
+    async def test_page_views_send_nothing_to_quickbooks(
+        self, client, org, row, emulator_control
+    ) -> None:
+        before = len(await emulator_control.requests(org.realm_id))
+        for _ in range(3):
+            await _rows(client, org.organization_id)
+            one = await client.get(
+                f"{INVOICES}/{row['Id']}", headers=auth_headers(org.organization_id)
+            )
+            assert one.status_code == 200
+        assert len(await emulator_control.requests(org.realm_id)) == before
+
+    async def test_a_change_quickbooks_reported_shows(self, client, org, row, sessionmaker) -> None:
+        from qbsync.reconcile import repository as reconcile
+        from qbsync.reconcile.models import RemoteStatus
+
+        async with sessionmaker.begin() as session:
+            await reconcile.save_remote(
+                session,
+                realm_id=org.realm_id,
+                entity_type="INVOICE",
+                quickbooks_id=row["Id"],
+                status=RemoteStatus.ACTIVE,
+                total=Decimal("210.00"),
+                balance=Decimal("10.00"),
+            )
+        rows = await _rows(client, org.organization_id)
+        assert rows[row["aforoInvoiceId"]]["Balance"] == Decimal("10.00")
+        async with sessionmaker.begin() as session:
+            await reconcile.save_remote(
+                session,
+                realm_id=org.realm_id,
+                entity_type="INVOICE",
+                quickbooks_id=row["Id"],
+                status=RemoteStatus.DELETED,
+            )
+        assert await _rows(client, org.organization_id) == {}
+
+    async def test_invoices_synced_before_snapshots_are_read_once(
+        self, client, org, row, sessionmaker, emulator_control
+    ) -> None:
+        from sqlalchemy import delete
+
+        from qbsync.snapshots.models import RecordSnapshot
+
+        async with sessionmaker.begin() as session:
+            await session.execute(
+                delete(RecordSnapshot).where(RecordSnapshot.realm_id == org.realm_id)
+            )
+        before = len(await emulator_control.requests(org.realm_id))
+        first = await _rows(client, org.organization_id)
+        second = await _rows(client, org.organization_id)
+        assert first == second
+        assert first[row["aforoInvoiceId"]]["TotalAmt"] == Decimal("210.00")
+        log = (await emulator_control.requests(org.realm_id))[before:]
+        assert [entry.path.rsplit("/", 1)[-1] for entry in log] == ["query"]

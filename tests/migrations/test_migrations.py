@@ -10,6 +10,7 @@ from qbsync.connections import models as _connections  # noqa: F401 - registers 
 from qbsync.db.base import Base
 from qbsync.migrate import downgrade, upgrade
 from qbsync.readbudget import models as _readbudget  # noqa: F401 - registers tables
+from qbsync.snapshots import models as _snapshots  # noqa: F401 - registers tables
 from qbsync.sync import models as _sync  # noqa: F401 - registers tables
 from tests.migrations.support import tables
 

@@ -1,5 +1,6 @@
 """The organization's synced invoices as QuickBooks holds them (amounts, balance after
-payments, voids), and their PDFs: read from QuickBooks each time, and only through the
+payments, voids), from what qbsync wrote and learned since (snapshots, payments, change
+notifications), and their PDFs (read live: a person asked); only through the
 organization's own mappings, so another organization's ids are answered as missing."""
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from qbsync.connections.tokens import ensure_usable
 from qbsync.errors import NotFound
 from qbsync.quickbooks import Q, QuickBooksNotFound
 from qbsync.quickbooks.client import QuickBooksClient
+from qbsync.quickbooks.reads import ReadPurpose, reads_for
 from qbsync.quickbooks.schemas.invoice import Invoice
+from qbsync.snapshots import repository as snapshots
 from qbsync.sync import reports
 from qbsync.sync.models import EntityType, Mapping
 
@@ -43,10 +46,13 @@ def _client(quickbooks: QuickBooksAccess, connection: QuickBooksConnection) -> Q
 async def synced_invoices(
     session: AsyncSession, quickbooks: QuickBooksAccess, organization_id: int
 ) -> list[SyncedInvoice]:
-    """Newest sync first; an invoice deleted in QuickBooks has a mapping but is left out."""
+    """Newest sync first, from what qbsync wrote and learned since (no QuickBooks read: a page
+    view costs nothing of the read budget); an invoice deleted in QuickBooks is left out.
+    Invoices synced before snapshots were kept are read once, in IN queries of 1,000."""
     connection = await connections.get_connection(session, organization_id)
     if connection is None:
         return []
+    usable = ensure_usable(organization_id, connection)
     mappings = await reports.list_mappings(
         session,
         organization_id=organization_id,
@@ -55,18 +61,31 @@ async def synced_invoices(
     )
     if not mappings:
         return []
-    qbo = _client(quickbooks, connection)
     by_qbo_id = {mapping.quickbooks_id: mapping for mapping in mappings}
-    found: dict[str, Invoice] = {}
-    for ids in _chunks(list(by_qbo_id), IDS_PER_QUERY):
-        for invoice in await qbo.query(Invoice, Q.in_("Id", ids)):
-            if invoice.id is not None:
-                found[invoice.id] = invoice
-    return [
-        SyncedInvoice(found[mapping.quickbooks_id], mapping)
-        for mapping in reversed(mappings)
-        if mapping.quickbooks_id in found and by_qbo_id[mapping.quickbooks_id] is mapping
-    ]
+    found = await snapshots.invoices(
+        session, realm_id=connection.realm_id, quickbooks_ids=list(by_qbo_id)
+    )
+    unknown = [qbo_id for qbo_id in by_qbo_id if qbo_id not in found]
+    if unknown:
+        qbo = quickbooks.client(organization_id=organization_id, realm_id=usable.realm_id)
+        for ids in _chunks(unknown, IDS_PER_QUERY):
+            with reads_for(ReadPurpose.PERSON):
+                fetched = await qbo.query(Invoice, Q.in_("Id", ids))
+            for invoice in fetched:
+                if invoice.id is not None:
+                    found[invoice.id] = invoice
+                    await snapshots.save(
+                        session,
+                        realm_id=connection.realm_id,
+                        entity_type=EntityType.INVOICE,
+                        entity=invoice,
+                    )
+    rows = []
+    for mapping in reversed(mappings):
+        known = found.get(mapping.quickbooks_id)
+        if known is not None and by_qbo_id[mapping.quickbooks_id] is mapping:
+            rows.append(SyncedInvoice(known, mapping))
+    return rows
 
 
 async def _owned(
@@ -92,11 +111,23 @@ async def _owned(
 async def synced_invoice(
     session: AsyncSession, quickbooks: QuickBooksAccess, organization_id: int, qbo_id: str
 ) -> SyncedInvoice:
+    """From what qbsync wrote and learned since, like the list; read once if unknown."""
     connection, mapping = await _owned(session, organization_id, qbo_id)
+    usable = ensure_usable(organization_id, connection)
+    known = await snapshots.invoices(session, realm_id=usable.realm_id, quickbooks_ids=[qbo_id])
+    if qbo_id in known:
+        snapshot = known[qbo_id]
+        if snapshot is None:
+            raise NotFound(f"invoice {qbo_id} no longer exists in QuickBooks")
+        return SyncedInvoice(snapshot, mapping)
     try:
-        invoice = await _client(quickbooks, connection).read(Invoice, qbo_id)
+        with reads_for(ReadPurpose.PERSON):
+            invoice = await _client(quickbooks, connection).read(Invoice, qbo_id)
     except QuickBooksNotFound:
         raise NotFound(f"invoice {qbo_id} no longer exists in QuickBooks") from None
+    await snapshots.save(
+        session, realm_id=usable.realm_id, entity_type=EntityType.INVOICE, entity=invoice
+    )
     return SyncedInvoice(invoice, mapping)
 
 
@@ -105,6 +136,7 @@ async def invoice_pdf(
 ) -> bytes:
     connection, _ = await _owned(session, organization_id, qbo_id)
     try:
-        return await _client(quickbooks, connection).invoice_pdf(qbo_id)
+        with reads_for(ReadPurpose.PERSON):
+            return await _client(quickbooks, connection).invoice_pdf(qbo_id)
     except QuickBooksNotFound:
         raise NotFound(f"invoice {qbo_id} no longer exists in QuickBooks") from None

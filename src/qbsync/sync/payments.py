@@ -9,6 +9,7 @@ from qbsync.errors import InvalidInput
 from qbsync.events.schemas import PaymentReceived
 from qbsync.quickbooks.schemas.invoice import Invoice
 from qbsync.quickbooks.schemas.payment import Payment
+from qbsync.snapshots import repository as snapshots
 from qbsync.sync import repository
 from qbsync.sync.attempts import run_attempt
 from qbsync.sync.context import AforoClients, SyncContext
@@ -106,13 +107,16 @@ async def sync(ctx: SyncContext, payment_id: str, details: Details | None = None
         open_balance = invoice.balance or Decimal(0)
         if mapping is not None:
             open_balance += await _applied_by(ctx, mapping.quickbooks_id, invoice_qbo_id)
+        applied = applied_amount(known.amount, open_balance)
         payload = _payload(
             ctx,
             known,
             customer_qbo_id=invoice.customer_ref.value,
             invoice_qbo_id=invoice_qbo_id,
-            applied=applied_amount(known.amount, open_balance),
+            applied=applied,
         )
+        # Once written, the invoice pages show the balance this payment leaves (no read).
+        paid = invoice.model_copy(update={"balance": open_balance - applied})
         note = ""
         if known.amount > open_balance:
             note = f"; {known.amount - open_balance} left unapplied (more than the open balance)"
@@ -128,6 +132,7 @@ async def sync(ctx: SyncContext, payment_id: str, details: Details | None = None
             await save_mapping(
                 ctx, updated, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=facts_hash
             )
+            await _remember(ctx, paid)
             return Written(
                 SyncAction.UPDATE, mapping.quickbooks_id, "payment updated" + note, payload, updated
             )
@@ -141,9 +146,16 @@ async def sync(ctx: SyncContext, payment_id: str, details: Details | None = None
         await save_mapping(
             ctx, created, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=facts_hash
         )
+        await _remember(ctx, paid)
         return Written(SyncAction.CREATE, created.id, "payment created" + note, payload, created)
 
     return await run_attempt(ctx, entity_type=ENTITY, aforo_id=aforo_id, work=work)
+
+
+async def _remember(ctx: SyncContext, invoice: Invoice) -> None:
+    await snapshots.save(
+        ctx.session, realm_id=ctx.realm_id, entity_type=EntityType.INVOICE, entity=invoice
+    )
 
 
 def _payload(

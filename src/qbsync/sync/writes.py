@@ -7,9 +7,11 @@ from typing import TypeVar
 
 from qbsync.quickbooks.errors import QuickBooksStaleObject
 from qbsync.quickbooks.schemas.base import WritableEntity
+from qbsync.snapshots import repository as snapshots
 from qbsync.sync import repository
 from qbsync.sync.context import SyncContext
 from qbsync.sync.mappers.text import payload_hash, request_id
+from qbsync.sync.models import EntityType
 
 EntityT = TypeVar("EntityT", bound=WritableEntity)
 
@@ -75,3 +77,8 @@ async def save_mapping(
         sync_token=written.sync_token,
         payload_hash=payload_hash,
     )
+    if entity_type == EntityType.INVOICE:
+        # The invoice pages answer from this, not from a QuickBooks read per page view.
+        await snapshots.save(
+            ctx.session, realm_id=ctx.realm_id, entity_type=entity_type, entity=written
+        )

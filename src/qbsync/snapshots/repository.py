@@ -1,0 +1,110 @@
+"""Named queries of the snapshot table, and the newest state of an invoice for people."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from qbsync.db.base import utcnow
+from qbsync.quickbooks import wire
+from qbsync.quickbooks.schemas.base import QboEntity
+from qbsync.quickbooks.schemas.invoice import Invoice
+from qbsync.reconcile.models import RemoteRecord, RemoteStatus
+from qbsync.snapshots.models import RecordSnapshot
+
+ZERO = Decimal("0")
+# The sync log's and the mappings' name for invoices.
+INVOICE = "INVOICE"
+
+
+async def save(
+    session: AsyncSession, *, realm_id: str, entity_type: str, entity: QboEntity
+) -> None:
+    """Keep ``entity`` as QuickBooks holds it now (the answer to a write, or a read)."""
+    assert entity.id is not None
+    # Everything QuickBooks answered, read-only fields too (MetaData, domain, sparse).
+    dumped = entity.model_dump(mode="python", by_alias=True, exclude_none=True)
+    body = wire.dumps(dumped).decode("utf-8")
+    statement = insert(RecordSnapshot).values(
+        realm_id=realm_id,
+        entity_type=entity_type,
+        quickbooks_id=entity.id,
+        body=body,
+        updated_at=utcnow(),
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[
+                RecordSnapshot.realm_id,
+                RecordSnapshot.entity_type,
+                RecordSnapshot.quickbooks_id,
+            ],
+            set_={"body": statement.excluded.body, "updated_at": statement.excluded.updated_at},
+        )
+    )
+
+
+async def invoices(
+    session: AsyncSession, *, realm_id: str, quickbooks_ids: Sequence[str]
+) -> dict[str, Invoice | None]:
+    """The invoices as last known: a snapshot, with the balance, total and status of any newer
+    change QuickBooks reported (reconciliation). ``None``: deleted in QuickBooks. Ids with no
+    snapshot are left out."""
+    if not quickbooks_ids:
+        return {}
+    rows = await session.execute(
+        select(RecordSnapshot, RemoteRecord)
+        .outerjoin(
+            RemoteRecord,
+            (RemoteRecord.realm_id == RecordSnapshot.realm_id)
+            & (RemoteRecord.entity_type == RecordSnapshot.entity_type)
+            & (RemoteRecord.quickbooks_id == RecordSnapshot.quickbooks_id),
+        )
+        .where(
+            RecordSnapshot.realm_id == realm_id,
+            RecordSnapshot.entity_type == INVOICE,
+            RecordSnapshot.quickbooks_id.in_(list(quickbooks_ids)),
+        )
+    )
+    found: dict[str, Invoice | None] = {}
+    for snapshot, remote in rows:
+        invoice = Invoice.model_validate(wire.loads(snapshot.body.encode("utf-8")))
+        found[snapshot.quickbooks_id] = _with_news(invoice, snapshot.updated_at, remote)
+    return found
+
+
+def _with_news(invoice: Invoice, known_at: datetime, remote: RemoteRecord | None) -> Invoice | None:
+    if remote is None or remote.updated_at <= known_at:
+        return invoice
+    if remote.status == RemoteStatus.DELETED:
+        return None
+    update: dict[str, object] = {}
+    if remote.status == RemoteStatus.VOIDED:
+        update = {"balance": ZERO, "total_amt": ZERO}
+    else:
+        if remote.balance is not None:
+            update["balance"] = remote.balance
+        if remote.total is not None:
+            update["total_amt"] = remote.total
+    return invoice.model_copy(update=update)
+
+
+async def adjust_balance(
+    session: AsyncSession, *, realm_id: str, invoice_id: str, balance: Decimal
+) -> None:
+    """A payment qbsync wrote applied to the invoice: its balance is now ``balance``."""
+    current = (await invoices(session, realm_id=realm_id, quickbooks_ids=[invoice_id])).get(
+        invoice_id
+    )
+    if current is not None:
+        await save(
+            session,
+            realm_id=realm_id,
+            entity_type=INVOICE,
+            entity=current.model_copy(update={"balance": max(balance, ZERO)}),
+        )
