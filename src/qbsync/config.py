@@ -135,14 +135,16 @@ class SchedulerSettings(BaseModel):
     # Realms one process serves at a time (each under a lease).
     max_realms: int = 16
     # Syncs of one realm running at once (its requests are paced by the realm's limiter).
-    realm_concurrency: int = 5
+    realm_concurrency: int = 8
     # A lease not renewed for this long is taken over by another instance.
     lease_s: float = 30.0
     # After this long serving a realm, an instance at ``max_realms`` hands it on when
     # other realms are waiting.
     turn_s: float = 10.0
-    # How often an idle instance looks for new work.
+    # How often an instance looks for realms to serve while it finds some; while it finds
+    # none the interval doubles up to ``idle_poll_max_s`` (new work notifies it meanwhile).
     poll_interval_s: float = 0.25
+    idle_poll_max_s: float = 2.0
     retry_delays_s: Annotated[list[float], NoDecode] = Field(
         default_factory=lambda: [5.0, 30.0, 120.0, 600.0, 3600.0]
     )

@@ -103,6 +103,7 @@ class RealmLimiter:
         self._paused_until = 0.0
         self._throttled_streak = 0
         self._in_flight = 0
+        self._rate_waiters = 0  # requests waiting for a rate slot (or checking for one)
 
     @property
     def in_flight(self) -> int:
@@ -135,10 +136,12 @@ class RealmLimiter:
         if urgent:
             self._urgent_waiting += 1
             self._no_urgent.clear()
+        self._rate_waiters += 1
         try:
             while not await self._take_in_turn(urgent=urgent):
                 pass
         finally:
+            self._rate_waiters -= 1
             if urgent:
                 self._urgent_waiting -= 1
                 if not self._urgent_waiting:
@@ -172,9 +175,13 @@ class RealmLimiter:
             self._batches.record(self._clock())
 
     def ready_in(self) -> float:
-        """Seconds until a request could start at once (0: now); does not take a slot."""
+        """Seconds until a request could start at once (0: now); does not take a slot.
+        While requests already wait for the realm's rate, one more sync would only queue
+        behind them: not before the next of them could go."""
         now = self._clock()
         wait = max(0.0, self._paused_until - now, *(w.wait_s(now) for w in self._windows))
+        if self._rate_waiters:
+            return max(wait, 1.0 / self.per_second)
         if wait == 0.0 and self._in_flight >= self.max_in_flight:
             return 0.05  # a slot frees when a request ends: look again shortly
         return wait

@@ -9,6 +9,7 @@ sync never waits for a poll, and never for the event backlog of its realm.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -19,7 +20,7 @@ from qbsync.scheduler import repository
 from qbsync.scheduler.errors import DatabaseUnavailable
 from qbsync.scheduler.execution import Execute, is_outage, run_attempt
 from qbsync.scheduler.models import Priority
-from qbsync.scheduler.runner import RealmPacing
+from qbsync.scheduler.runner import RealmPacing, Scheduler
 
 FIRST_LOOK_S = 0.01
 LONGEST_LOOK_S = 0.2
@@ -33,10 +34,15 @@ async def await_result(
     pacing: RealmPacing,
     settings: SchedulerSettings,
     holder: str,
+    local: Scheduler | None = None,
+    settled: asyncio.Event | None = None,
 ) -> dict[str, Any] | None:
     """The result document of the next attempt of ``queued`` (enqueued at INTERACTIVE
     priority with ``keep_result``), or None when none came within ``manual_wait_s``: the
-    work stays queued and runs later."""
+    work stays queued and runs later. ``local`` is this process's scheduler: when it holds
+    the realm, the work runs here at once on its pacing; ``settled`` is set when an attempt
+    of it settles in this process."""
+    settled = settled or asyncio.Event()
     try:
         deadline = time.monotonic() + settings.manual_wait_s
         look = FIRST_LOOK_S
@@ -47,15 +53,21 @@ async def await_result(
                 return result
             if time.monotonic() >= deadline:
                 return None
-            await _serve_if_free(
-                sessionmaker,
-                queued.lane,
-                execute=execute,
-                pacing=pacing,
-                settings=settings,
-                holder=holder,
-            )
-            await asyncio.sleep(look)
+            ran = local is not None and await local.serve_now(queued.lane)
+            if not ran:
+                ran = await _serve_if_free(
+                    sessionmaker,
+                    queued.lane,
+                    execute=execute,
+                    pacing=pacing,
+                    settings=settings,
+                    holder=holder,
+                )
+            if ran:
+                continue  # its result (or another person's) is committed: read it
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(settled.wait(), timeout=look)
+            settled.clear()
             look = min(look * 2, LONGEST_LOOK_S)
     except Exception as exc:
         if is_outage(exc):
@@ -71,7 +83,8 @@ async def _serve_if_free(
     pacing: RealmPacing,
     settings: SchedulerSettings,
     holder: str,
-) -> None:
+) -> bool:
+    """True when this caller leased the idle realm and ran its waiting manual work."""
     async with sessionmaker.begin() as session:
         leases = await repository.claim_lanes(
             session,
@@ -82,7 +95,7 @@ async def _serve_if_free(
             max_priority=Priority.INTERACTIVE,
         )
     if not leases:
-        return  # served by another holder, which runs manual work first
+        return False  # served by another holder, which runs manual work first
     limiter = pacing.take_over(leases[0])
     try:
         while True:
@@ -95,7 +108,7 @@ async def _serve_if_free(
                     max_priority=Priority.INTERACTIVE,
                 )
             if not taken:
-                return
+                return True
             outcomes = await asyncio.gather(
                 *(
                     run_attempt(sessionmaker, execute, work, delays=settings.retry_delays_s)

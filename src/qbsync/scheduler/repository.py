@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.connections import repository as connections
 from qbsync.scheduler.models import PendingWork, Priority, RealmLease, WorkResult, WorkState
+from qbsync.scheduler.wakeups import CHANNEL
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,27 @@ async def enqueue(session: AsyncSession, request: WorkRequest) -> Enqueued:
     if request.keep_result:
         # The result of an earlier attempt of this row is not the answer to this request.
         await session.execute(delete(WorkResult).where(WorkResult.work_id == row.id))
-    await session.execute(insert(RealmLease).values(lane=lane).on_conflict_do_nothing())
+    await session.execute(
+        text(_LEASE_ROW_AND_NOTIFY),
+        {
+            "lane": lane,
+            "channel": CHANNEL,
+            "urgent": request.priority == Priority.INTERACTIVE,
+        },
+    )
     return Enqueued(work_id=row.id, lane=lane, coalesced=not row.inserted)
+
+
+# The realm's lease row, and a notification (sent at commit) when nobody serves the realm
+# or a person waits: a realm's holder takes its new work itself, without being told.
+_LEASE_ROW_AND_NOTIFY = """
+WITH lease AS (
+    INSERT INTO quickbooks_realm_lease (lane) VALUES (:lane) ON CONFLICT DO NOTHING
+)
+SELECT pg_notify(:channel, :lane) WHERE :urgent OR NOT EXISTS (
+    SELECT 1 FROM quickbooks_realm_lease l
+    WHERE l.lane = :lane AND l.holder IS NOT NULL AND l.lease_until > now())
+"""
 
 
 # --- leases ---------------------------------------------------------------------------
@@ -233,6 +253,16 @@ async def release_lease(
             paused_until=paused_until,
         )
     )
+    # Handed back with work left (its turn ended, or it came in as the holder looked):
+    # instances with room are told, rather than left to find it at their next poll.
+    await session.execute(text(_NOTIFY_IF_DUE), {"lane": lane, "channel": CHANNEL})
+
+
+_NOTIFY_IF_DUE = """
+SELECT pg_notify(:channel, :lane) WHERE EXISTS (
+    SELECT 1 FROM quickbooks_pending_work w
+    WHERE w.lane = :lane AND w.state = 'PENDING' AND w.run_at <= now())
+"""
 
 
 async def waiting_lanes(session: AsyncSession) -> int:
@@ -452,7 +482,9 @@ async def replay(session: AsyncSession, work: PendingWork, *, max_attempts: int)
             )
     except IntegrityError:
         await session.execute(delete(PendingWork).where(PendingWork.id == work.id))
-    await session.execute(insert(RealmLease).values(lane=work.lane).on_conflict_do_nothing())
+    await session.execute(
+        text(_LEASE_ROW_AND_NOTIFY), {"lane": work.lane, "channel": CHANNEL, "urgent": False}
+    )
 
 
 async def discard(session: AsyncSession, work: PendingWork) -> None:

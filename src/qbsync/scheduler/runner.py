@@ -20,8 +20,11 @@ import os
 import socket
 import time
 import uuid
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.config import SchedulerSettings
@@ -35,7 +38,8 @@ from qbsync.scheduler.execution import (
     park_crashed,
     run_attempt,
 )
-from qbsync.scheduler.models import PendingWork
+from qbsync.scheduler.models import PendingWork, Priority
+from qbsync.scheduler.wakeups import WorkListener, listen_dsn
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +59,10 @@ class _Lane:
     leased_at: float
     last_dispatch: float = 0.0
     in_flight: set[int] = field(default_factory=set)
+    # Taken (RUNNING) in one batch, not started yet: the next syncs start without a query.
+    ready: deque[PendingWork] = field(default_factory=deque)
     ending: bool = False  # its turn is over: no new work, handed back once idle
+    urgent: bool = False  # a person's work may be waiting: take it ahead of ``ready``
 
 
 class RealmPacing:
@@ -100,12 +107,15 @@ class Scheduler:
         limiters: RealmLimiters,
         settings: SchedulerSettings,
         holder: str | None = None,
+        on_settled: Callable[[int], None] | None = None,
+        listen: bool = True,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._execute = execute
         self._pacing = RealmPacing(limiters, lease_s=settings.lease_s)
         self._settings = settings
         self.holder = holder or instance_id()
+        self._on_settled = on_settled
         self._lanes: dict[str, _Lane] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._stranded: set[int] = set()  # taken, not attempted: pending again when we can
@@ -113,6 +123,20 @@ class Scheduler:
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._renew_at = 0.0
+        # Claiming: at once when told of new work, else at a poll interval that doubles
+        # while claims find nothing (up to ``idle_poll_max_s``; while notifications work).
+        self._told = True
+        self._poll_s = settings.poll_interval_s
+        self._claim_at = 0.0
+        self._listener = (
+            WorkListener(
+                listen_dsn(_engine_url(sessionmaker)),
+                on_work=self._work_notified,
+                on_connected=self.wake,
+            )
+            if listen
+            else None
+        )
 
     @property
     def lanes(self) -> set[str]:
@@ -123,10 +147,29 @@ class Scheduler:
         return len(self._tasks)
 
     def wake(self) -> None:
+        """Look for work now: claim realms, take work (new work may have come in)."""
+        self._told = True
         self._wakeup.set()
+
+    def work_for(self, lane: str, *, urgent: bool = False) -> None:
+        """Work was committed for ``lane``: its holder here takes it (a person's first), or
+        the loop looks for a realm to claim."""
+        held = self._lanes.get(lane)
+        if held is None:
+            self._told = True
+        elif urgent:
+            held.urgent = True
+        self._wakeup.set()
+
+    def _work_notified(self, lane: str) -> None:
+        # Notifications come for realms nobody held and for a person's work: either way the
+        # realm may have work a person waits for.
+        self.work_for(lane, urgent=True)
 
     async def start(self) -> None:
         self._stopping = False
+        if self._listener is not None:
+            self._listener.start()
         self._loop_task = asyncio.create_task(self._loop(), name="scheduler")
         log.info("scheduler started", extra={"holder": self.holder})
 
@@ -134,16 +177,20 @@ class Scheduler:
         """Take no more work, let running syncs finish for up to ``grace_s``, put the rest
         back, and hand every realm back with its pacing."""
         self._stopping = True
-        self.wake()
+        self._wakeup.set()
         if self._loop_task is not None:
             await self._loop_task
             self._loop_task = None
+        if self._listener is not None:
+            await self._listener.stop()
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks.values()), timeout=grace_s)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         try:
+            for lane in list(self._lanes.values()):
+                self._strand_ready(lane)
             await self._put_back_stranded()
             for lane in list(self._lanes.values()):
                 await self._release(lane)
@@ -153,6 +200,18 @@ class Scheduler:
             log.warning("realms not handed back at stop; their leases expire instead")
         self._lanes.clear()
         REALM_LEASES.set(0)
+
+    async def serve_now(self, name: str) -> bool:
+        """Run the realm's waiting manual work at once when this process holds the realm: a
+        person does not wait for the holder's running syncs, and the requests still go
+        through the realm's limiter (ahead of the backlog's). True when some work ran."""
+        lane = self._lanes.get(name)
+        if lane is None or lane.ending or self._stopping:
+            return False
+        tasks = await self._take_urgent(lane)
+        if tasks:
+            await asyncio.wait(tasks)
+        return bool(tasks)
 
     async def _loop(self) -> None:
         pause = 0.0
@@ -172,6 +231,7 @@ class Scheduler:
                     SCHEDULER_PAUSED.set(1)
                 pause = min(max(pause * 2, 0.5), MAX_OUTAGE_PAUSE_S)
                 delay = pause
+                self._told = True  # look everywhere once it is back
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=delay)
 
@@ -185,11 +245,13 @@ class Scheduler:
         await self._hand_back_idle()
         room = settings.max_realms - len(self._lanes)
         free = self._free_slots()
-        if room > 0 and free > 0:
+        if room > 0 and free > 0 and (self._told or now >= self._claim_at):
             # No more realms than the free slots can feed: the rest are left to instances
             # with room (a realm paced by its limiter leaves its slots free, so more come).
             await self._claim(min(room, math.ceil(free / settings.realm_concurrency)))
-        next_look = settings.poll_interval_s
+        for lane in [x for x in self._lanes.values() if x.urgent and not x.ending]:
+            await self._take_urgent(lane)
+        next_look = self._renew_at - time.monotonic()
         progress = True
         while progress and self._free_slots() > 0:
             if time.monotonic() >= self._renew_at:
@@ -199,20 +261,32 @@ class Scheduler:
             for lane in sorted(self._lanes.values(), key=lambda x: x.last_dispatch):
                 if self._free_slots() <= 0:
                     break
-                if lane.ending or len(lane.in_flight) >= settings.realm_concurrency:
+                if lane.ending or len(lane.in_flight) >= self._lane_cap(lane):
                     continue
                 wait = lane.limiter.ready_in() if lane.limiter is not None else 0.0
                 if wait > 0:
                     next_look = min(next_look, wait)
                     continue
-                work = await self._take(lane)
-                if work is None:
+                if not lane.ready and not await self._take(lane):
                     continue
-                self._dispatch(lane, work)
+                self._dispatch(lane, lane.ready.popleft())
                 progress = True
         await self._hand_back_idle()
         self._observe()
-        return next_look
+        if len(self._lanes) < settings.max_realms and self._free_slots() > 0:
+            # Otherwise a sync that ends wakes the loop.
+            claim_in = 0.0 if self._told else self._claim_at - time.monotonic()
+            next_look = min(next_look, claim_in)
+        return max(0.0, next_look)
+
+    def _lane_cap(self, lane: _Lane) -> int:
+        """Syncs of the realm at once: ``realm_concurrency``, but no more than its requests
+        per second (each sync makes at least one request; more would only wait for the
+        rate while holding slots that other realms could use)."""
+        cap = self._settings.realm_concurrency
+        if lane.limiter is not None:
+            cap = min(cap, max(2, lane.limiter.per_second))
+        return cap
 
     def _free_slots(self) -> int:
         return self._settings.concurrency - len(self._tasks)
@@ -236,42 +310,82 @@ class Scheduler:
             longest = sorted(self._lanes.values(), key=lambda x: x.leased_at)
             for lane in longest[:waiting]:
                 if now - lane.leased_at >= settings.turn_s:
-                    lane.ending = True
+                    self._end_turn(lane)
         self._renew_at = now + settings.lease_s / 3
 
     async def _claim(self, room: int) -> None:
+        settings = self._settings
+        self._told = False
         async with self._sessionmaker.begin() as session:
             leases = await repository.claim_lanes(
-                session, holder=self.holder, limit=room, lease_s=self._settings.lease_s
+                session, holder=self.holder, limit=room, lease_s=settings.lease_s
             )
         now = time.monotonic()
         for lease in leases:
             limiter = self._pacing.take_over(lease)
             self._lanes[lease.lane] = _Lane(lease.lane, limiter, leased_at=now)
+        listening = self._listener is None or self._listener.connected
+        if leases:
+            self._poll_s = settings.poll_interval_s
+            # As many as asked for: there may be more, look again at once.
+            self._told = len(leases) >= room
+        elif listening:
+            longest = max(settings.idle_poll_max_s, settings.poll_interval_s)
+            self._poll_s = min(self._poll_s * 2, longest)
+        else:
+            self._poll_s = settings.poll_interval_s
+        self._claim_at = now + self._poll_s
 
-    async def _take(self, lane: _Lane) -> PendingWork | None:
-        async with self._sessionmaker.begin() as session:
-            taken = await repository.take_due(session, lane=lane.lane, holder=self.holder, limit=1)
-            work = taken[0] if taken else None
-            if work is not None and work.claims > work.max_attempts + CRASH_ALLOWANCE:
-                await park_crashed(session, work)
-                log.error("work parked: taken repeatedly without an outcome", extra={"id": work.id})
-                return None
-        if work is None and not lane.in_flight:
+    async def _take(self, lane: _Lane) -> bool:
+        """Take the realm's next due work, a batch of up to ``realm_concurrency`` in one
+        transaction; False when none is due (the realm is handed back once idle)."""
+        taken = await self._take_due(lane, limit=self._settings.realm_concurrency)
+        lane.ready.extend(taken)
+        if not lane.ready and not lane.in_flight:
             lane.ending = True  # nothing due: hand the realm back
-        return work
+            if self._poll_s <= self._settings.poll_interval_s:
+                self._claim_at = 0.0  # realms were waiting lately: its slots may serve one
+        return bool(lane.ready)
 
-    def _dispatch(self, lane: _Lane, work: PendingWork) -> None:
+    async def _take_urgent(self, lane: _Lane) -> list[asyncio.Task[None]]:
+        """A person's work of the realm starts now, beyond the realm's and the process's
+        share of slots: it is a handful of syncs, and the limiter still paces them."""
+        lane.urgent = False
+        taken = await self._take_due(
+            lane, limit=self._settings.realm_concurrency, max_priority=Priority.INTERACTIVE
+        )
+        return [self._dispatch(lane, work) for work in taken]
+
+    async def _take_due(
+        self, lane: _Lane, *, limit: int, max_priority: Priority | None = None
+    ) -> list[PendingWork]:
+        crashed: list[PendingWork] = []
+        async with self._sessionmaker.begin() as session:
+            taken = await repository.take_due(
+                session, lane=lane.lane, holder=self.holder, limit=limit, max_priority=max_priority
+            )
+            for work in taken:
+                if work.claims > work.max_attempts + CRASH_ALLOWANCE:
+                    await park_crashed(session, work)
+                    crashed.append(work)
+        for work in crashed:
+            log.error("work parked: taken repeatedly without an outcome", extra={"id": work.id})
+        return [work for work in taken if work not in crashed]
+
+    def _dispatch(self, lane: _Lane, work: PendingWork) -> asyncio.Task[None]:
         lane.in_flight.add(work.id)
         lane.last_dispatch = time.monotonic()
         task = asyncio.create_task(self._run(lane, work), name=f"work-{work.id}")
         self._tasks[work.id] = task
+        return task
 
     async def _run(self, lane: _Lane, work: PendingWork) -> None:
+        settled = False
         try:
             await run_attempt(
                 self._sessionmaker, self._execute, work, delays=self._settings.retry_delays_s
             )
+            settled = True
         except DatabaseUnavailable:
             self._stranded.add(work.id)
             log.warning("database unavailable during a sync; it runs again later")
@@ -284,7 +398,18 @@ class Scheduler:
         finally:
             lane.in_flight.discard(work.id)
             self._tasks.pop(work.id, None)
-            self.wake()
+            self._wakeup.set()
+            if settled and self._on_settled is not None:
+                self._on_settled(work.id)
+
+    def _end_turn(self, lane: _Lane) -> None:
+        lane.ending = True
+        self._strand_ready(lane)
+
+    def _strand_ready(self, lane: _Lane) -> None:
+        """Taken but not started: pending again (at the next pass, or at stop)."""
+        self._stranded.update(work.id for work in lane.ready)
+        lane.ready.clear()
 
     async def _put_back_stranded(self) -> None:
         if not self._stranded:
@@ -296,6 +421,7 @@ class Scheduler:
 
     async def _hand_back_idle(self) -> None:
         for lane in [x for x in self._lanes.values() if x.ending and not x.in_flight]:
+            await self._put_back_stranded()
             await self._release(lane)
 
     async def _release(self, lane: _Lane) -> None:
@@ -309,6 +435,7 @@ class Scheduler:
                 paused_until=paused,
             )
         self._drop(lane.lane)
+        self._claim_at = 0.0  # room for another realm
 
     def _drop(self, name: str) -> None:
         lane = self._lanes.pop(name, None)
@@ -322,3 +449,9 @@ class Scheduler:
             if lane.limiter is not None:
                 starts, _ = lane.limiter.history(wall_now=time.time())
                 REALM_UTILISATION.labels(lane.lane).set(len(starts) / lane.limiter.per_minute)
+
+
+def _engine_url(sessionmaker: async_sessionmaker[AsyncSession]) -> URL:
+    bind = sessionmaker.kw["bind"]
+    url: URL = bind.url
+    return url

@@ -3,6 +3,7 @@ and run the per-realm scheduler loop (``qbsync worker``, and ``qbsync serve`` wi
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,6 +14,7 @@ from qbsync.config import SchedulerSettings
 from qbsync.db.base import utcnow
 from qbsync.quickbooks.limiter import RealmLimiters
 from qbsync.scheduler import repository
+from qbsync.scheduler.enqueuer import Enqueuer
 from qbsync.scheduler.errors import DatabaseUnavailable
 from qbsync.scheduler.execution import (
     Attempt,
@@ -46,6 +48,9 @@ class Scheduling:
     # The token of a person waiting here, for the attempt that runs in this process: Aforo's
     # services see the person's own token, as before the scheduler (elsewhere: a service token).
     _caller_tokens: dict[int, str] = field(default_factory=dict, repr=False)
+    # People waiting here for a result: told as soon as an attempt here settles.
+    _settled: dict[int, asyncio.Event] = field(default_factory=dict, repr=False)
+    _enqueuer: Enqueuer | None = field(default=None, repr=False)
 
     @property
     def max_attempts(self) -> int:
@@ -81,17 +86,16 @@ class Scheduling:
         )
 
     async def submit(self, request: repository.WorkRequest) -> repository.Enqueued:
-        """Enqueue in a unit of work of its own (committed when this returns), then wake the
-        local loop. Raises ``DatabaseUnavailable`` when Postgres is away."""
-        try:
-            async with self.sessionmaker.begin() as session:
-                queued = await repository.enqueue(session, request)
-        except Exception as exc:
-            if is_outage(exc):
-                raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc
-            raise
-        self.wake()
-        return queued
+        """Enqueue (committed when this returns, in one transaction with whatever else is
+        being enqueued at the same moment), then wake the local loop. Raises
+        ``DatabaseUnavailable`` when Postgres is away."""
+        if self._enqueuer is None:
+            self._enqueuer = Enqueuer(self.sessionmaker, on_committed=self._committed)
+        return await self._enqueuer.submit(request)
+
+    def _committed(self, request: repository.WorkRequest, queued: repository.Enqueued) -> None:
+        if self.scheduler is not None:
+            self.scheduler.work_for(queued.lane, urgent=request.priority == Priority.INTERACTIVE)
 
     async def wait_for(
         self, request: repository.WorkRequest, *, caller_token: str | None = None
@@ -99,11 +103,17 @@ class Scheduling:
         """Queue ``request`` ahead of everything else of its realm and wait for its result
         (``result`` None: not within ``manual_wait_s``; it stays queued and runs later)."""
         request = dataclasses.replace(request, keep_result=True)
-        async with self.sessionmaker.begin() as session:
-            queued = await repository.enqueue(session, request)
+        try:
+            async with self.sessionmaker.begin() as session:
+                queued = await repository.enqueue(session, request)
+        except Exception as exc:
+            if is_outage(exc):
+                raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+            raise
         if caller_token is not None:
             self._caller_tokens[queued.work_id] = caller_token
-        self.wake()
+        settled = self._settled.setdefault(queued.work_id, asyncio.Event())
+        self._committed(request, queued)
         try:
             document = await await_result(
                 self.sessionmaker,
@@ -112,16 +122,24 @@ class Scheduling:
                 pacing=RealmPacing(self.limiters, lease_s=self.settings.lease_s),
                 settings=self.settings,
                 holder=f"{self.holder}:api",
+                local=self.scheduler,
+                settled=settled,
             )
             return Waited(queued.work_id, result_from(document) if document else None)
         finally:
             self._caller_tokens.pop(queued.work_id, None)
+            self._settled.pop(queued.work_id, None)
 
     async def _execute(self, session: AsyncSession, attempt: Attempt) -> SyncResult:
         token = self._caller_tokens.get(attempt.work.id)
         if token is not None:
             attempt = dataclasses.replace(attempt, caller_token=token)
         return await self.execute(session, attempt)
+
+    def _on_settled(self, work_id: int) -> None:
+        waiting = self._settled.get(work_id)
+        if waiting is not None:
+            waiting.set()
 
     def start_scheduler(self) -> Scheduler:
         self.scheduler = Scheduler(
@@ -130,6 +148,7 @@ class Scheduling:
             limiters=self.limiters,
             settings=self.settings,
             holder=self.holder,
+            on_settled=self._on_settled,
         )
         return self.scheduler
 
