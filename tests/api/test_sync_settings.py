@@ -38,7 +38,7 @@ class TestReadAndChoices:
         assert got.status_code == 200, got.text
         body = got.json()
         assert body["realmId"] == org.realm_id
-        assert body["settings"]["draftInvoices"] == "wait"
+        assert body["settings"]["draftInvoices"] == "sync"
         assert body["settings"]["paymentTermsDays"] == 30
         assert body["settings"]["taxCodeIds"] == {}
 
@@ -73,7 +73,7 @@ class TestChange:
             "refundAccountId": bank["id"],
             "paymentMethodIds": {"card": visa["id"]},
             "salesTermId": net15["id"],
-            "draftInvoices": "sync",
+            "draftInvoices": "wait",
         }
         put = await client.put(SETTINGS, json=wanted, headers=headers)
         assert put.status_code == 200, put.text
@@ -94,7 +94,7 @@ class TestChange:
         [change] = (await client.get(f"{SETTINGS}/changes", headers=headers)).json()
         assert change["changedBy"] is not None
         assert change["changes"]["depositAccountId"] == {"from": None, "to": bank["id"]}
-        assert change["changes"]["draftInvoices"] == {"from": "wait", "to": "sync"}
+        assert change["changes"]["draftInvoices"] == {"from": "sync", "to": "wait"}
 
     async def test_every_field_that_does_not_fit_is_named(self, client, org) -> None:
         headers = auth_headers(org.organization_id)

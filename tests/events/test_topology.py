@@ -14,6 +14,19 @@ from qbsync.events.parking import ParkedMessage
 from qbsync.events.topology import RETRY_DELAY_HEADER, TopologyNames, declare_topology
 from tests.events.support import drain, message_count
 
+# Every event a kind consumes (docs/events.md).
+ROUTING_KEYS = (
+    "customer.activated",
+    "invoice.created",
+    "payment.received",
+    "invoice.updated",
+    "invoice.voided",
+    "payment.failed",
+    "payment.charged_back",
+    "credit_note.issued",
+    "payment.refunded",
+)
+
 
 @pytest.fixture
 async def declared(admin: AbstractChannel, amqp_settings: AmqpSettings) -> TopologyNames:
@@ -25,9 +38,7 @@ class TestDeclareTopology:
     async def test_names_come_from_settings(self, amqp_settings: AmqpSettings) -> None:
         names = TopologyNames.from_settings(amqp_settings)
         assert names.work_queues == {
-            "customer.activated": amqp_settings.work_queue("customer.activated"),
-            "invoice.created": amqp_settings.work_queue("invoice.created"),
-            "payment.received": amqp_settings.work_queue("payment.received"),
+            routing_key: amqp_settings.work_queue(routing_key) for routing_key in ROUTING_KEYS
         }
         assert names.wait_queues == {
             200: f"{amqp_settings.retry_exchange}.wait.200ms",
@@ -158,11 +169,7 @@ class TestDeliveryLimit:
         await legacy.close()
         with caplog.at_level(logging.WARNING, logger="qbsync.events.topology"):
             topology = await declare_topology(admin, settings)
-        assert set(topology.work_queues) == {
-            "customer.activated",
-            "invoice.created",
-            "payment.received",
-        }
+        assert set(topology.work_queues) == set(ROUTING_KEYS)
         [warning] = [r for r in caplog.records if r.message.startswith("work queue has no")]
         assert warning.queue == settings.work_queue("payment.received")  # type: ignore[attr-defined]
         assert "delivery-limit" in warning.fix  # type: ignore[attr-defined]

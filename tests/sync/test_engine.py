@@ -371,7 +371,7 @@ class TestNames:
 
 
 class TestInvoiceLines:
-    async def test_a_credit_invoice_is_refused_clearly(
+    async def test_a_credit_invoice_becomes_a_credit_memo_not_an_invoice(
         self, run, aforo, org, emulator_control
     ) -> None:
         customer = await aforo.customer()
@@ -379,11 +379,11 @@ class TestInvoiceLines:
         result = await run(
             sync, kind="invoice", organization_id=org.organization_id, aforo_id=invoice.id
         )
-        assert result.status == SyncStatus.FAILED
-        assert result.error is not None
-        assert not result.retryable
+        assert result.status == SyncStatus.SKIPPED
         assert "credit memo" in result.message
         assert await emulator_control.live(org.realm_id, "Invoice") == []
+        [memo] = await emulator_control.live(org.realm_id, "CreditMemo")
+        assert Decimal(str(memo.body["TotalAmt"])) == Decimal("30.00")
 
     async def test_discount_and_zero_lines(self, run, aforo, org, emulator_control) -> None:
         customer = await aforo.customer()

@@ -11,7 +11,7 @@ from qbsync.sync.registry import by_event, get, kinds, log_aforo_id, parse_aforo
 
 def test_kinds_are_registered_dependencies_first() -> None:
     names = [kind.entity_type for kind in kinds()]
-    assert names == ["CUSTOMER", "ITEM", "INVOICE", "PAYMENT"]
+    assert names == ["CUSTOMER", "ITEM", "INVOICE", "PAYMENT", "CREDITMEMO", "REFUND"]
     for position, kind in enumerate(kinds()):
         assert all(names.index(dependency) < position for dependency in kind.depends_on)
 
@@ -119,3 +119,35 @@ def test_compatibility_routes_keep_the_original_names(
         answer_id,
         answer_qbo_id,
     )
+
+
+def test_a_records_later_events_trigger_its_kind() -> None:
+    from qbsync.events.schemas import (
+        CreditNoteIssued,
+        InvoiceUpdated,
+        InvoiceVoided,
+        PaymentChargedBack,
+        PaymentFailed,
+        PaymentRefunded,
+    )
+
+    assert by_event(InvoiceUpdated).entity_type == "INVOICE"
+    assert by_event(InvoiceVoided).entity_type == "INVOICE"
+    assert by_event(PaymentFailed).entity_type == "PAYMENT"
+    assert by_event(PaymentChargedBack).entity_type == "PAYMENT"
+    assert by_event(CreditNoteIssued).entity_type == "CREDITMEMO"
+    assert by_event(PaymentRefunded).entity_type == "REFUND"
+    assert get("invoice").routing_keys == ("invoice.created", "invoice.updated", "invoice.voided")
+
+
+@pytest.mark.parametrize(
+    ("entity_type", "raw", "stored"),
+    [
+        ("creditmemo", "note-5", "credit-note-5"),
+        ("CREDITMEMO", "credit-invoice-42", "credit-invoice-42"),
+        ("refund", "re_1", "refund-re_1"),
+    ],
+)
+def test_money_kinds_ids(entity_type: str, raw: str, stored: str) -> None:
+    kind, key = parse_aforo_id(entity_type, raw)
+    assert kind.aforo_id(key) == stored

@@ -46,8 +46,11 @@ class ConnectionSettings(BaseModel):
     # Only for companies that track classes / locations.
     class_id: QboId | None = None
     department_id: QboId | None = None
-    # DRAFT invoices wait until issued ("wait") or are posted as they are ("sync").
-    draft_invoices: DraftPolicy = "wait"
+    # DRAFT invoices wait until issued ("wait") or are posted as they are ("sync"). The
+    # default posts them, as the original service did: metering publishes no event when it
+    # issues an invoice yet (invoice.updated is our contract), so a waiting draft would
+    # wait for a retry or a backfill.
+    draft_invoices: DraftPolicy = "sync"
     # Credits applied to open invoices: as the company's AutoApplyCredit preference says,
     # always, or never (left as open credit).
     apply_credits: CreditPolicy = "company"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import ClassVar, Final, NoReturn
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
 from qbsync.events.errors import (
@@ -29,6 +29,13 @@ from qbsync.events.fields import AforoId, AforoStrId, Instant, Money
 CUSTOMER_ACTIVATED: Final = "customer.activated"
 INVOICE_CREATED: Final = "invoice.created"
 PAYMENT_RECEIVED: Final = "payment.received"
+# The money after the first write (docs/events.md): our contract, ahead of the publishers.
+INVOICE_UPDATED: Final = "invoice.updated"
+INVOICE_VOIDED: Final = "invoice.voided"
+CREDIT_NOTE_ISSUED: Final = "credit_note.issued"
+PAYMENT_REFUNDED: Final = "payment.refunded"
+PAYMENT_FAILED: Final = "payment.failed"
+PAYMENT_CHARGED_BACK: Final = "payment.charged_back"
 
 DEFAULT_MAX_BODY_BYTES: Final = 256 * 1024
 # Spring treats a missing content type and octet-stream as JSON (since 2.2); text/plain is
@@ -107,12 +114,120 @@ class PaymentReceived(_AforoEvent):
     reference: str | None = Field(default=None, max_length=200)
 
 
-Event = CustomerActivated | InvoiceCreated | PaymentReceived
+class _InvoiceChanged(_AforoEvent):
+    entity_type = "INVOICE"
+    id_field = "invoice_id"
 
-EVENT_TYPES: Final[Mapping[str, type[CustomerActivated | InvoiceCreated | PaymentReceived]]] = {
-    CUSTOMER_ACTIVATED: CustomerActivated,
-    INVOICE_CREATED: InvoiceCreated,
-    PAYMENT_RECEIVED: PaymentReceived,
+    invoice_id: AforoId
+    customer_id: AforoId | None = None
+    invoice_number: str | None = Field(default=None, max_length=100)
+    status: str | None = Field(default=None, max_length=20)
+    occurred_at: Instant | None = None
+
+
+class InvoiceUpdated(_InvoiceChanged):
+    """An invoice's lines, amounts, dates or status changed (DRAFT -> ISSUED included)."""
+
+    routing_key = INVOICE_UPDATED
+
+
+class InvoiceVoided(_InvoiceChanged):
+    routing_key = INVOICE_VOIDED
+
+
+class CreditNoteIssued(_AforoEvent):
+    """A credit note was issued (or voided: ``status`` VOID) for a customer, maybe for an invoice."""
+
+    routing_key = CREDIT_NOTE_ISSUED
+    entity_type = "CREDITMEMO"
+    id_field = "credit_note_id"
+
+    credit_note_id: AforoId
+    invoice_id: AforoId | None = None
+    customer_id: AforoId | None = None
+    total_amount: Money | None = None
+
+    @field_validator("credit_note_id", mode="before")
+    @classmethod
+    def _key_or_id(cls, value: object) -> object:
+        # qbsync queues its own work with the kind's key ("note-5"); publishers send 5.
+        if isinstance(value, str) and value.strip().lower().startswith("note-"):
+            return value.strip()[len("note-") :]
+        return value
+
+    status: str | None = Field(default=None, max_length=20)
+    occurred_at: Instant | None = None
+
+    @property
+    def entity_id(self) -> str:
+        return f"note-{self.credit_note_id}"
+
+
+class PaymentRefunded(_AforoEvent):
+    """Money of a payment went back to the customer (all of it or a part)."""
+
+    routing_key = PAYMENT_REFUNDED
+    entity_type = "REFUND"
+    id_field = "refund_id"
+
+    refund_id: AforoStrId
+    payment_id: AforoStrId | None = None
+    invoice_id: AforoId | None = None
+    customer_id: AforoId | None = None
+    amount: Money | None = None
+    currency: str | None = Field(default=None, max_length=3)
+    refunded_at: Instant | None = None
+    reason: str | None = Field(default=None, max_length=200)
+    reference: str | None = Field(default=None, max_length=200)
+
+
+class _PaymentReversed(_AforoEvent):
+    entity_type = "PAYMENT"
+    id_field = "payment_id"
+
+    payment_id: AforoStrId
+    invoice_id: AforoId | None = None
+    reason: str | None = Field(default=None, max_length=200)
+    occurred_at: Instant | None = None
+
+
+class PaymentFailed(_PaymentReversed):
+    """A payment reported received did not go through (a bounced debit, a failed capture)."""
+
+    routing_key = PAYMENT_FAILED
+
+
+class PaymentChargedBack(_PaymentReversed):
+    """The customer's bank took a received payment back."""
+
+    routing_key = PAYMENT_CHARGED_BACK
+
+
+Event = (
+    CustomerActivated
+    | InvoiceCreated
+    | PaymentReceived
+    | InvoiceUpdated
+    | InvoiceVoided
+    | CreditNoteIssued
+    | PaymentRefunded
+    | PaymentFailed
+    | PaymentChargedBack
+)
+
+EVENT_TYPES: Final[Mapping[str, type[Event]]] = {
+    model.routing_key: model
+    for model in (
+        CustomerActivated,
+        InvoiceCreated,
+        PaymentReceived,
+        InvoiceUpdated,
+        InvoiceVoided,
+        CreditNoteIssued,
+        PaymentRefunded,
+        PaymentFailed,
+        PaymentChargedBack,
+    )
 }
 
 

@@ -70,9 +70,9 @@ class TopologyNames:
         return cls(
             exchange=settings.exchange,
             work_queues={
-                kind.routing_key: settings.work_queue(kind.routing_key)
+                routing_key: settings.work_queue(routing_key)
                 for kind in kinds()
-                if kind.routing_key is not None
+                for routing_key in kind.routing_keys
             },
             retry_exchange=settings.retry_exchange,
             wait_queues={

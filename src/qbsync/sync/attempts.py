@@ -183,6 +183,7 @@ async def run_attempt(
             response=written.response,
             duration_ms=elapsed,
             intuit_tid=ctx.qbo.last_intuit_tid,
+            note=written.note,
         )
         log.info("sync done", extra={"action": written.action, "qbo_id": written.quickbooks_id})
         return SyncResult(

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from qbsync.aforo.billing import AforoInvoiceStatus
-from qbsync.errors import Conflict, InvalidInput
+from qbsync.errors import Conflict
 from qbsync.quickbooks.errors import QuickBooksDuplicateDocNumber, QuickBooksNotFound
 from qbsync.quickbooks.query import Q
 from qbsync.quickbooks.schemas import Ref
 from qbsync.quickbooks.schemas.invoice import Invoice
-from qbsync.sync import repository
+from qbsync.sync import credit_memos, repository
 from qbsync.sync.adoption import current_index
 from qbsync.sync.attempts import run_attempt
 from qbsync.sync.context import AforoClients, SyncContext
 from qbsync.sync.engine import ensure
+from qbsync.sync.errors import DependencyFailed
+from qbsync.sync.invoice_money import tax_note, with_money_fields
+from qbsync.sync.invoice_voids import void_invoice
+from qbsync.sync.mappers.credit_memos import is_credit
 from qbsync.sync.mappers.invoices import INVOICE_IDS, map_invoice, money
+from qbsync.sync.mappers.tax import invoice_line_rates
 from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import EntityType, Mapping, SyncAction
 from qbsync.sync.registry import Details
@@ -56,7 +62,19 @@ async def sync(ctx: SyncContext, invoice_id: int, details: Details | None = None
         )
         mapping = await _mapping(ctx, aforo_id)
         if invoice.status == AforoInvoiceStatus.VOID:
-            return await _void(ctx, mapping)
+            return await void_invoice(ctx, mapping)
+        if (
+            invoice.status == AforoInvoiceStatus.DRAFT
+            and ctx.settings.draft_invoices == "wait"
+            and mapping is None
+        ):
+            why = (
+                f"invoice {invoice.invoice_number} is a DRAFT in Aforo: it waits until it is "
+                "issued (settings draftInvoices=wait); invoice.updated or a retry syncs it then"
+            )
+            return Written(SyncAction.SKIP, None, why, note=why)
+        if is_credit(invoice):
+            return await _as_credit_memo(ctx, invoice_id, invoice.invoice_number)
         customer_qbo_id = await ensure(ctx, EntityType.CUSTOMER, invoice.customer_id)
         item_ref = Ref(value=await ensure(ctx, EntityType.ITEM, invoice.rate_plan_id or None))
         payload, totals = map_invoice(
@@ -65,20 +83,48 @@ async def sync(ctx: SyncContext, invoice_id: int, details: Details | None = None
             item_ref=item_ref,
             terms_days=ctx.settings.payment_terms_days,
         )
-        if totals.total < 0 or (totals.charges == 0 and totals.discount > 0):
-            raise InvalidInput(
-                f"invoice {invoice.invoice_number} is a credit ({totals.total}); QuickBooks "
-                "records credits as credit memos, which qbsync does not create",
-                hint="enter the credit in QuickBooks by hand",
-            )
+        payload = await with_money_fields(
+            ctx,
+            payload,
+            line_rates=invoice_line_rates(invoice),
+            aforo_tax=invoice.tax_amount,
+            document_rate=invoice.tax_rate,
+            currency=invoice.currency,
+            exchange_rate=invoice.exchange_rate,
+            what=f"invoice {invoice.invoice_number}",
+        )
         note = ""
-        if totals.total != money(invoice.total_amount):
+        if totals.total != money(invoice.total_amount) and invoice.tax_amount is None:
             note = f" (lines add up to {totals.total}, metering's total is {invoice.total_amount})"
         if mapping is not None:
-            return await _update(ctx, payload, mapping, note)
-        return await _create_or_adopt(ctx, payload, aforo_id, note)
+            written = await _update(ctx, payload, mapping, note)
+        else:
+            written = await _create_or_adopt(ctx, payload, aforo_id, note)
+        answer = written.response if isinstance(written.response, Invoice) else None
+        mismatch = tax_note(invoice.tax_amount, answer)
+        if mismatch is None:
+            return written
+        return replace(written, message=f"{written.message}; {mismatch}", note=mismatch)
 
     return await run_attempt(ctx, entity_type=ENTITY, aforo_id=aforo_id, work=work)
+
+
+async def _as_credit_memo(ctx: SyncContext, invoice_id: int, number: str) -> Written:
+    """A credit invoice is written as the customer's credit memo (its own kind and log row)."""
+    result = await credit_memos.sync(ctx, f"invoice-{invoice_id}", None)
+    if result.error is not None:
+        raise DependencyFailed(
+            f"invoice {number} is a credit; its credit memo could not be synced: "
+            f"{result.error.message}",
+            cause=result.error,
+        )
+    return Written(
+        SyncAction.SKIP,
+        None,
+        f"invoice {number} is a credit: written as QuickBooks credit memo "
+        f"{result.quickbooks_id} ({result.aforo_id})",
+        note=f"a credit: see credit memo {result.aforo_id}",
+    )
 
 
 async def _update(ctx: SyncContext, payload: Invoice, mapping: Mapping, note: str) -> Written:
@@ -209,26 +255,4 @@ async def _create_or_adopt(ctx: SyncContext, payload: Invoice, aforo_id: str, no
         f"adopted the existing QuickBooks invoice {payload.doc_number}" + note,
         payload,
         updated,
-    )
-
-
-async def _void(ctx: SyncContext, mapping: Mapping | None) -> Written:
-    if mapping is None:
-        return Written(SyncAction.SKIP, None, "the invoice is VOID in Aforo and was never synced")
-    if mapping.payload_hash == repository.VOIDED:
-        return Written(SyncAction.SKIP, mapping.quickbooks_id, "already voided")
-    current = await ctx.qbo.read(Invoice, mapping.quickbooks_id)
-    assert current.sync_token is not None
-    voided = await ctx.qbo.void_invoice(
-        mapping.quickbooks_id,
-        current.sync_token,
-        request_id=await write_key(
-            ctx, entity_type=ENTITY, aforo_id=mapping.aforo_id, operation="void"
-        ),
-    )
-    await save_mapping(
-        ctx, voided, entity_type=ENTITY, aforo_id=mapping.aforo_id, payload_hash=repository.VOIDED
-    )
-    return Written(
-        SyncAction.VOID, mapping.quickbooks_id, "invoice voided (VOID in Aforo)", None, voided
     )

@@ -18,6 +18,8 @@ class EntityType(StrEnum):
     INVOICE = "INVOICE"
     PAYMENT = "PAYMENT"
     ITEM = "ITEM"
+    CREDIT_MEMO = "CREDITMEMO"
+    REFUND = "REFUND"
 
 
 class SyncAction(StrEnum):

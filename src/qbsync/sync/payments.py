@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from qbsync.aforo.payments import AforoPayment
 from qbsync.errors import InvalidInput
-from qbsync.events.schemas import PaymentReceived
+from qbsync.events.schemas import PaymentChargedBack, PaymentFailed, PaymentReceived
 from qbsync.quickbooks.schemas.invoice import Invoice
 from qbsync.quickbooks.schemas.payment import Payment
 from qbsync.snapshots import repository as snapshots
@@ -18,17 +19,17 @@ from qbsync.sync.mappers.invoices import INVOICE_IDS
 from qbsync.sync.mappers.payments import PAYMENT_IDS, PaymentFacts, applied_amount, map_payment
 from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import EntityType, SyncAction
+from qbsync.sync.payment_reversals import REVERSED, reverse_payment
 from qbsync.sync.registry import Details
 from qbsync.sync.results import SyncResult, Written
 from qbsync.sync.writes import save_mapping, sparse_update, write_key
 
 ENTITY = EntityType.PAYMENT
+# details key of a payment.failed / payment.charged_back event.
+REVERSAL = "reversal"
 
 
-async def load_facts(ctx: SyncContext, payment_id: str) -> PaymentFacts:
-    payment = await ctx.deps.aforo.payments.get_payment(
-        payment_id, org_id=ctx.organization_id, caller_token=ctx.caller_token
-    )
+def _facts(payment: AforoPayment) -> PaymentFacts:
     return PaymentFacts(
         payment_id=payment.id,
         organization_id=payment.organization_id,
@@ -42,9 +43,14 @@ async def load_facts(ctx: SyncContext, payment_id: str) -> PaymentFacts:
     )
 
 
-def event_details(event: PaymentReceived) -> dict[str, Any] | None:
+def event_details(
+    event: PaymentReceived | PaymentFailed | PaymentChargedBack,
+) -> dict[str, Any] | None:
     """The event's own facts when they are enough to sync from (else the payment service
-    is asked when the sync runs)."""
+    is asked when the sync runs); a failure or chargeback says so."""
+    if isinstance(event, PaymentFailed | PaymentChargedBack):
+        reason = "FAILED" if isinstance(event, PaymentFailed) else "CHARGED_BACK"
+        return {REVERSAL: reason, "paymentId": event.payment_id}
     if event.amount is None or event.invoice_id is None:
         return None
     return PaymentFacts(
@@ -76,7 +82,18 @@ async def sync(ctx: SyncContext, payment_id: str, details: Details | None = None
     aforo_id = PAYMENT_IDS.format(payment_id)
 
     async def work() -> Written:
-        known = PaymentFacts.from_details(details) if details else await load_facts(ctx, payment_id)
+        if details and details.get(REVERSAL):
+            return await reverse_payment(ctx, aforo_id, str(details[REVERSAL]))
+        if details:
+            known = PaymentFacts.from_details(details)
+        else:
+            payment = await ctx.deps.aforo.payments.get_payment(
+                payment_id, org_id=ctx.organization_id, caller_token=ctx.caller_token
+            )
+            status = (payment.status or "SUCCEEDED").upper()
+            if status in REVERSED:
+                return await reverse_payment(ctx, aforo_id, status)
+            known = _facts(payment)
         if known.amount <= 0:
             raise InvalidInput(f"payment {payment_id} has a non-positive amount ({known.amount})")
         invoice_qbo_id = await ensure(ctx, EntityType.INVOICE, known.invoice_id)
@@ -93,6 +110,10 @@ async def sync(ctx: SyncContext, payment_id: str, details: Details | None = None
             ctx, known, customer_qbo_id="", invoice_qbo_id=invoice_qbo_id, applied=known.amount
         )
         facts_hash = payload_hash(nominal)
+        if mapping is not None and mapping.payload_hash == repository.VOIDED:
+            return Written(
+                SyncAction.SKIP, mapping.quickbooks_id, "voided (failed or charged back)"
+            )
         if mapping is not None and mapping.payload_hash == facts_hash:
             return Written(SyncAction.SKIP, mapping.quickbooks_id, "unchanged since the last sync")
         # Payments of one invoice apply against its balance one at a time.

@@ -74,6 +74,9 @@ class Kind:
     depends_on: tuple[str, ...] = ()
     # The Aforo event that triggers it (``None``: synced only as another kind's dependency).
     event: type[Any] | None = None
+    # Further events of the same record's life (an invoice updated or voided after its
+    # creation): each gets its own work queue and runs this kind's sync too.
+    also_on: tuple[type[Any], ...] = ()
     event_details: DetailsFn | None = None
     route: CompatRoute | None = None
     # Why it cannot be synced on its own: manual routes and retries refuse it with this.
@@ -86,6 +89,14 @@ class Kind:
     @property
     def routing_key(self) -> str | None:
         return self.event.routing_key if self.event is not None else None
+
+    @property
+    def events(self) -> tuple[type[Any], ...]:
+        return ((self.event,) if self.event is not None else ()) + self.also_on
+
+    @property
+    def routing_keys(self) -> tuple[str, ...]:
+        return tuple(event.routing_key for event in self.events)
 
     def parse(self, raw: object) -> int | str:
         return self.codec.parse(raw, label=f"{self.name} id")
@@ -148,7 +159,7 @@ def parse_aforo_id(entity_type: str | Kind, aforo_id: object) -> tuple[Kind, int
 
 def by_event(event_type: type[Any]) -> Kind:
     for kind in kinds():
-        if kind.event is event_type:
+        if event_type in kind.events:
             return kind
     raise InvalidInput(f"no kind is triggered by {event_type.__name__}")
 
@@ -156,6 +167,6 @@ def by_event(event_type: type[Any]) -> Kind:
 def log_aforo_id(entity_type: str | None, entity_id: str | None, *, fallback: str) -> str:
     """The sync log's id for an entity an event names (``CUSTOMER``, ``5`` -> ``CUST-5``)."""
     kind = find(entity_type) if entity_type else None
-    if kind is not None and kind.event is not None and entity_id:
+    if kind is not None and kind.events and entity_id:
         return kind.aforo_id(entity_id)
     return fallback

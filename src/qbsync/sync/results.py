@@ -39,3 +39,6 @@ class Written:
     message: str
     request: BaseModel | None = None
     response: BaseModel | None = None
+    # What a person should read in the sync log even though it worked (why it waits, a
+    # tax difference).
+    note: str | None = None

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from qbsync.aforo.billing import AforoInvoice
 from qbsync.aforo.credit_notes import AforoCreditNote
+from qbsync.ids import IdCodec
 from qbsync.quickbooks.schemas import (
     CreditMemo,
     DiscountLine,
@@ -25,9 +26,12 @@ from qbsync.quickbooks.schemas import (
 from qbsync.sync.mappers.invoices import invoice_dates, line_description, money
 from qbsync.sync.mappers.text import clean_text, fit_doc_number
 
+# Keys: ``note-5`` (Aforo credit note 5) and ``invoice-42`` (credit invoice 42).
+CREDIT_MEMO_IDS = IdCodec("credit-", numeric=False)
+
 
 def credit_note_aforo_id(credit_note_id: int) -> str:
-    return f"credit-note-{credit_note_id}"
+    return CREDIT_MEMO_IDS.format(f"note-{credit_note_id}")
 
 
 def application_aforo_id(credit_aforo_id: str, invoice_qbo_id: str) -> str:

@@ -6,14 +6,18 @@ from decimal import Decimal
 
 from qbsync.aforo.refunds import AforoRefund
 from qbsync.errors import InvalidInput
+from qbsync.ids import IdCodec
 from qbsync.quickbooks.schemas import Ref, RefundReceipt, SalesItemLine, SalesItemLineDetail
 from qbsync.sync.mappers.invoices import money
 from qbsync.sync.mappers.payments import utc_date
 from qbsync.sync.mappers.text import clean_text
 
+# Refund ids are the payment service's strings, like payment ids.
+REFUND_IDS = IdCodec("refund-", numeric=False)
+
 
 def refund_aforo_id(refund_id: str) -> str:
-    return f"refund-{refund_id}"
+    return REFUND_IDS.format(refund_id)
 
 
 def refundable(amount: Decimal, *, paid: Decimal, refunded_before: Decimal) -> Decimal:
@@ -38,6 +42,7 @@ def map_refund(
     refund_from_account_id: str,
     payment_method_id: str | None,
     currency_ref: Ref | None = None,
+    tax_code_id: str | None = None,
 ) -> RefundReceipt:
     amount = money(refund.amount)
     kind = "Refund" if refund.reason is None else f"Refund ({refund.reason})"
@@ -53,7 +58,10 @@ def map_refund(
                     max_len=4000,
                 ),
                 sales_item_line_detail=SalesItemLineDetail(
-                    item_ref=item_ref, qty=Decimal(1), unit_price=amount
+                    item_ref=item_ref,
+                    qty=Decimal(1),
+                    unit_price=amount,
+                    tax_code_ref=Ref(value=tax_code_id) if tax_code_id else None,
                 ),
             )
         ],

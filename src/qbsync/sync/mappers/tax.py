@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from qbsync.aforo.billing import AforoInvoice
 from qbsync.errors import InvalidInput
 from qbsync.quickbooks.schemas import (
     CompanyInfo,
@@ -148,3 +149,11 @@ def tax_mismatch(aforo_tax: Decimal | None, qbo_tax: Decimal | None) -> str | No
         f"QuickBooks computed tax {theirs}, Aforo {ours}: check the tax rates mapped in the "
         "QuickBooks settings, or the customer's address and tax exemption in QuickBooks"
     )
+
+
+def invoice_line_rates(invoice: AforoInvoice) -> list[Decimal | None]:
+    """Aforo's rate of each sales line ``invoice_lines`` makes (the lines that are not
+    discounts, in line order; the one fallback line of an invoice without lines)."""
+    if not invoice.line_items:
+        return [invoice.tax_rate]
+    return [line.tax_rate for line in invoice.line_items if money(line.amount) >= 0]

@@ -8,10 +8,12 @@ import httpx
 from pydantic import TypeAdapter
 
 from qbo_emulator.aforo.schemas import (
+    StubCreditNote,
     StubCustomer,
     StubInvoice,
     StubPayment,
     StubRatePlan,
+    StubRefund,
     StubRequest,
     StubService,
     from_json,
@@ -63,6 +65,13 @@ class AforoStubControl:
     async def put_payment(self, payment: StubPayment) -> None:
         path = f"/_stubs/payments/{quote(payment.id, safe='')}"
         await self._send("PUT", path, body=to_json(payment))
+
+    async def put_credit_note(self, note: StubCreditNote) -> None:
+        await self._send("PUT", f"/_stubs/credit-notes/{note.id}", body=to_json(note))
+
+    async def put_refund(self, refund: StubRefund) -> None:
+        path = f"/_stubs/refunds/{quote(refund.id, safe='')}"
+        await self._send("PUT", path, body=to_json(refund))
 
     async def not_ready(self, invoice_id: int, *, count: int = 1) -> None:
         await self._send(

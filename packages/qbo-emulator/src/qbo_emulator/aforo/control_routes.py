@@ -8,10 +8,12 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from qbo_emulator.aforo.schemas import (
+    StubCreditNote,
     StubCustomer,
     StubInvoice,
     StubPayment,
     StubRatePlan,
+    StubRefund,
     StubService,
     from_json,
     to_json,
@@ -90,6 +92,24 @@ def add_control_routes(router: APIRouter, store: AforoStubStore) -> None:
             return bad.response
         store.put_payment(payment)
         return _stored(payment)
+
+    @router.put("/_stubs/credit-notes/{credit_note_id}")
+    async def put_credit_note(request: Request, credit_note_id: int) -> Response:
+        try:
+            note = await _body(request, StubCreditNote, id_alias="id", id_value=credit_note_id)
+        except _BadBody as bad:
+            return bad.response
+        store.put_credit_note(note)
+        return _stored(note)
+
+    @router.put("/_stubs/refunds/{refund_id:path}")
+    async def put_refund(request: Request, refund_id: str) -> Response:
+        try:
+            refund = await _body(request, StubRefund, id_alias="id", id_value=refund_id)
+        except _BadBody as bad:
+            return bad.response
+        store.put_refund(refund)
+        return _stored(refund)
 
     @router.post("/_stubs/invoices/{invoice_id}/not-ready", status_code=204)
     async def not_ready(invoice_id: int, count: Annotated[int, Query(ge=0)] = 1) -> None:

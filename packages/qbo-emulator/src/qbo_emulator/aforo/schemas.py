@@ -22,6 +22,10 @@ def _as_utc(value: datetime) -> datetime:
 Instant = Annotated[datetime, AfterValidator(_as_utc)]
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class StubModel(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -67,6 +71,8 @@ class StubInvoiceLine(StubModel):
     amount: Decimal
     quantity: Decimal | None = None
     unit_price: Decimal | None = None
+    # qbsync's contract ahead of metering: written only when set, as metering does not have it.
+    tax_rate: Decimal | None = Field(default=None, exclude_if=_absent)
 
 
 class StubInvoice(StubModel):
@@ -85,6 +91,34 @@ class StubInvoice(StubModel):
     created_at: Instant
     updated_at: Instant
     line_items: list[StubInvoiceLine] = Field(default_factory=list)
+    # qbsync's contract ahead of metering (docs/money-flow.md): written only when set.
+    currency: str | None = Field(default=None, exclude_if=_absent)
+    tax_amount: Decimal | None = Field(default=None, exclude_if=_absent)
+    tax_rate: Decimal | None = Field(default=None, exclude_if=_absent)
+    exchange_rate: Decimal | None = Field(default=None, exclude_if=_absent)
+
+
+class StubCreditNoteLine(StubModel):
+    line_number: int
+    description: str | None = None
+    amount: Decimal
+    tax_rate: Decimal | None = Field(default=None, exclude_if=_absent)
+
+
+class StubCreditNote(StubModel):
+    """A credit note as qbsync's contract has metering serve it (GET /api/credit-notes/{id})."""
+
+    id: int
+    organization_id: int
+    customer_id: int
+    invoice_id: int | None = None
+    credit_note_number: str
+    total_amount: Decimal
+    currency: str | None = None
+    reason: str | None = None
+    status: str = "ISSUED"
+    issued_at: Instant
+    line_items: list[StubCreditNoteLine] = Field(default_factory=list)
 
 
 class StubRatePlan(StubModel):
@@ -112,6 +146,25 @@ class StubPayment(StubModel):
     currency: str = "USD"
     payment_method: str | None = None
     paid_at: Instant
+    reference: str | None = None
+    # qbsync's contract: SUCCEEDED (unset), FAILED, CHARGED_BACK.
+    status: str | None = Field(default=None, exclude_if=_absent)
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+
+class StubRefund(StubModel):
+    """A refund as qbsync's contract has the payment service serve it (GET /api/refunds/{id})."""
+
+    id: str
+    organization_id: int
+    payment_id: str
+    invoice_id: int
+    customer_id: int
+    amount: Decimal
+    currency: str | None = None
+    refunded_at: Instant
+    reason: str | None = None
     reference: str | None = None
 
     model_config = ConfigDict(coerce_numbers_to_str=True)

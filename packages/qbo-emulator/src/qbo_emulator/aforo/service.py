@@ -193,5 +193,27 @@ def aforo_stub_router(store: AforoStubStore, *, jwt_secret: str) -> APIRouter:
 
         return serve(request, "payment", answer)
 
+    @router.get("/api/credit-notes/{credit_note_id}")
+    async def get_credit_note(request: Request, credit_note_id: int) -> Response:
+        def answer(caller: _Caller) -> Response:
+            note = store.credit_notes.get(credit_note_id)
+            if note is None or note.organization_id != caller.tenant:
+                return _empty(404)
+            return _json(note)
+
+        return serve(request, "metering", answer)
+
+    @router.get("/api/refunds/{refund_id:path}")
+    async def get_refund(request: Request, refund_id: str) -> Response:
+        def answer(caller: _Caller) -> Response:
+            if caller.tenant is None:
+                return _spring_error(500, _NO_TENANT)
+            refund = store.refunds.get(refund_id)
+            if refund is None or refund.organization_id != caller.tenant:
+                return _spring_error(404, f"Refund not found: {refund_id}")
+            return _json(refund)
+
+        return serve(request, "payment", answer)
+
     add_control_routes(router, store)
     return router

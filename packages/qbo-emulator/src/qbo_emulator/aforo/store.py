@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from qbo_emulator.aforo.schemas import (
+    StubCreditNote,
     StubCustomer,
     StubInvoice,
     StubInvoiceLine,
     StubPayment,
     StubRatePlan,
+    StubRefund,
     StubRequest,
     StubService,
 )
@@ -213,6 +215,8 @@ class AforoStubStore:
     invoices: dict[int, StubInvoice] = field(default_factory=dict)
     rate_plans: dict[int, StubRatePlan] = field(default_factory=dict)
     payments: dict[str, StubPayment] = field(default_factory=dict)
+    credit_notes: dict[int, StubCreditNote] = field(default_factory=dict)
+    refunds: dict[str, StubRefund] = field(default_factory=dict)
     not_ready: dict[int, int] = field(default_factory=dict)
     failures: dict[StubService, StubFailure] = field(default_factory=dict)
     requests: list[StubRequest] = field(default_factory=list)
@@ -227,6 +231,8 @@ class AforoStubStore:
         self.invoices.clear()
         self.rate_plans.clear()
         self.payments.clear()
+        self.credit_notes.clear()
+        self.refunds.clear()
         self.not_ready.clear()
         self.failures.clear()
         self.requests.clear()
@@ -250,6 +256,12 @@ class AforoStubStore:
 
     def put_payment(self, payment: StubPayment) -> None:
         self.payments[payment.id] = payment
+
+    def put_credit_note(self, note: StubCreditNote) -> None:
+        self.credit_notes[note.id] = note
+
+    def put_refund(self, refund: StubRefund) -> None:
+        self.refunds[refund.id] = refund
 
     def org_invoices(self, org_id: int) -> list[StubInvoice]:
         """Newest first, as metering's list endpoint answers."""

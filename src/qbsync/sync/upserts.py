@@ -1,0 +1,59 @@
+"""Write a document qbsync owns: skip it when its payload is unchanged since the last sync,
+update it when it changed, create it (with its deterministic requestid) the first time."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from qbsync.quickbooks.schemas.base import WritableEntity
+from qbsync.sync import repository
+from qbsync.sync.context import SyncContext
+from qbsync.sync.mappers.text import payload_hash
+from qbsync.sync.models import SyncAction
+from qbsync.sync.results import Written
+from qbsync.sync.writes import save_mapping, sparse_update, write_key
+
+EntityT = TypeVar("EntityT", bound=WritableEntity)
+
+
+async def upsert(
+    ctx: SyncContext, payload: EntityT, *, entity_type: str, aforo_id: str, what: str
+) -> tuple[Written, EntityT | None]:
+    """The outcome (``what`` names the document in its message) and QuickBooks' answer
+    (None when skipped)."""
+    hash_ = payload_hash(payload)
+    mapping = await repository.get_mapping(
+        ctx.session,
+        organization_id=ctx.organization_id,
+        realm_id=ctx.realm_id,
+        entity_type=entity_type,
+        aforo_id=aforo_id,
+    )
+    if mapping is not None:
+        if mapping.payload_hash == hash_:
+            return Written(
+                SyncAction.SKIP, mapping.quickbooks_id, "unchanged since the last sync"
+            ), None
+        updated = await sparse_update(
+            ctx,
+            payload,
+            entity_type=entity_type,
+            aforo_id=aforo_id,
+            qbo_id=mapping.quickbooks_id,
+            sync_token=mapping.sync_token,
+        )
+        await save_mapping(
+            ctx, updated, entity_type=entity_type, aforo_id=aforo_id, payload_hash=hash_
+        )
+        return Written(
+            SyncAction.UPDATE, mapping.quickbooks_id, f"{what} updated", payload, updated
+        ), updated
+    created = await ctx.qbo.create(
+        payload,
+        request_id=await write_key(
+            ctx, entity_type=entity_type, aforo_id=aforo_id, operation="create"
+        ),
+    )
+    assert created.id is not None
+    await save_mapping(ctx, created, entity_type=entity_type, aforo_id=aforo_id, payload_hash=hash_)
+    return Written(SyncAction.CREATE, created.id, f"{what} created", payload, created), created
