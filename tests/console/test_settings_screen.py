@@ -30,7 +30,7 @@ async def test_settings_are_chosen_from_the_company_saved_and_refused_by_field(
     await page.get_by_label("Deposit payments to").select_option(bank["id"])
     await page.get_by_label("Aforo payment method, row 1").fill("card")
     await page.get_by_label("Payment method per Aforo method, row 1").select_option(visa["id"])
-    await page.get_by_label("Post them as they are").check()
+    await page.get_by_label("Wait until they are issued").check()
     await screenshot(page, "settings")
     await page.get_by_role("button", name="Save settings").click()
     await expect(page.locator("#saved")).to_contain_text(
@@ -41,7 +41,7 @@ async def test_settings_are_chosen_from_the_company_saved_and_refused_by_field(
     await expect(changes).to_have_count(2)  # header and the one change
     saved = (await api.get(SETTINGS)).json()["settings"]
     assert saved["paymentMethodIds"] == {"card": visa["id"]}
-    assert saved["draftInvoices"] == "sync"
+    assert saved["draftInvoices"] == "wait"
 
     # A US company without sales tax takes no tax code per rate: refused, by its field.
     await page.get_by_label("Aforo tax rate (%), row 1").fill("20")
