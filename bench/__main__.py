@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, str] = {
     "qbo_faults": "bench.faults_qbo",
     "hostile": "bench.faults_hostile",
     "fuzz": "bench.fuzz",
+    "money_month": "bench.money_month",
 }
 GROUPS = {
     "faults": ["kill", "outage", "qbo_faults", "hostile"],

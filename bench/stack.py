@@ -269,7 +269,9 @@ class Stack:
 
     # -- organizations --------------------------------------------------------------------
 
-    async def connect_orgs(self, count: int, *, first_id: int = 1001) -> list[Org]:
+    async def connect_orgs(
+        self, count: int, *, first_id: int = 1001, country: str = "US"
+    ) -> list[Org]:
         """``count`` organizations, each connected to a fresh emulated company, as the OAuth
         callback would leave them (tokens Fernet-encrypted with qbsync's key)."""
         cipher = TokenCipher([SecretStr(self.fernet_key)])
@@ -278,7 +280,9 @@ class Stack:
         try:
             for n in range(count):
                 org_id = first_id + len(self.orgs) + n
-                realm = await self.emulator.create_realm(company_name=f"Bench Org {org_id}")
+                realm = await self.emulator.create_realm(
+                    company_name=f"Bench Org {org_id}", country=country
+                )
                 tokens = await self.emulator.issue_tokens(realm.realm_id)
                 now = datetime.now(UTC)
                 await connection.execute(
