@@ -13,7 +13,7 @@ from qbsync.console.connection import token_health
 from qbsync.console.records import console_steps, entity_number, split_hint
 from qbsync.console.settings import describe, field_errors, options, settings_from_form
 from qbsync.console.templating import ago, due, templates
-from qbsync.console.work import eta, eta_text
+from qbsync.console.work import budget_view, eta, eta_text
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -208,3 +208,25 @@ def test_a_logged_setting_reads_with_the_companys_names() -> None:
     assert describe("draftInvoices", "sync", None) == "sync"
     saved_elsewhere = options([{"id": "1", "name": "Sales"}], "9")
     assert saved_elsewhere[-1] == ("9", "9 (not active in QuickBooks)")
+
+
+def test_the_read_budget_gauge_places_use_forecast_and_thresholds() -> None:
+    body = {
+        "month": "2026-12",
+        "used": 100_000,
+        "forecast": 600_000,  # beyond the budget: drawn to its end
+        "budget": 500_000,
+        "softThreshold": 400_000,
+        "hardThreshold": 475_000,
+        "state": "ok",
+        "organizations": [{"organizationId": 5, "reads": 10, "byKind": {"query": 10}}],
+    }
+    view = budget_view(body, 5)
+    assert view["mine"]["reads"] == 10
+    g = view["gauge"]
+    assert (g.used, g.forecast) == (192.0, 960.0)
+    assert [(m.label, m.at) for m in g.marks] == [
+        ("optional reads wait", 768.0),
+        ("only reads writes need", 912.0),
+    ]
+    assert budget_view({**body, "budget": None}, 6)["gauge"] is None  # no budget: no gauge

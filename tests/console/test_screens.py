@@ -91,6 +91,8 @@ async def test_every_screen_renders_what_an_operator_needs(
     await expect(page.locator("#jobs progress")).to_have_attribute("value", "6")
     paints["work"] = await visit(page, f"{base}/work", "work")
     await expect(page.get_by_role("heading", name="Every organization")).to_be_visible()
+    await expect(page.locator("#budget-state")).to_have_text("Within budget")
+    await expect(page.locator("#budget-mine caption")).to_contain_text(f"Organization {org}")
     await expect(
         page.get_by_role("heading", name="RabbitMQ queues (all organizations)")
     ).to_be_visible()

@@ -128,3 +128,27 @@ def over_time(
         if held is None or size(value) > size(held):
             slices[index] = (slices[index][0], value)
     return slices
+
+
+@dataclass(frozen=True)
+class Gauge:
+    """A horizontal gauge: the used part, a forecast beyond it, and marks at thresholds."""
+
+    width: int
+    height: int
+    used: float
+    forecast: float
+    marks: list[Tick]
+
+
+def gauge(
+    used: int, forecast: int, limit: int, marks: dict[str, int], *, width: int = 960
+) -> Gauge:
+    """Positions out of ``width`` for ``used`` and ``forecast`` of ``limit`` (capped at the
+    end), and a mark per named threshold."""
+
+    def at(value: int) -> float:
+        return round(width * min(value, limit) / limit, 2) if limit else 0.0
+
+    ticks = [Tick(at(value), label) for label, value in marks.items()]
+    return Gauge(width, 28, at(used), at(max(forecast, used)), ticks)

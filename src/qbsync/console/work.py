@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from qbsync.console.charts import BarChart, Series, over_time, stacked_bars
+from qbsync.console.charts import BarChart, Series, gauge, over_time, stacked_bars
 from qbsync.console.client import ApiError
 from qbsync.console.pages import org_page_url, render_page
 from qbsync.console.session import Console, ConsoleDep, FormDep
@@ -105,6 +105,25 @@ def run_view(run: Run | None, now: datetime) -> dict[str, Any] | None:
     }
 
 
+def budget_view(body: dict[str, Any], org: int) -> dict[str, Any]:
+    """The month's billable reads for operators: every organization's against the budget,
+    the forecast, the thresholds, and this organization's share by kind of read."""
+    limit = body.get("budget") or 0
+    marks = {}
+    if body.get("softThreshold"):
+        marks["optional reads wait"] = int(body["softThreshold"])
+    if body.get("hardThreshold"):
+        marks["only reads writes need"] = int(body["hardThreshold"])
+    mine = next((o for o in body["organizations"] if o["organizationId"] == org), None)
+    return {
+        **body,
+        "limit": limit,
+        "gauge": gauge(body["used"], body["forecast"], limit, marks) if limit else None,
+        "mine": mine,
+        "top": body["organizations"][:10],
+    }
+
+
 def _summary(body: dict[str, Any], org: int) -> dict[str, Any]:
     mine = next((o for o in body["organizations"] if o["organizationId"] == org), None)
     return mine or {
@@ -195,6 +214,8 @@ async def show_work(request: Request, org: int, ctx: ConsoleDep) -> Response:
         parked = await ctx.api.call("GET", "/dead-letters", org=org, params={"limit": 20})
         queues = await ctx.api.call("GET", "/queues") if ctx.person.operator else None
         items = queues.body["items"] if queues is not None and queues.ok else None
+        budget = await ctx.api.call("GET", "/read-budget") if ctx.person.operator else None
+        view["budget"] = budget_view(budget.body, org) if budget is not None and budget.ok else None
         view |= {
             "parked": parked.body if parked.ok else None,
             "queues": items,
