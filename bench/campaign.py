@@ -22,6 +22,9 @@ class CampaignOptions(BaseSettings):
     orgs: int = 3
     customers: int = 15
     invoices: int = 30
+    # Of each organization's invoices, how many are paid, half of those credited and a
+    # third partly refunded (payment.received, credit_note.issued, payment.refunded).
+    money: int = 12
     per_minute: int = 600
     in_flight: int = 10
     latency_low_ms: int = 50

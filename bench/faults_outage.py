@@ -61,7 +61,12 @@ async def run() -> Result:
             )
             workers = await stack.start_workers(opts.workers, env)
             events = await runs.prepare(
-                stack, workers, orgs=opts.orgs, customers=opts.customers, invoices=opts.invoices
+                stack,
+                workers,
+                orgs=opts.orgs,
+                customers=opts.customers,
+                invoices=opts.invoices,
+                money=opts.money,
             )
             await runs.publish(events)
             started = time.monotonic()

@@ -48,7 +48,7 @@ async def run() -> Result:
             lost_response_hold_s=0.0,
             random_seed=opts.seed,
         )
-        for entity in ("/customer", "/invoice"):
+        for entity in ("/customer", "/invoice", "/payment", "/creditmemo", "/refundreceipt"):
             await stack.emulator.queue_fault(
                 "lost_response", method="POST", path_contains=entity, count=opts.lost_creates
             )
@@ -62,7 +62,12 @@ async def run() -> Result:
         )
         workers = await stack.start_workers(opts.workers, env)
         events = await runs.prepare(
-            stack, workers, orgs=opts.orgs, customers=opts.customers, invoices=opts.invoices
+            stack,
+            workers,
+            orgs=opts.orgs,
+            customers=opts.customers,
+            invoices=opts.invoices,
+            money=opts.money,
         )
         await runs.publish(events)
         judged, measured, _ = await settle_and_judge(

@@ -81,9 +81,15 @@ async def prepare(
     customers: int,
     invoices: int,
     tag: str = "ev",
+    money: int = 0,
 ) -> Run:
+    """``money``: per organization, how many invoices also get their payment, credit note
+    and refund events (the fault campaigns)."""
     connected = await stack.connect_orgs(orgs)
-    data = [workload.build(org, customers=customers, invoices=invoices) for org in connected]
+    data = [
+        workload.build(org, customers=customers, invoices=invoices, money=money)
+        for org in connected
+    ]
     await workload.seed(stack.stubs, data)
     return Run(stack, data, workers, tag)
 

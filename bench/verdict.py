@@ -50,6 +50,8 @@ async def check_emulator(stack: Stack, data: list[OrgData]) -> dict[str, EntityC
                 org_data.doc_numbers(), [str(i.body.get("DocNumber")) for i in invoices]
             ),
         }
+        if org_data.payments:
+            checks.update(await _money_checks(stack, org_data))
         for key, check in checks.items():
             prior = totals.get(key)
             totals[key] = (
@@ -64,6 +66,30 @@ async def check_emulator(stack: Stack, data: list[OrgData]) -> dict[str, EntityC
                 )
             )
     return totals
+
+
+async def _money_checks(stack: Stack, org_data: OrgData) -> dict[str, EntityCheck]:
+    """Payments and refund receipts by their reference, credit memos by DocNumber; the zero
+    payments that apply credits are not payments of money and are left out."""
+    realm = org_data.org.realm_id
+    payments = [
+        p
+        for p in await stack.emulator.live(realm, "Payment")
+        if p.body.get("PaymentRefNum") or str(p.body.get("TotalAmt")) not in ("0", "0.00")
+    ]
+    memos = await stack.emulator.live(realm, "CreditMemo")
+    refunds = await stack.emulator.live(realm, "RefundReceipt")
+    return {
+        "payments": check_records(
+            org_data.payment_refs(), [str(p.body.get("PaymentRefNum")) for p in payments]
+        ),
+        "credit_memos": check_records(
+            org_data.credit_numbers(), [str(m.body.get("DocNumber")) for m in memos]
+        ),
+        "refund_receipts": check_records(
+            org_data.refund_refs(), [str(r.body.get("PaymentRefNum")) for r in refunds]
+        ),
+    }
 
 
 class Verdict(BaseModel):
