@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, str] = {
     "hostile": "bench.faults_hostile",
     "fuzz": "bench.fuzz",
     "money_month": "bench.money_month",
+    "drift_month": "bench.drift_month",
 }
 GROUPS = {
     "faults": ["kill", "outage", "qbo_faults", "hostile"],

@@ -263,7 +263,12 @@ async def _customer(ctx: SyncContext, mapping: Mapping, details: dict[str, Any])
     try:
         current = await ctx.qbo.read(Customer, mapping.quickbooks_id)
     except QuickBooksNotFound:
-        return await _gone(ctx, mapping)
+        # Customers are never deleted, only merged away: when the merge's webhook was lost
+        # (the sweep saw the customer go), its invoices show where they went.
+        moved_to = await _survivor_from_invoices(ctx, mapping)
+        if moved_to is None:
+            return await _gone(ctx, mapping)
+        return await _customer(ctx, mapping, {"survivorId": moved_to})
     active = current.active is not False
     await repository.save_remote(
         ctx.session,
@@ -299,6 +304,30 @@ async def _merged_into(ctx: SyncContext, mapping: Mapping) -> str | None:
     return (
         remote.merged_into if remote is not None and remote.status == RemoteStatus.MERGED else None
     )
+
+
+async def _survivor_from_invoices(ctx: SyncContext, mapping: Mapping) -> str | None:
+    customer_id = int(mapping.aforo_id.removeprefix("CUST-"))
+    invoices = await ctx.deps.aforo.billing.list_invoices(org_id=ctx.organization_id)
+    for invoice in invoices:
+        if invoice.customer_id != customer_id:
+            continue
+        mapped = await sync_repository.get_mapping(
+            ctx.session,
+            organization_id=ctx.organization_id,
+            realm_id=ctx.realm_id,
+            entity_type=EntityType.INVOICE,
+            aforo_id=f"invoice-{invoice.id}",
+        )
+        if mapped is None:
+            continue
+        try:
+            held = await ctx.qbo.read(Invoice, mapped.quickbooks_id)
+        except QuickBooksNotFound:
+            continue
+        moved_to = held.customer_ref.value if held.customer_ref else None
+        return moved_to if moved_to and moved_to != mapping.quickbooks_id else None
+    return None
 
 
 async def _payment(ctx: SyncContext, mapping: Mapping, details: dict[str, Any]) -> Outcome:  # noqa: ARG001

@@ -108,7 +108,9 @@ async def _repair(
         )
         return await _logged(session, mismatch, request, Outcome.DONE, f"ignored{who}: {reason}")
     if request.action == Repair.RELINK:
-        return await _relink(session, deps, organization_id, mismatch, request, who)
+        return await _relink(
+            session, deps, scheduling, organization_id, mismatch, request, priority, who
+        )
     if request.action in (Repair.RECREATE, Repair.REPUSH):
         return await _resync(session, scheduling, mismatch, request, priority, who)
     raise InvalidInput(f"{request.action} is not a repair qbsync can make")
@@ -163,9 +165,11 @@ async def _resync(
 async def _relink(
     session: AsyncSession,
     deps: SyncDeps,
+    scheduling: Scheduling,
     organization_id: int,
     mismatch: Mismatch,
     request: RepairRequest,
+    priority: Priority,
     who: str,
 ) -> RepairResult:
     aforo_id = mismatch.aforo_id or request.aforo_id
@@ -191,7 +195,6 @@ async def _relink(
             chosen = await qbo.read(_MODELS[mismatch.entity_type], qbo_id)
     except QuickBooksNotFound:
         raise NotFound(f"QuickBooks has no {mismatch.entity_type.lower()} {qbo_id}") from None
-    # The next sync writes Aforo's version onto the chosen record (its hash is unknown).
     await sync_repository.save_mapping(
         session,
         organization_id=organization_id,
@@ -205,14 +208,28 @@ async def _relink(
     await repository.set_mismatch_state(
         session, mismatch.id, state=MismatchState.RESOLVED, reason=f"relinked to {qbo_id}"
     )
+    # Aforo's version goes onto the chosen record now (its hash is unknown, so it is written).
+    queued = await work_queue.enqueue(
+        session,
+        scheduling.request(
+            organization_id=organization_id,
+            kind=mismatch.entity_type,
+            aforo_id=aforo_id,
+            priority=priority,
+            trigger=SyncTrigger.MANUAL,
+            correlation_id=f"repair:{mismatch.id}",
+        ),
+    )
     return await _logged(
         session,
         mismatch,
         request,
-        Outcome.DONE,
-        f"{aforo_id} linked{who} to QuickBooks {mismatch.entity_type.lower()} {qbo_id}",
+        Outcome.QUEUED,
+        f"{aforo_id} linked{who} to QuickBooks {mismatch.entity_type.lower()} {qbo_id}; "
+        "Aforo's version is written onto it",
         aforo_id=aforo_id,
         quickbooks_id=qbo_id,
+        work_id=queued.work_id,
     )
 
 
