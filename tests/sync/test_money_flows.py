@@ -312,3 +312,54 @@ class TestCurrency:
         refused = await sync_one("invoice", invoice.id)
         assert "works in USD only" in refused.message
         assert await emulator_control.live(org.realm_id, "Invoice") == []
+
+
+class TestItemAndAccountMapping:
+    async def test_a_rate_plans_item_and_income_account_come_from_the_settings(
+        self, aforo, sync_one, configure, emulator_control, org
+    ) -> None:
+        accounts = await emulator_control.live(org.realm_id, "Account")
+        income = [a for a in accounts if a.body.get("AccountType") == "Income"]
+        chosen_account = income[-1].id
+        [services] = [
+            i
+            for i in await emulator_control.live(org.realm_id, "Item")
+            if i.body["Name"] == "Services"
+        ]
+        own_plan = await aforo.rate_plan("Own Plan")
+        mapped_plan = await aforo.rate_plan("Mapped Plan")
+        await configure(
+            rate_plan_item_ids={str(mapped_plan.rate_plan_id): services.id},
+            rate_plan_income_account_ids={str(own_plan.rate_plan_id): chosen_account},
+        )
+        customer = await aforo.customer()
+        first = await aforo.invoice(
+            customer, status="ISSUED", rate_plan_id=mapped_plan.rate_plan_id
+        )
+        second = await aforo.invoice(customer, status="ISSUED", rate_plan_id=own_plan.rate_plan_id)
+        one = await sync_one("invoice", first.id)
+        two = await sync_one("invoice", second.id)
+        body = await held(emulator_control, org, "Invoice", one.quickbooks_id)
+        items = {
+            line["SalesItemLineDetail"]["ItemRef"]["value"]
+            for line in body["Line"]
+            if line["DetailType"] == "SalesItemLineDetail"
+        }
+        assert items == {services.id}
+        [own_item] = [
+            i
+            for i in await emulator_control.live(org.realm_id, "Item")
+            if i.body["Name"] == "Own Plan"
+        ]
+        assert own_item.body["IncomeAccountRef"]["value"] == chosen_account
+        assert two.action == SyncAction.CREATE
+
+    async def test_a_payment_in_another_currency_is_refused(
+        self, aforo, sync_one, emulator_control, org
+    ) -> None:
+        invoice = await aforo.invoice(await aforo.customer(), status="ISSUED")
+        payment = await aforo.payment(invoice, "10.00", currency="EUR")
+        refused = await sync_one("payment", payment.id)
+        assert refused.status == SyncStatus.FAILED
+        assert "works in USD only" in refused.message
+        assert await emulator_control.live(org.realm_id, "Payment") == []

@@ -181,14 +181,29 @@ async def _apply(
         return ""
     targets: list[Invoice] = []
     if invoice_id is not None:
-        invoice_qbo_id = await ensure(ctx, EntityType.INVOICE, invoice_id)
-        targets.append(await ctx.qbo.read(Invoice, invoice_qbo_id))
+        targets.append(Invoice(id=await ensure(ctx, EntityType.INVOICE, invoice_id)))
     opened = await ctx.qbo.query(
         Invoice, Q.eq("CustomerRef", customer_qbo_id) & Q.gt("Balance", 0), order_by="TxnDate"
     )
     targets += [i for i in opened if all(i.id != t.id for t in targets)]
     done: list[str] = []
-    for invoice in targets:
+    for target in targets:
+        assert target.id is not None
+        # Payments and credits of one invoice apply against its balance one at a time.
+        owner = await repository.find_by_quickbooks_id(
+            ctx.session,
+            realm_id=ctx.realm_id,
+            entity_type=EntityType.INVOICE,
+            quickbooks_id=target.id,
+        )
+        if owner is not None:
+            await repository.lock_entity(
+                ctx.session,
+                organization_id=ctx.organization_id,
+                entity_type=EntityType.INVOICE,
+                aforo_id=owner.aforo_id,
+            )
+        invoice = await ctx.qbo.read(Invoice, target.id)
         amount = credit_to_apply(left, invoice.balance or Decimal(0))
         if amount <= 0 or invoice.id is None:
             continue

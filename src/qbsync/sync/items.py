@@ -37,16 +37,38 @@ async def sync(
     aforo_id = ITEM_IDS.format(rate_plan_id or None)
 
     async def work() -> Written:
-        name = await _name_for(ctx, rate_plan_id)
-        return await _adopt_or_create(ctx, aforo_id, name)
+        chosen = _configured_item(ctx, rate_plan_id)
+        if chosen is not None:
+            return await _use_configured(ctx, aforo_id, chosen)
+        name, product_id = await _name_for(ctx, rate_plan_id)
+        account = await income_account_id(ctx, rate_plan_id=rate_plan_id, product_id=product_id)
+        return await _adopt_or_create(ctx, aforo_id, name, account)
 
     return await run_attempt(ctx, entity_type=ENTITY, aforo_id=aforo_id, work=work)
 
 
-async def _name_for(ctx: SyncContext, rate_plan_id: int | None) -> str:
+def _configured_item(ctx: SyncContext, rate_plan_id: int | None) -> str | None:
+    """The existing item a person chose in the settings for this rate plan (or for lines
+    without one), if any."""
+    settings = ctx.settings
+    if rate_plan_id is None:
+        return settings.fallback_item_id
+    return settings.rate_plan_item_ids.get(str(rate_plan_id))
+
+
+async def _use_configured(ctx: SyncContext, aforo_id: str, item_id: str) -> Written:
+    item = await ctx.qbo.read(Item, item_id)
+    await save_mapping(ctx, item, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=None)
+    return Written(
+        SyncAction.LINK, item_id, f"using item '{item.name}' (chosen in the settings)", None, item
+    )
+
+
+async def _name_for(ctx: SyncContext, rate_plan_id: int | None) -> tuple[str, int | None]:
+    """The item's name and the rate plan's product (for a per-product income account)."""
     fallback = ctx.settings.fallback_item_name
     if rate_plan_id is None:
-        return item_name(None, fallback=fallback)
+        return item_name(None, fallback=fallback), None
     try:
         plan = await ctx.deps.aforo.rate_plans.get_rate_plan(
             rate_plan_id, org_id=ctx.organization_id, caller_token=ctx.caller_token
@@ -55,14 +77,14 @@ async def _name_for(ctx: SyncContext, rate_plan_id: int | None) -> str:
         log.info(
             "rate plan not found; using the fallback item", extra={"rate_plan_id": rate_plan_id}
         )
-        return fallback
-    return item_name(plan.rate_plan_name, fallback=fallback)
+        return fallback, None
+    return item_name(plan.rate_plan_name, fallback=fallback), plan.product_id
 
 
-async def _adopt_or_create(ctx: SyncContext, aforo_id: str, name: str) -> Written:
+async def _adopt_or_create(ctx: SyncContext, aforo_id: str, name: str, account_id: str) -> Written:
     """Items are a shared catalog: an item with the plan's name is the plan's item. Created
     first (no read); a name in use (6240) is looked up and used."""
-    payload = map_item(name, income_account_id=await income_account_id(ctx))
+    payload = map_item(name, income_account_id=account_id)
     try:
         created = await ctx.qbo.create(
             payload,
@@ -92,10 +114,18 @@ async def _find(ctx: SyncContext, name: str) -> Item | None:
     return found[0] if found else None
 
 
-async def income_account_id(ctx: SyncContext) -> str:
-    """The configured income account, else the company's first active Income account
-    (Service Fee Income preferred). Accounts are never created silently."""
-    configured = ctx.settings.income_account_id
+async def income_account_id(
+    ctx: SyncContext, *, rate_plan_id: int | None = None, product_id: int | None = None
+) -> str:
+    """The rate plan's income account from the settings, else its product's, else the
+    organization's, else the company's first active Income account (Service Fee Income
+    preferred). Accounts are never created silently."""
+    settings = ctx.settings
+    configured = (
+        (settings.rate_plan_income_account_ids.get(str(rate_plan_id)) if rate_plan_id else None)
+        or (settings.product_income_account_ids.get(str(product_id)) if product_id else None)
+        or settings.income_account_id
+    )
     if configured:
         return configured
     accounts = await ctx.qbo.query(Account, Q.eq("AccountType", "Income") & Q.eq("Active", True))

@@ -13,8 +13,10 @@ from qbsync.quickbooks.schemas.payment import Payment
 from qbsync.snapshots import repository as snapshots
 from qbsync.sync import repository
 from qbsync.sync.attempts import run_attempt
+from qbsync.sync.company import company_setup
 from qbsync.sync.context import AforoClients, SyncContext
 from qbsync.sync.engine import ensure
+from qbsync.sync.invoice_money import currency_fields
 from qbsync.sync.mappers.invoices import INVOICE_IDS
 from qbsync.sync.mappers.payments import PAYMENT_IDS, PaymentFacts, applied_amount, map_payment
 from qbsync.sync.mappers.text import payload_hash
@@ -135,6 +137,18 @@ async def sync(ctx: SyncContext, payment_id: str, details: Details | None = None
             customer_qbo_id=invoice.customer_ref.value,
             invoice_qbo_id=invoice_qbo_id,
             applied=applied,
+        )
+        # In the customer's currency (multi-currency companies), else refused with its fix.
+        money = await currency_fields(
+            ctx,
+            await company_setup(ctx),
+            customer_qbo_id=invoice.customer_ref.value,
+            currency=known.currency,
+            exchange_rate=None,
+            what=f"payment {payment_id}",
+        )
+        payload = payload.model_copy(
+            update={"currency_ref": money.currency_ref, "exchange_rate": money.exchange_rate}
         )
         # Once written, the invoice pages show the balance this payment leaves (no read).
         paid = invoice.model_copy(update={"balance": open_balance - applied})
