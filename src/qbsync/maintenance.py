@@ -14,7 +14,7 @@ from qbsync.errors import QbsyncError
 from qbsync.metrics import CONNECTIONS_NEAR_HARD_CAP
 from qbsync.reconcile.sweep import enqueue_sweeps
 from qbsync.resources import Resources
-from qbsync.sync import repository as sync_log
+from qbsync.sync import sync_log
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from qbsync.api.filters import choice
 from qbsync.api.views import CamelModel, MappingView, SyncLogDetail, SyncLogView
 from qbsync.errors import ErrorCategory, InvalidInput, NotFound
 from qbsync.ids import parse_id
-from qbsync.sync import repository
+from qbsync.sync import repository, sync_log
 from qbsync.sync.engine import SyncOptions, sync
 from qbsync.sync.models import SyncLog, SyncStatus, SyncTrigger
 from qbsync.sync.registry import get, kinds
@@ -105,7 +105,7 @@ async def list_sync_logs(
 ) -> SyncLogPage:
     """Newest first; pass ``nextCursor`` back as ``cursor`` for the next page."""
     kind = _entity_type(entity_type)
-    filters = repository.LogFilter(
+    filters = sync_log.LogFilter(
         organization_id=scope,
         entity_type=kind,
         aforo_ids=_aforo_ids(kind, aforo_id),
@@ -116,7 +116,7 @@ async def list_sync_logs(
         since=since,
         until=until,
     )
-    rows = await repository.list_logs(session, filters, before_id=_cursor(cursor), limit=limit)
+    rows = await sync_log.list_logs(session, filters, before_id=_cursor(cursor), limit=limit)
     return SyncLogPage(
         items=[SyncLogView.of(row) for row in rows],
         next_cursor=_next_cursor(rows, limit),
@@ -125,7 +125,7 @@ async def list_sync_logs(
 
 
 async def _visible_log(session: SessionDep, scope: int | None, log_id: int) -> SyncLog:
-    row = await repository.get_log(session, log_id)
+    row = await sync_log.get_log(session, log_id)
     # Another organization's row is answered like a missing one: ids are not a side channel.
     if row is None or (scope is not None and row.organization_id != scope):
         raise NotFound(f"sync log {log_id} not found")
@@ -159,7 +159,7 @@ async def retry_sync_log(
         aforo_id=row.aforo_id,
         options=SyncOptions(trigger=SyncTrigger.RETRY, caller_token=principal.token),
     )
-    attempt = await repository.get_log(session, result.log_id) if result.log_id else None
+    attempt = await sync_log.get_log(session, result.log_id) if result.log_id else None
     body = RetryAnswer(
         retried_log_id=log_id,
         status=result.status,

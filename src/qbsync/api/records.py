@@ -14,7 +14,7 @@ from qbsync.api.deps import ResourcesDep, SessionDep
 from qbsync.api.errors import ERRORS, errors
 from qbsync.api.filters import choice
 from qbsync.api.views import CamelModel
-from qbsync.sync import repository
+from qbsync.sync import sync_log
 from qbsync.sync.engine import SyncOptions
 from qbsync.sync.models import SyncTrigger
 from qbsync.sync.records import RecordFilter, RecordState, list_records, record_kinds
@@ -137,7 +137,7 @@ async def resync_record(
         aforo_id=aforo_id,
         options=SyncOptions(trigger=SyncTrigger.MANUAL, caller_token=principal.token),
     )
-    attempt = await repository.get_log(session, result.log_id) if result.log_id else None
+    attempt = await sync_log.get_log(session, result.log_id) if result.log_id else None
     body = ResyncAnswer(
         status=result.status,
         action=result.action,

@@ -6,20 +6,21 @@ every sync-log row, so progress needs no state of its own and survives any resta
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.aforo.billing import AforoInvoice
 from qbsync.backfill.models import BackfillJob, BackfillStatus
 from qbsync.errors import InvalidInput, NotFound, QbsyncError
 from qbsync.events.publisher import Publisher
+from qbsync.sync import sync_log
 from qbsync.sync.context import AforoClients
 from qbsync.sync.models import EntityType, SyncTrigger
 from qbsync.sync.registry import get
+from qbsync.sync.sync_log import Outcomes
 
 log = logging.getLogger(__name__)
 
@@ -124,37 +125,9 @@ async def resumable_jobs(session: AsyncSession) -> list[int]:
     return list(rows)
 
 
-@dataclass(frozen=True)
-class Progress:
-    done: int
-    skipped: int
-    failed: int
-    retrying: int
-
-
-async def progress(session: AsyncSession, job_id: int) -> Progress:
-    """The latest outcome of each target, from its own sync-log rows (dependencies synced
-    on the way share the correlation id but not the aforo id, so they are not counted)."""
-    rows = await session.execute(
-        text(
-            """
-            SELECT status, count(*) FROM (
-                SELECT DISTINCT ON (correlation_id) status
-                FROM quickbooks_sync_log
-                WHERE correlation_id LIKE :pattern AND correlation_id = :prefix || aforo_id
-                ORDER BY correlation_id, id DESC
-            ) latest GROUP BY status
-            """
-        ),
-        {"pattern": correlation_prefix(job_id) + "%", "prefix": correlation_prefix(job_id)},
-    )
-    counts = {status: int(count) for status, count in rows}
-    return Progress(
-        done=counts.get("SUCCESS", 0),
-        skipped=counts.get("SKIPPED", 0),
-        failed=counts.get("FAILED", 0),
-        retrying=counts.get("RETRYING", 0),
-    )
+async def progress(session: AsyncSession, job_id: int) -> Outcomes:
+    """The latest outcome of each target, from its own sync-log rows."""
+    return await sync_log.outcomes_of_run(session, correlation_prefix(job_id))
 
 
 async def get_job(

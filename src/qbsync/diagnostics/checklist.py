@@ -18,7 +18,7 @@ from qbsync.events.dead_letters import visible_parked
 from qbsync.events.parking import ParkedMessage
 from qbsync.quickbooks.errors import QuickBooksNotFound
 from qbsync.resources import Resources
-from qbsync.sync import repository
+from qbsync.sync import repository, sync_log
 from qbsync.sync.diagnosis import Diagnosis, ParkedFact, diagnose
 from qbsync.sync.models import Mapping, SyncLog
 from qbsync.sync.registry import Kind, parse_aforo_id
@@ -106,7 +106,7 @@ async def checklist(
         if connection is not None
         else None
     )
-    attempts = await repository.latest_logs_for(
+    attempts = await sync_log.latest_logs_for(
         session, organization_id=organization_id, entity_type=kind.entity_type, aforo_id=full_id
     )
     try:

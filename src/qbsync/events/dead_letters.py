@@ -21,8 +21,8 @@ from qbsync.errors import NotFound
 from qbsync.events.parking import ParkedMessage, discard, list_parked, replay
 from qbsync.events.topology import declare_topology
 from qbsync.resources import Resources
-from qbsync.sync import repository
-from qbsync.sync.models import SyncAction, SyncLog, SyncStatus, SyncTrigger
+from qbsync.sync import sync_log
+from qbsync.sync.models import SyncAction, SyncStatus, SyncTrigger
 from qbsync.sync.registry import log_aforo_id
 
 # How deep a browse looks into the parking queue (each browse holds these unacked briefly).
@@ -65,20 +65,18 @@ async def _log(
     session: AsyncSession, message: ParkedMessage, action: SyncAction, note: str
 ) -> None:
     """Operators' actions on parked messages go into the same log as sync attempts."""
-    await repository.add_log(
+    await sync_log.write(
         session,
-        SyncLog(
-            organization_id=message.organization_id,
-            entity_type=message.entity_type or "UNKNOWN",
-            aforo_id=log_aforo_id(
-                message.entity_type, message.entity_id, fallback=f"message:{message.message_id}"
-            ),
-            action=action,
-            status=SyncStatus.SUCCESS,
-            trigger=SyncTrigger.MANUAL,
-            error_message=note,
-            correlation_id=(message.correlation_id or message.message_id)[:100],
+        organization_id=message.organization_id,
+        entity_type=message.entity_type or "UNKNOWN",
+        aforo_id=log_aforo_id(
+            message.entity_type, message.entity_id, fallback=f"message:{message.message_id}"
         ),
+        action=action,
+        status=SyncStatus.SUCCESS,
+        trigger=SyncTrigger.MANUAL,
+        error_message=note,
+        correlation_id=message.correlation_id or message.message_id,
     )
 
 

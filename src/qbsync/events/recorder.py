@@ -6,17 +6,11 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.events.outcomes import ParkReason, RunnerOutcome
-from qbsync.sync import repository
-from qbsync.sync.models import SyncAction, SyncLog, SyncStatus, SyncTrigger
+from qbsync.sync import sync_log
+from qbsync.sync.models import SyncAction, SyncStatus, SyncTrigger
 from qbsync.sync.registry import log_aforo_id
 
 _RECORDED = {ParkReason.INVALID_MESSAGE, ParkReason.UNEXPECTED_ERROR}
-
-
-def _storable(text: str) -> str:
-    """Postgres text and JSONB cannot hold NUL; a hostile body must still leave its row (a
-    recorder that fails keeps the message from being parked at all)."""
-    return text.replace("\x00", "\\u0000")
 
 
 class SyncLogRecorder:
@@ -27,29 +21,25 @@ class SyncLogRecorder:
         if outcome.reason not in _RECORDED:
             return
         async with self._sessionmaker.begin() as session:
-            await repository.add_log(
+            await sync_log.write(
                 session,
-                SyncLog(
-                    organization_id=outcome.organization_id,
-                    entity_type=outcome.entity_type or "UNKNOWN",
-                    aforo_id=log_aforo_id(
-                        outcome.entity_type,
-                        outcome.entity_id,
-                        fallback=f"message:{outcome.message_id or outcome.correlation_id}",
-                    ),
-                    action=SyncAction.NONE,
-                    status=SyncStatus.FAILED,
-                    trigger=SyncTrigger.EVENT,
-                    attempt=outcome.attempts,
-                    error_code=outcome.code[:50],
-                    error_category=outcome.category,
-                    error_message=_storable(
-                        f"message parked ({outcome.reason}): {outcome.message}"
-                    ),
-                    request_payload={
-                        "routingKey": _storable(outcome.routing_key),
-                        "body": _storable(outcome.body_excerpt),
-                    },
-                    correlation_id=_storable(outcome.correlation_id)[:100],
+                organization_id=outcome.organization_id,
+                entity_type=outcome.entity_type or "UNKNOWN",
+                aforo_id=log_aforo_id(
+                    outcome.entity_type,
+                    outcome.entity_id,
+                    fallback=f"message:{outcome.message_id or outcome.correlation_id}",
                 ),
+                action=SyncAction.NONE,
+                status=SyncStatus.FAILED,
+                trigger=SyncTrigger.EVENT,
+                attempt=outcome.attempts,
+                error_code=outcome.code,
+                error_category=outcome.category,
+                error_message=f"message parked ({outcome.reason}): {outcome.message}",
+                request_payload={
+                    "routingKey": sync_log.storable(outcome.routing_key),
+                    "body": sync_log.storable(outcome.body_excerpt),
+                },
+                correlation_id=outcome.correlation_id,
             )

@@ -13,7 +13,7 @@ from qbsync.db.base import utcnow
 from qbsync.errors import ErrorCategory, QbsyncError
 from qbsync.logging import log_context
 from qbsync.metrics import SYNCS
-from qbsync.sync import repository
+from qbsync.sync import repository, sync_log
 from qbsync.sync.context import LogScope, SyncContext
 from qbsync.sync.hints import error_code, hint_for
 from qbsync.sync.models import SyncAction, SyncLog, SyncStatus
@@ -52,7 +52,9 @@ async def record(
     intuit_tid: str | None = None,
     note: str | None = None,
 ) -> SyncLog:
-    entry = SyncLog(
+    SYNCS.labels(entity_type, status, error.category if error else "").inc()
+    return await sync_log.write(
+        session,
         organization_id=scope.organization_id,
         realm_id=scope.realm_id,
         entity_type=entity_type,
@@ -69,10 +71,8 @@ async def record(
         request_payload=redact(request),  # type: ignore[arg-type]
         response_payload=redact(response),  # type: ignore[arg-type]
         duration_ms=duration_ms,
-        correlation_id=scope.correlation_id[:100] if scope.correlation_id else None,
+        correlation_id=scope.correlation_id,
     )
-    SYNCS.labels(entity_type, status, entry.error_category or "").inc()
-    return await repository.add_log(session, entry)
 
 
 def _message(error: QbsyncError) -> str:
@@ -90,7 +90,7 @@ async def _chain_waiting(ctx: SyncContext, *, entity_type: str, aforo_id: str) -
     a second webhook for an invoice metering does not know must not start a second chain."""
     if ctx.attempt != 1 or not ctx.will_retry:
         return None
-    latest = await repository.latest_decisive_log(
+    latest = await sync_log.latest_decisive_log(
         ctx.session, organization_id=ctx.organization_id, entity_type=entity_type, aforo_id=aforo_id
     )
     if (

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.db.base import utcnow
 from qbsync.db.locks import lock_until_commit
-from qbsync.sync.models import Mapping, SyncLog
+from qbsync.sync.models import Mapping
 
 # The payload hash a voided invoice's mapping keeps (see sync/invoices.py).
 VOIDED = "void"
@@ -110,58 +107,6 @@ async def forget_written_payload(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def add_log(session: AsyncSession, entry: SyncLog) -> SyncLog:
-    session.add(entry)
-    await session.flush()
-    return entry
-
-
-@dataclass(frozen=True)
-class LogFilter:
-    organization_id: int | None = None
-    entity_type: str | None = None
-    aforo_ids: tuple[str, ...] | None = None  # any of these
-    quickbooks_id: str | None = None
-    status: str | None = None
-    error_category: str | None = None
-    trigger: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-async def list_logs(
-    session: AsyncSession, filters: LogFilter, *, before_id: int | None, limit: int
-) -> list[SyncLog]:
-    """Newest first. Paging is keyed on the id, so rows added while an operator pages never
-    shift or repeat what the next page shows."""
-    query = select(SyncLog)
-    conditions = {
-        SyncLog.organization_id: filters.organization_id,
-        SyncLog.entity_type: filters.entity_type,
-        SyncLog.quickbooks_id: filters.quickbooks_id,
-        SyncLog.status: filters.status,
-        SyncLog.error_category: filters.error_category,
-        SyncLog.trigger: filters.trigger,
-    }
-    for column, value in conditions.items():
-        if value is not None:
-            query = query.where(column == value)
-    if filters.aforo_ids is not None:
-        query = query.where(SyncLog.aforo_id.in_(filters.aforo_ids))
-    if filters.since is not None:
-        query = query.where(SyncLog.created_at >= filters.since)
-    if filters.until is not None:
-        query = query.where(SyncLog.created_at < filters.until)
-    if before_id is not None:
-        query = query.where(SyncLog.id < before_id)
-    rows = await session.scalars(query.order_by(SyncLog.id.desc()).limit(limit))
-    return list(rows)
-
-
-async def get_log(session: AsyncSession, log_id: int) -> SyncLog | None:
-    return await session.get(SyncLog, log_id)
-
-
 async def list_mappings(
     session: AsyncSession,
     *,
@@ -182,61 +127,3 @@ async def list_mappings(
         query = query.where(Mapping.quickbooks_id == quickbooks_id)
     rows = await session.scalars(query.order_by(Mapping.id.desc()).limit(limit))
     return list(rows)
-
-
-async def latest_logs_for(
-    session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str, limit: int = 5
-) -> list[SyncLog]:
-    rows = await session.scalars(
-        select(SyncLog)
-        .where(
-            SyncLog.organization_id == organization_id,
-            SyncLog.entity_type == entity_type,
-            SyncLog.aforo_id == aforo_id,
-        )
-        .order_by(SyncLog.id.desc())
-        .limit(limit)
-    )
-    return list(rows)
-
-
-async def latest_decisive_log(
-    session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str
-) -> SyncLog | None:
-    """The newest attempt on the entity that was not itself skipped."""
-    row: SyncLog | None = await session.scalar(
-        select(SyncLog)
-        .where(
-            SyncLog.organization_id == organization_id,
-            SyncLog.entity_type == entity_type,
-            SyncLog.aforo_id == aforo_id,
-            SyncLog.status != "SKIPPED",
-        )
-        .order_by(SyncLog.id.desc())
-        .limit(1)
-    )
-    return row
-
-
-async def purge_logs(session: AsyncSession, *, older_than: datetime) -> int:
-    result = await session.execute(delete(SyncLog).where(SyncLog.created_at < older_than))
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def refused_writes(
-    session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str
-) -> int:
-    """How many attempts on this entity QuickBooks refused with a fault (a numeric code): such
-    a write did not happen, so the next one may use a new requestid (see writes.write_key)."""
-    count: int | None = await session.scalar(
-        select(func.count())
-        .select_from(SyncLog)
-        .where(
-            SyncLog.organization_id == organization_id,
-            SyncLog.entity_type == entity_type,
-            SyncLog.aforo_id == aforo_id,
-            SyncLog.status == "FAILED",
-            SyncLog.error_code.regexp_match("^[0-9]+$"),
-        )
-    )
-    return count or 0
