@@ -363,3 +363,35 @@ class TestItemAndAccountMapping:
         assert refused.status == SyncStatus.FAILED
         assert "works in USD only" in refused.message
         assert await emulator_control.live(org.realm_id, "Payment") == []
+
+
+class TestForeignCurrency:
+    async def test_a_customer_first_billed_in_euros_is_created_in_euros(
+        self, aforo, sync_one, emulator_control, org, deps
+    ) -> None:
+        from qbsync.quickbooks.schemas import CompanyCurrency
+
+        await emulator_control.person_edit(
+            org.realm_id, "Preferences", "1", {"CurrencyPrefs": {"MultiCurrencyEnabled": True}}
+        )
+        qbo = deps.quickbooks.client(organization_id=org.organization_id, realm_id=org.realm_id)
+        await qbo.create(CompanyCurrency(code="EUR"), request_id=f"eur-{org.realm_id}")
+        customer = await aforo.customer()
+        invoice = await aforo.invoice(
+            customer, status="ISSUED", currency="EUR", exchange_rate=D("1.0842")
+        )
+        result = await sync_one("invoice", invoice.id)
+        assert result.action == SyncAction.CREATE, result.message
+        [qbo_customer] = await emulator_control.live(org.realm_id, "Customer")
+        assert qbo_customer.body["CurrencyRef"]["value"] == "EUR"
+        body = await held(emulator_control, org, "Invoice", result.quickbooks_id)
+        assert body["CurrencyRef"]["value"] == "EUR"
+        assert amount(body, "ExchangeRate") == D("1.0842")
+        assert amount(body, "HomeTotalAmt") == D("227.68")  # 210.00 x 1.0842
+        payment = await aforo.payment(invoice, "210.00", currency="EUR")
+        paid = await sync_one("payment", payment.id)
+        assert paid.action == SyncAction.CREATE, paid.message
+        usd = await aforo.payment(invoice, "1.00", currency="USD")
+        assert (
+            "customer's QuickBooks currency is EUR" in (await sync_one("payment", usd.id)).message
+        )

@@ -8,6 +8,7 @@ from qbsync.aforo.orgs import AforoCustomer
 from qbsync.errors import Conflict, InvalidInput
 from qbsync.quickbooks.errors import QuickBooksDuplicateName
 from qbsync.quickbooks.query import Q
+from qbsync.quickbooks.schemas import Ref
 from qbsync.quickbooks.schemas.names import Customer
 from qbsync.sync import repository
 from qbsync.sync.adoption import current_index
@@ -39,8 +40,10 @@ async def read(
 
 
 async def sync(ctx: SyncContext, customer_id: int, details: Details | None = None) -> SyncResult:
-    """Create, adopt or update the customer's QuickBooks record."""
-    del details  # nothing an event says is enough: the record is read fresh
+    """Create, adopt or update the customer's QuickBooks record. ``details`` may name the
+    currency a new customer is created in (``{"currency": "EUR"}``, from its first invoice
+    in a multi-currency company): QuickBooks fixes it at creation."""
+    currency = str(details["currency"]) if details and details.get("currency") else None
     aforo_id = CUSTOMER_IDS.format(customer_id)
 
     async def work() -> Written:
@@ -61,7 +64,7 @@ async def sync(ctx: SyncContext, customer_id: int, details: Details | None = Non
         )
         if mapping is not None:
             return await _update(ctx, customer, mapping)
-        return await _create_or_adopt(ctx, customer)
+        return await _create_or_adopt(ctx, customer, currency)
 
     return await run_attempt(ctx, entity_type=ENTITY, aforo_id=aforo_id, work=work)
 
@@ -139,7 +142,9 @@ async def _adopt(
     )
 
 
-async def _create_or_adopt(ctx: SyncContext, customer: AforoCustomer) -> Written:
+async def _create_or_adopt(
+    ctx: SyncContext, customer: AforoCustomer, currency: str | None = None
+) -> Written:
     """Create first (no read); a name in use (6240) is looked up, and adopted when it is safe
     to, else the suffixed name is tried. A bulk index, when the caller built one, answers
     instead of QuickBooks."""
@@ -147,6 +152,8 @@ async def _create_or_adopt(ctx: SyncContext, customer: AforoCustomer) -> Written
     index = current_index(ctx.realm_id)
     for name in (base_display_name(customer), suffixed_display_name(customer)):
         payload = map_customer(customer, display_name=name)
+        if currency is not None:
+            payload = payload.model_copy(update={"currency_ref": Ref(value=currency)})
         if index is not None and index.covers_name(name):
             existing = index.customers.get(name)
             if existing is not None:

@@ -11,15 +11,17 @@ from qbsync.quickbooks.errors import QuickBooksDuplicateDocNumber, QuickBooksNot
 from qbsync.quickbooks.query import Q
 from qbsync.quickbooks.schemas import Ref
 from qbsync.quickbooks.schemas.invoice import Invoice
-from qbsync.sync import credit_memos, repository
+from qbsync.sync import credit_memos, customers, repository
 from qbsync.sync.adoption import current_index
 from qbsync.sync.attempts import run_attempt
+from qbsync.sync.company import company_setup
 from qbsync.sync.context import AforoClients, SyncContext
 from qbsync.sync.engine import ensure
 from qbsync.sync.errors import DependencyFailed
 from qbsync.sync.invoice_money import tax_note, with_money_fields
 from qbsync.sync.invoice_voids import void_invoice
 from qbsync.sync.mappers.credit_memos import is_credit
+from qbsync.sync.mappers.customers import CUSTOMER_IDS
 from qbsync.sync.mappers.invoices import INVOICE_IDS, map_invoice, money
 from qbsync.sync.mappers.tax import invoice_line_rates
 from qbsync.sync.mappers.text import payload_hash
@@ -75,6 +77,7 @@ async def sync(ctx: SyncContext, invoice_id: int, details: Details | None = None
             return Written(SyncAction.SKIP, None, why, note=why)
         if is_credit(invoice):
             return await _as_credit_memo(ctx, invoice_id, invoice.invoice_number)
+        await _customer_in_its_currency(ctx, invoice.customer_id, invoice.currency)
         customer_qbo_id = await ensure(ctx, EntityType.CUSTOMER, invoice.customer_id)
         item_ref = Ref(value=await ensure(ctx, EntityType.ITEM, invoice.rate_plan_id or None))
         payload, totals = map_invoice(
@@ -107,6 +110,33 @@ async def sync(ctx: SyncContext, invoice_id: int, details: Details | None = None
         return replace(written, message=f"{written.message}; {mismatch}", note=mismatch)
 
     return await run_attempt(ctx, entity_type=ENTITY, aforo_id=aforo_id, work=work)
+
+
+async def _customer_in_its_currency(
+    ctx: SyncContext, customer_id: int, currency: str | None
+) -> None:
+    """A customer QuickBooks does not hold yet, first billed in a foreign currency of a
+    multi-currency company, is created in that currency (QuickBooks fixes it then)."""
+    if currency is None:
+        return
+    setup = (await company_setup(ctx)).currency
+    if not setup.multi_currency or currency.upper() == setup.home:
+        return
+    mapped = await repository.get_mapping(
+        ctx.session,
+        organization_id=ctx.organization_id,
+        realm_id=ctx.realm_id,
+        entity_type=EntityType.CUSTOMER,
+        aforo_id=CUSTOMER_IDS.format(customer_id),
+    )
+    if mapped is None:
+        result = await customers.sync(ctx, customer_id, {"currency": currency.upper()})
+        if result.error is not None:
+            raise DependencyFailed(
+                f"customer {CUSTOMER_IDS.format(customer_id)} could not be synced: "
+                f"{result.error.message}",
+                cause=result.error,
+            )
 
 
 async def _as_credit_memo(ctx: SyncContext, invoice_id: int, number: str) -> Written:
