@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from decimal import Decimal
+from json import loads
 from typing import Any
 
 import httpx
@@ -59,10 +61,29 @@ class ApiClient:
             method, f"/api/quickbooks{path}", headers=headers, params=query, json=json
         )
         try:
-            body = response.json()
+            # Money stays exact on its way to the page (840.00, not 840.0).
+            body = loads(response.content, parse_float=Decimal)
         except ValueError:
             body = {"message": response.text[:200]}
         return Answer(response.status_code, body if isinstance(body, dict) else {"items": body})
+
+    async def text(
+        self,
+        method: str,
+        path: str,
+        *,
+        org: int | None = None,
+        params: Mapping[str, str | int | None] | None = None,
+    ) -> tuple[int, str, Mapping[str, str]]:
+        """A non-JSON answer (a CSV export): status, body and headers."""
+        headers = {"Authorization": f"Bearer {self._token}"}
+        if org is not None:
+            headers["X-Organization-Id"] = str(org)
+        query = {k: str(v) for k, v in (params or {}).items() if v is not None and v != ""}
+        response = await self._http.request(
+            method, f"/api/quickbooks{path}", headers=headers, params=query
+        )
+        return response.status_code, response.text, response.headers
 
     async def get(self, path: str, **kwargs: Any) -> dict[str, Any]:
         """The body of a successful answer; an :class:`ApiError` otherwise."""

@@ -58,7 +58,7 @@ def entity_number(aforo_id: str) -> str:
     return aforo_id.split("-", 1)[1] if "-" in aforo_id else aforo_id
 
 
-def _kind_slug(entity_type: str) -> str:
+def kind_slug(entity_type: str) -> str:
     return next((slug for slug, kind in KINDS.items() if kind == entity_type), "customers")
 
 
@@ -100,9 +100,7 @@ async def list_records(
                 "state": shown_state,
                 "error": error,
                 "hint": hint,
-                "url": org_page_url(
-                    org, "records", _kind_slug(item["entityType"]), item["aforoId"]
-                ),
+                "url": org_page_url(org, "records", kind_slug(item["entityType"]), item["aforoId"]),
             }
         )
     return render_page(

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from qbsync.console import activity, connection, records, settings, signin, work
+from qbsync.console import activity, connection, drift, records, settings, signin, work
 from qbsync.console.client import ApiError
 from qbsync.console.session import CsrfRefused, SignInRequired, clear_session
 from qbsync.console.templating import render
@@ -49,7 +49,7 @@ def _error_page(request: Request, exc: Exception) -> Response:
 
 
 def install_console(app: FastAPI) -> None:
-    for feature in (signin, connection, settings, records, work, activity):
+    for feature in (signin, connection, settings, records, work, activity, drift):
         app.include_router(feature.router, prefix=PREFIX, include_in_schema=False)
     app.mount(
         f"{PREFIX}/static",

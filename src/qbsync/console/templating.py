@@ -12,14 +12,14 @@ from starlette.templating import Jinja2Templates
 
 from qbsync import __version__
 
-# The console's sections, in navigation order. Drift (reconciliation) and the read budget
-# slot in here as their issues land.
+# The console's sections, in navigation order.
 SECTIONS = (
     ("connection", "Connection"),
     ("settings", "Settings"),
     ("records", "Records"),
     ("work", "Work"),
     ("activity", "Activity"),
+    ("drift", "Drift"),
 )
 
 
