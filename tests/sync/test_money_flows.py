@@ -395,3 +395,81 @@ class TestForeignCurrency:
         assert (
             "customer's QuickBooks currency is EUR" in (await sync_one("payment", usd.id)).message
         )
+
+
+ENTITY_OF_PATH = {
+    "invoice": "Invoice",
+    "payment": "Payment",
+    "creditmemo": "CreditMemo",
+    "refundreceipt": "RefundReceipt",
+    "customer": "Customer",
+    "item": "Item",
+}
+
+
+class TestEveryWriteIsValidXml:
+    async def test_the_month_s_writes_validate_against_intuits_xsd(
+        self, aforo, stubs, sync_one, configure, emulator_control, org, deps
+    ) -> None:
+        """Every body qbsync POSTed in a month of money (tax override, credit memo and its
+        application, payment, refund, void, unlink) read back from the emulator's request
+        log and checked against Intuit's XSD."""
+        import json as jsonlib
+
+        from tests.quickbooks.xsd import validation_errors
+
+        await _sales_tax(emulator_control, org.realm_id, automated=True)
+        await emulator_control.person_edit(
+            org.realm_id,
+            "Preferences",
+            "1",
+            {"AccountingInfoPrefs": {"ClassTrackingPerTxn": True, "TrackDepartments": True}},
+        )
+        customer = await aforo.customer()
+        invoice = await aforo.invoice(
+            customer, status="ISSUED", tax_amount=D("17.85"), tax_rate=D("8.5")
+        )
+        other = await aforo.invoice(customer, status="ISSUED")
+        from qbsync.quickbooks.schemas import Department, QboClass
+
+        qbo = deps.quickbooks.client(organization_id=org.organization_id, realm_id=org.realm_id)
+        qbo_class = await qbo.create(QboClass(name="Enterprise"), request_id=f"c-{org.realm_id}")
+        location = await qbo.create(Department(name="EMEA"), request_id=f"d-{org.realm_id}")
+        await configure(sales_term_id="3", class_id=qbo_class.id, department_id=location.id)
+        await sync_one("invoice", invoice.id)
+        await sync_one("invoice", other.id)
+        note = await aforo.credit_note(customer, ["20.00"], invoice_id=invoice.id)
+        await sync_one("creditmemo", f"note-{note.id}")
+        payment = await aforo.payment(invoice, "50.00")
+        await sync_one("payment", payment.id)
+        refund = await aforo.refund(payment, "5.00")
+        await sync_one("refund", refund.id)
+        other_payment = await aforo.payment(other, "10.00")
+        await sync_one("payment", other_payment.id)
+        await stubs.put_invoice(other.model_copy(update={"status": "VOID"}))
+        assert (await sync_one("invoice", other.id)).action == SyncAction.VOID
+        await stubs.put_payment(payment.model_copy(update={"status": "FAILED"}))
+        assert (await sync_one("payment", payment.id)).action == SyncAction.VOID
+
+        checked: list[str] = []
+        for request in await emulator_control.requests(org.realm_id):
+            segment = request.path.rstrip("/").rsplit("/", 1)[-1]
+            entity = ENTITY_OF_PATH.get(segment)
+            if request.method != "POST" or entity is None or not request.body:
+                continue
+            body = jsonlib.loads(request.body, parse_float=D)
+            assert validation_errors(entity, body) == [], (entity, request.query, body)
+            checked.append(f"{entity}?{request.query}")
+        assert {c.split("?")[0] for c in checked} == {
+            "Customer",
+            "Item",
+            "Invoice",
+            "CreditMemo",
+            "Payment",
+            "RefundReceipt",
+        }
+        assert any("include=void" in c for c in checked)
+        [first, *_] = await emulator_control.live(org.realm_id, "Invoice")
+        assert first.body["ClassRef"]["value"] == qbo_class.id
+        assert first.body["DepartmentRef"]["value"] == location.id
+        assert first.body["SalesTermRef"]["value"] == "3"
