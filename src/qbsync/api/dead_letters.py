@@ -49,12 +49,14 @@ async def list_dead_letters(
     scope: ScopeDep, resources: ResourcesDep, limit: Annotated[int, Query(ge=1, le=SCAN)] = 100
 ) -> ParkedList:
     parked = await dead_letters.visible_parked(resources, scope)
-    return ParkedList(items=[ParkedView.of(m) for m in parked[:limit]], count=len(parked))
+    return ParkedList(
+        items=[ParkedView.model_validate(m) for m in parked[:limit]], count=len(parked)
+    )
 
 
 @router.get("/{message_id}", response_model=ParkedView, responses=ERRORS)
 async def get_dead_letter(message_id: str, scope: ScopeDep, resources: ResourcesDep) -> ParkedView:
-    return ParkedView.of(await dead_letters.find_parked(resources, scope, message_id))
+    return ParkedView.model_validate(await dead_letters.find_parked(resources, scope, message_id))
 
 
 @router.post("/{message_id}/replay", response_model=ReplayedOne, responses=ERRORS)

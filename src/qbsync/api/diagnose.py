@@ -78,9 +78,11 @@ async def diagnose_entity(
         connection=ConnectionStatusView.model_validate(
             status_view(organization_id, found.connection)
         ),
-        mapping=MappingView.of(found.mapping) if found.mapping else None,
+        mapping=MappingView.model_validate(found.mapping) if found.mapping else None,
         quickbooks=Facts.model_validate(found.quickbooks),
         aforo=Facts.model_validate(found.aforo),
-        last_attempts=[SyncLogView.of(row) for row in found.attempts],
-        dead_letters=[ParkedView.of(m) for m in found.parked] if found.parked is not None else None,
+        last_attempts=[SyncLogView.model_validate(row) for row in found.attempts],
+        dead_letters=[ParkedView.model_validate(m) for m in found.parked]
+        if found.parked is not None
+        else None,
     )

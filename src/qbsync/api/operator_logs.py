@@ -118,7 +118,7 @@ async def list_sync_logs(
     )
     rows = await sync_log.list_logs(session, filters, before_id=_cursor(cursor), limit=limit)
     return SyncLogPage(
-        items=[SyncLogView.of(row) for row in rows],
+        items=[SyncLogView.model_validate(row) for row in rows],
         next_cursor=_next_cursor(rows, limit),
         limit=limit,
     )
@@ -134,7 +134,7 @@ async def _visible_log(session: SessionDep, scope: int | None, log_id: int) -> S
 
 @router.get("/sync-logs/{log_id}", response_model=SyncLogDetail, responses=ERRORS)
 async def get_sync_log(log_id: RowId, scope: ScopeDep, session: SessionDep) -> SyncLogDetail:
-    return SyncLogDetail.of_row(await _visible_log(session, scope, log_id))
+    return SyncLogDetail.model_validate(await _visible_log(session, scope, log_id))
 
 
 @router.post("/sync-logs/{log_id}/retry", response_model=RetryAnswer, responses=ERRORS)
@@ -166,7 +166,7 @@ async def retry_sync_log(
         action=result.action,
         quickbooks_id=result.quickbooks_id,
         message=result.message,
-        attempt=SyncLogView.of(attempt) if attempt else None,
+        attempt=SyncLogView.model_validate(attempt) if attempt else None,
     )
     # Answered, not raised: the failed attempt's log row must commit with the request.
     return JSONResponse(
@@ -193,4 +193,4 @@ async def list_mappings(
         quickbooks_id=quickbooks_id,
         limit=limit,
     )
-    return MappingPage(items=[MappingView.of(row) for row in rows], count=len(rows))
+    return MappingPage(items=[MappingView.model_validate(row) for row in rows], count=len(rows))

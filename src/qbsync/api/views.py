@@ -11,9 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, PlainSerializer, model_serializer
 from pydantic.alias_generators import to_camel
 
-from qbsync.events.parking import ParkedMessage
 from qbsync.quickbooks import wire
-from qbsync.sync.models import Mapping, SyncLog
 
 
 def iso_instant(value: datetime) -> str:
@@ -81,7 +79,17 @@ class ConnectionStatusView(SparseModel):
     last_sync_at: str | None = None
 
 
-class SyncLogView(CamelModel):
+# A stored time as the operator routes have always answered it (Python's ISO form).
+IsoTime = Annotated[datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str)]
+
+
+class RowView(CamelModel):
+    """A view read straight off a row's (or message's) attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class SyncLogView(RowView):
     """One sync attempt (or operator action) as the operator routes show it."""
 
     id: int
@@ -100,47 +108,17 @@ class SyncLogView(CamelModel):
     intuit_tid: str | None
     duration_ms: int | None
     correlation_id: str | None
-    created_at: str
-
-    @classmethod
-    def of(cls, row: SyncLog) -> SyncLogView:
-        return cls(
-            id=row.id,
-            organization_id=row.organization_id,
-            realm_id=row.realm_id,
-            entity_type=row.entity_type,
-            aforo_id=row.aforo_id,
-            quickbooks_id=row.quickbooks_id,
-            action=row.action,
-            status=row.status,
-            trigger=row.trigger,
-            attempt=row.attempt,
-            error_code=row.error_code,
-            error_category=row.error_category,
-            error_message=row.error_message,
-            intuit_tid=row.intuit_tid,
-            duration_ms=row.duration_ms,
-            correlation_id=row.correlation_id,
-            created_at=row.created_at.isoformat(),
-        )
+    created_at: IsoTime
 
 
 class SyncLogDetail(SyncLogView):
     """One attempt with what was sent and answered (redacted when it was logged)."""
 
-    request_payload: Any = None
-    response_payload: Any = None
-
-    @classmethod
-    def of_row(cls, row: SyncLog) -> SyncLogDetail:
-        return cls(
-            **SyncLogView.of(row).model_dump(),
-            request_payload=row.request_payload,
-            response_payload=row.response_payload,
-        )
+    request_payload: dict[str, Any] | None = None
+    response_payload: dict[str, Any] | None = None
 
 
-class MappingView(CamelModel):
+class MappingView(RowView):
     organization_id: int
     realm_id: str
     entity_type: str
@@ -148,25 +126,11 @@ class MappingView(CamelModel):
     quickbooks_id: str
     sync_token: str | None
     sync_version: int | None
-    last_synced_at: str
-    created_at: str
-
-    @classmethod
-    def of(cls, row: Mapping) -> MappingView:
-        return cls(
-            organization_id=row.organization_id,
-            realm_id=row.realm_id,
-            entity_type=row.entity_type,
-            aforo_id=row.aforo_id,
-            quickbooks_id=row.quickbooks_id,
-            sync_token=row.sync_token,
-            sync_version=row.sync_version,
-            last_synced_at=row.last_synced_at.isoformat(),
-            created_at=row.created_at.isoformat(),
-        )
+    last_synced_at: IsoTime
+    created_at: IsoTime
 
 
-class ParkedView(CamelModel):
+class ParkedView(RowView):
     """A parked message: why it was parked, what it was about, and a bounded excerpt."""
 
     message_id: str
@@ -179,30 +143,9 @@ class ParkedView(CamelModel):
     error_code: str | None
     error_category: str | None
     error_message: str | None
-    parked_at: str | None
+    parked_at: IsoTime | None
     attempts: int | None
     source_queue: str | None
     routing_key: str | None
     body_size: int | None
     body_excerpt: str | None
-
-    @classmethod
-    def of(cls, message: ParkedMessage) -> ParkedView:
-        return cls(
-            message_id=message.message_id,
-            original_message_id=message.original_message_id,
-            correlation_id=message.correlation_id,
-            organization_id=message.organization_id,
-            entity_type=message.entity_type,
-            entity_id=message.entity_id,
-            reason=message.reason,
-            error_code=message.error_code,
-            error_category=message.error_category,
-            error_message=message.error_message,
-            parked_at=message.parked_at.isoformat() if message.parked_at else None,
-            attempts=message.attempts,
-            source_queue=message.source_queue,
-            routing_key=message.routing_key,
-            body_size=message.body_size,
-            body_excerpt=message.body_excerpt,
-        )

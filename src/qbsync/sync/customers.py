@@ -25,7 +25,7 @@ from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import EntityType, Mapping, SyncAction
 from qbsync.sync.registry import Details
 from qbsync.sync.results import SyncResult, Written
-from qbsync.sync.writes import save_mapping, sparse_update, write_key
+from qbsync.sync.writes import save_mapping, update_mapped, write_key
 
 ENTITY = EntityType.CUSTOMER
 
@@ -77,7 +77,7 @@ async def _update(ctx: SyncContext, customer: AforoCustomer, mapping: Mapping) -
         return Written(SyncAction.SKIP, mapping.quickbooks_id, "unchanged since the last sync")
     for payload in (plain, suffixed):
         try:
-            updated = await sparse_update(
+            updated = await update_mapped(
                 ctx,
                 payload,
                 entity_type=ENTITY,
@@ -87,13 +87,6 @@ async def _update(ctx: SyncContext, customer: AforoCustomer, mapping: Mapping) -
             )
         except QuickBooksDuplicateName:
             continue
-        await save_mapping(
-            ctx,
-            updated,
-            entity_type=ENTITY,
-            aforo_id=mapping.aforo_id,
-            payload_hash=payload_hash(payload),
-        )
         return Written(
             SyncAction.UPDATE, mapping.quickbooks_id, "customer updated", payload, updated
         )
@@ -122,16 +115,14 @@ async def _adopt(
     )
     if owner is not None or not is_safe_to_adopt(existing, payload, aforo_id):
         return None
-    updated = await sparse_update(
+    updated = await update_mapped(
         ctx,
         payload,
         entity_type=ENTITY,
         aforo_id=aforo_id,
         qbo_id=existing.id,
         sync_token=existing.sync_token,
-    )
-    await save_mapping(
-        ctx, updated, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=payload_hash(payload)
+        stored_hash=payload_hash(payload),
     )
     return Written(
         SyncAction.LINK,

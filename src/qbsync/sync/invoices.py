@@ -28,7 +28,7 @@ from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import EntityType, Mapping, SyncAction
 from qbsync.sync.registry import Details
 from qbsync.sync.results import SyncResult, Written
-from qbsync.sync.writes import save_mapping, sparse_update, write_key
+from qbsync.sync.writes import save_mapping, update_mapped, write_key
 
 ENTITY = EntityType.INVOICE
 
@@ -163,19 +163,17 @@ async def _update(ctx: SyncContext, payload: Invoice, mapping: Mapping, note: st
         return Written(SyncAction.SKIP, mapping.quickbooks_id, "unchanged since the last sync")
     # Sending Line replaces every line, which is what we want: metering's lines are the truth.
     try:
-        updated = await sparse_update(
+        updated = await update_mapped(
             ctx,
             payload,
             entity_type=ENTITY,
             aforo_id=mapping.aforo_id,
             qbo_id=mapping.quickbooks_id,
             sync_token=mapping.sync_token,
+            stored_hash=hash_,
         )
     except QuickBooksNotFound:
         return await _recreate(ctx, payload, mapping, note)
-    await save_mapping(
-        ctx, updated, entity_type=ENTITY, aforo_id=mapping.aforo_id, payload_hash=hash_
-    )
     return Written(
         SyncAction.UPDATE, mapping.quickbooks_id, "invoice updated" + note, payload, updated
     )
@@ -268,16 +266,14 @@ async def _create_or_adopt(ctx: SyncContext, payload: Invoice, aforo_id: str, no
         raise Conflict(
             f"QuickBooks invoice {existing.id} ({payload.doc_number}) is already linked to {owner.aforo_id}"
         )
-    updated = await sparse_update(
+    updated = await update_mapped(
         ctx,
         payload,
         entity_type=ENTITY,
         aforo_id=aforo_id,
         qbo_id=existing.id,
         sync_token=existing.sync_token,
-    )
-    await save_mapping(
-        ctx, updated, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=payload_hash(payload)
+        stored_hash=payload_hash(payload),
     )
     return Written(
         SyncAction.LINK,

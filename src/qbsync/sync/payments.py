@@ -24,7 +24,7 @@ from qbsync.sync.models import EntityType, SyncAction
 from qbsync.sync.payment_reversals import REVERSED, reverse_payment
 from qbsync.sync.registry import Details
 from qbsync.sync.results import SyncResult, Written
-from qbsync.sync.writes import save_mapping, sparse_update, write_key
+from qbsync.sync.writes import save_mapping, update_mapped, write_key
 
 ENTITY = EntityType.PAYMENT
 # details key of a payment.failed / payment.charged_back event.
@@ -156,16 +156,14 @@ async def sync(ctx: SyncContext, payment_id: str, details: Details | None = None
         if known.amount > open_balance:
             note = f"; {known.amount - open_balance} left unapplied (more than the open balance)"
         if mapping is not None:
-            updated = await sparse_update(
+            updated = await update_mapped(
                 ctx,
                 payload,
                 entity_type=ENTITY,
                 aforo_id=aforo_id,
                 qbo_id=mapping.quickbooks_id,
                 sync_token=mapping.sync_token,
-            )
-            await save_mapping(
-                ctx, updated, entity_type=ENTITY, aforo_id=aforo_id, payload_hash=facts_hash
+                stored_hash=facts_hash,
             )
             await _remember(ctx, paid)
             return Written(

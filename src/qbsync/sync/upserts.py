@@ -11,7 +11,7 @@ from qbsync.sync.context import SyncContext
 from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import SyncAction
 from qbsync.sync.results import Written
-from qbsync.sync.writes import save_mapping, sparse_update, write_key
+from qbsync.sync.writes import save_mapping, update_mapped, write_key
 
 EntityT = TypeVar("EntityT", bound=WritableEntity)
 
@@ -34,16 +34,14 @@ async def upsert(
             return Written(
                 SyncAction.SKIP, mapping.quickbooks_id, "unchanged since the last sync"
             ), None
-        updated = await sparse_update(
+        updated = await update_mapped(
             ctx,
             payload,
             entity_type=entity_type,
             aforo_id=aforo_id,
             qbo_id=mapping.quickbooks_id,
             sync_token=mapping.sync_token,
-        )
-        await save_mapping(
-            ctx, updated, entity_type=entity_type, aforo_id=aforo_id, payload_hash=hash_
+            stored_hash=hash_,
         )
         return Written(
             SyncAction.UPDATE, mapping.quickbooks_id, f"{what} updated", payload, updated

@@ -57,6 +57,36 @@ async def sparse_update(
     raise AssertionError("unreachable")
 
 
+async def update_mapped(
+    ctx: SyncContext,
+    payload: EntityT,
+    *,
+    entity_type: str,
+    aforo_id: str,
+    qbo_id: str,
+    sync_token: str | None,
+    stored_hash: str | None = None,
+) -> EntityT:
+    """Update the mapped record (``sparse_update``) and remember what it now is, with
+    ``stored_hash`` or else the hash of ``payload``."""
+    updated = await sparse_update(
+        ctx,
+        payload,
+        entity_type=entity_type,
+        aforo_id=aforo_id,
+        qbo_id=qbo_id,
+        sync_token=sync_token,
+    )
+    await save_mapping(
+        ctx,
+        updated,
+        entity_type=entity_type,
+        aforo_id=aforo_id,
+        payload_hash=stored_hash or payload_hash(payload),
+    )
+    return updated
+
+
 async def save_mapping(
     ctx: SyncContext,
     written: WritableEntity,
