@@ -6,7 +6,9 @@ measured batch reference (``bench/backfill_batch.py``) in the same emulator.
 Theoretical minimum: every record needs one create; at most ``rate`` requests per second
 get through, where rate = min(per-second cap, per_minute / 60, in_flight / mean latency).
 Without batch: records / rate. With batch (30 items a request, invoices after their
-customers): (⌈customers / 30⌉ + ⌈invoices / 30⌉) / rate, and never less than two round trips.
+customers): B = ⌈customers / 30⌉ + ⌈invoices / 30⌉ batch requests, which take at least
+B / rate, and, at QBO's 40 batch requests a minute per realm, at least ⌊(B - 1) / 40⌋
+minutes plus one round trip; never less than two round trips.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from bench.observe import request_stats
 from bench.results import Result, Target
 from bench.stack import Stack
 from bench.verdict import check_emulator
-from qbsync.quickbooks.limiter import QBO_MAX_PER_SECOND
+from qbsync.quickbooks.limiter import QBO_BATCHES_PER_MINUTE, QBO_MAX_PER_SECOND
 
 NAME = "backfill"
 
@@ -31,8 +33,8 @@ NAME = "backfill"
 class Options(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BENCH_BACKFILL_")
 
-    customers: int = 150
-    invoices: int = 300
+    customers: int = 700
+    invoices: int = 1400
     per_minute: int = 600  # 10/s: Intuit's per-second cap, so both limits bind equally
     in_flight: int = 10
     latency_low_ms: int = 150
@@ -50,11 +52,13 @@ def theoretical(opts: Options) -> dict[str, float]:
     )
     records = opts.customers + opts.invoices
     batches = math.ceil(opts.customers / 30) + math.ceil(opts.invoices / 30)
+    by_batch_limit = (batches - 1) // QBO_BATCHES_PER_MINUTE * 60.0 + mean_latency_s
     return {
         "rate_rps": round(rate, 3),
         "min_s_without_batch": round(records / rate, 2),
-        "min_s_with_batch": round(max(batches / rate, 2 * mean_latency_s), 2),
+        "min_s_with_batch": round(max(batches / rate, by_batch_limit, 2 * mean_latency_s), 2),
         "batch_requests": batches,
+        "batches_per_minute": QBO_BATCHES_PER_MINUTE,
     }
 
 
@@ -115,37 +119,36 @@ async def run() -> Result:
     ratio_batch = minimum["min_s_with_batch"] / seconds if seconds > 0 else 0.0
     duplicates = sum(c.duplicates for c in records.values())
     missing = sum(c.expected - c.found for c in records.values())
+    records_total = opts.customers + opts.invoices
+    reads = realm.by_operation.get("POST query", 0) + sum(
+        n for op, n in realm.by_operation.items() if op.startswith("GET")
+    )
     targets = [
-        Target(
-            metric="min_over_actual_without_batch",
-            value=round(ratio, 3),
-            target="≥ 0.95 (time within 5 % of the one-create-per-record minimum)",
-            met=ratio >= 0.95,
-            why=None
-            if ratio >= 0.95
-            else (
-                f"the realm ran at {realm.admitted_per_s:.2f} requests/s against a "
-                f"{minimum['rate_rps']}/s limit, but qbsync spends "
-                f"{realm.admitted / (opts.customers + opts.invoices):.2f} requests per record: "
-                "a query by DisplayName / DocNumber before each create, so that a record made "
-                "by hand or by an earlier service is adopted rather than duplicated. Fix: look "
-                "up a backfill's records in bulk (one DocNumber/DisplayName IN (...) query per "
-                "page of up to 1000) instead of one query per record, or create customers first "
-                "and adopt only on a duplicate-name fault (6240, which QBO enforces)"
-            ),
-        ),
         Target(
             metric="min_over_actual_with_batch",
             value=round(ratio_batch, 3),
-            target="informational: how far batching (30 per request) could go",
-            met=ratio_batch >= 0.95,
+            target="≥ 0.909 (within 1.1x of the batched minimum at the realm's limits)",
+            met=ratio_batch >= 1 / 1.1,
             why=None
-            if ratio_batch >= 0.95
+            if ratio_batch >= 1 / 1.1
             else (
-                "qbsync's backfill publishes one event per record and never uses the batch "
-                "endpoint; batching the creates of a backfill (30 per request) would cut its "
-                "requests about 30-fold (see data.batch_reference)"
+                f"{realm.by_operation.get('POST batch', 0)} batch requests against "
+                f"{minimum['batch_requests']} at 30 a request; the rest of the time goes to "
+                "pages that wait for their slowest record (Aforo reads, dependencies, the "
+                "per-page bulk look-up) before the next page starts"
             ),
+        ),
+        Target(
+            metric="min_over_actual_without_batch",
+            value=round(ratio, 3),
+            target="informational: the one-create-per-record minimum over the actual time",
+            met=True,
+        ),
+        Target(
+            metric="billable_reads_per_record",
+            value=round(reads / records_total, 4),
+            target="informational: bulk look-ups (1 per page of 300 and kind) and the item's account",
+            met=True,
         ),
         Target(metric="duplicates", value=duplicates, target="0", met=duplicates == 0),
         Target(metric="missing_records", value=missing, target="0", met=missing == 0),

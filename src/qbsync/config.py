@@ -185,6 +185,9 @@ class QuickBooksSettings(BaseModel):
     max_backoff_s: float = 30.0
     # Batch requests per realm per minute (QBO: 40 per app, 120 for all apps).
     batches_per_minute: int = Field(default=40, ge=1)
+    # Backfills write their creates 30 to a batch request from the process that starts
+    # them (docs/quickbooks-cost.md); false: one event per record through the queues.
+    backfill_in_batches: bool = True
     # Billable reads (queries, reads by id, reports, PDFs, CDC) per calendar month (UTC) for
     # every organization together: Intuit's free tier is 500,000; 0 means no budget. Past
     # the soft share optional reads wait for next month; past the hard share only the

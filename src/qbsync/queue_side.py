@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from qbsync.backfill import batched
 from qbsync.backfill import service as backfills
 from qbsync.errors import QbsyncError
 from qbsync.events.handlers import build_handler
@@ -27,13 +28,13 @@ log = logging.getLogger(__name__)
 
 
 async def resume_backfills(resources: Resources) -> None:
-    """Finish queueing backfills a stopped process left half-published."""
+    """Finish backfills a stopped process left half-written (or half-queued)."""
     if not await resources.amqp.wait_connected(60):
         return
     async with resources.sessionmaker() as session:
         job_ids = await backfills.resumable_jobs(session)
     for job_id in job_ids:
         try:
-            await backfills.publish(resources.sessionmaker, resources.publisher, job_id)
+            await batched.run(resources, job_id)
         except QbsyncError as exc:
             log.warning("backfill resume failed", extra={"job_id": job_id, "code": exc.code})

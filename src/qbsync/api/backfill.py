@@ -12,7 +12,7 @@ from qbsync.api.auth import PrincipalDep, ScopeDep, TenantDep
 from qbsync.api.deps import ResourcesDep, RowId, SessionDep
 from qbsync.api.errors import ERRORS
 from qbsync.api.views import CamelModel
-from qbsync.backfill import service
+from qbsync.backfill import batched, service
 from qbsync.backfill.models import BackfillJob, BackfillStatus
 from qbsync.connections import repository as connections
 from qbsync.connections.tokens import ensure_usable
@@ -107,7 +107,7 @@ async def start_backfill(
         caller_token=principal.token,
     )
     # Runs after the response, so after this request's transaction has committed the job.
-    background.add_task(service.publish, resources.sessionmaker, resources.publisher, job.id)
+    background.add_task(batched.run, resources, job.id)
     return await job_view(session, job)
 
 
@@ -132,5 +132,5 @@ async def resume_backfill(
 ) -> BackfillView:
     """Carry on queueing an interrupted job (also done at start-up); harmless if it is done."""
     job = await service.get_job(session, job_id, organization_id=scope)
-    background.add_task(service.publish, resources.sessionmaker, resources.publisher, job.id)
+    background.add_task(batched.run, resources, job.id)
     return await job_view(session, job)

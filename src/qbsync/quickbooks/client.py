@@ -15,6 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 from qbsync.config import QuickBooksSettings
 from qbsync.quickbooks import wire
 from qbsync.quickbooks.batch import BatchItem, BatchResult, check_batch, read_batch_response
+from qbsync.quickbooks.batching import batcher_for
 from qbsync.quickbooks.errors import QuickBooksError
 from qbsync.quickbooks.limiter import RealmLimiter
 from qbsync.quickbooks.query import (
@@ -118,6 +119,11 @@ class QuickBooksClient:
     async def create(self, entity: WritableT, *, request_id: str) -> WritableT:
         if entity.id is not None:
             raise ValueError("create() takes an entity without an Id; use update()")
+        pooled = batcher_for(self.realm_id)
+        if pooled is not None:
+            # Concurrent syncs of one realm: this create rides in a batch request.
+            written = await pooled.create(entity, request_id=check_request_id(request_id))
+            return written  # type: ignore[return-value]
         response = await self._post(type(entity).url_segment(), entity, request_id=request_id)
         return self._entity(type(entity), response)
 
