@@ -1,4 +1,4 @@
-"""The queue side of a process: the runner wired to the engine, and interrupted backfills."""
+"""The queue side of a process: the runner wired to the scheduler, and interrupted backfills."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def build_runner(resources: Resources) -> ConsumerRunner:
     return ConsumerRunner(
         resources.amqp,
         settings,
-        build_handler(resources.sessionmaker, resources.sync_deps, settings),
+        build_handler(resources.scheduling),
         SyncLogRecorder(resources.sessionmaker),
         publisher=resources.publisher,
     )

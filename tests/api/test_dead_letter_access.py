@@ -66,7 +66,11 @@ class TestWhoMayDoWhat:
     @pytest.mark.parametrize("method", ["DELETE", "REPLAY_ALL"])
     async def test_an_operator_may(self, client, app, method: str) -> None:
         await _park(app, 5_100_004, 1)
-        operator = {"Authorization": f"Bearer {make_jwt(None, roles=['QBSYNC_OPERATOR'])}"}
+        # Operators name the organization (without one they act on every organization's).
+        operator = {
+            "Authorization": f"Bearer {make_jwt(None, roles=['QBSYNC_OPERATOR'])}",
+            "X-Organization-Id": "5100004",
+        }
         [letter] = (await client.get(URL, headers=operator)).json()["items"]
         if method == "DELETE":
             response = await client.delete(f"{URL}/{letter['messageId']}", headers=operator)

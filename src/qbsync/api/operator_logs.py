@@ -18,10 +18,10 @@ from qbsync.api.filters import choice
 from qbsync.api.views import CamelModel, MappingView, SyncLogDetail, SyncLogView
 from qbsync.errors import ErrorCategory, InvalidInput, NotFound
 from qbsync.ids import parse_id
+from qbsync.scheduler.models import Priority
 from qbsync.sync import repository, sync_log
-from qbsync.sync.engine import SyncOptions, sync
 from qbsync.sync.models import SyncLog, SyncStatus, SyncTrigger
-from qbsync.sync.registry import get, kinds
+from qbsync.sync.registry import get, kinds, synced_alone
 
 router = APIRouter(prefix="/api/quickbooks", tags=["operators"])
 
@@ -151,14 +151,22 @@ async def retry_sync_log(
         raise InvalidInput(
             "this message named no organization; replay or discard it from dead letters"
         )
-    result = await sync(
-        session,
-        resources.sync_deps,
-        organization_id=row.organization_id,
-        kind=row.entity_type,
-        aforo_id=row.aforo_id,
-        options=SyncOptions(trigger=SyncTrigger.RETRY, caller_token=principal.token),
+    scheduling = resources.scheduling
+    waited = await scheduling.wait_for(
+        scheduling.request(
+            organization_id=row.organization_id,
+            kind=synced_alone(row.entity_type).entity_type,
+            aforo_id=row.aforo_id,
+            priority=Priority.INTERACTIVE,
+            trigger=SyncTrigger.RETRY,
+        ),
+        caller_token=principal.token,
     )
+    if waited.result is None:
+        # Not within QBSYNC_SCHEDULER__MANUAL_WAIT_S: it stays queued at the top priority.
+        queued = {"retriedLogId": log_id, "status": "accepted", "workId": waited.work_id}
+        return JSONResponse(queued, status_code=202)
+    result = waited.result
     attempt = await sync_log.get_log(session, result.log_id) if result.log_id else None
     body = RetryAnswer(
         retried_log_id=log_id,

@@ -14,14 +14,14 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, create_model
 
 from qbsync.aforo.auth import org_id_from_claims
 from qbsync.api.auth import PrincipalDep, TenantDep, TokenVerifier, get_verifier
-from qbsync.api.deps import ResourcesDep, SessionDep
+from qbsync.api.deps import ResourcesDep
 from qbsync.api.errors import ERRORS, errors
 from qbsync.api.views import CamelModel
 from qbsync.errors import Forbidden, InvalidInput, Unauthorized
 from qbsync.events.fields import AforoId
 from qbsync.events.schemas import InvoiceCreated
 from qbsync.resources import Resources
-from qbsync.sync.engine import SyncOptions, sync
+from qbsync.scheduler.models import Priority
 from qbsync.sync.models import SyncTrigger
 from qbsync.sync.registry import CompatRoute, Kind, kinds
 from qbsync.sync.results import SyncResult
@@ -65,6 +65,20 @@ async def _enqueue(resources: Resources, event: Any, aforo_id: str) -> JSONRespo
             "aforoId": aforo_id,
             "messageId": message_id,
             "message": "sync queued",
+        },
+        status_code=202,
+    )
+
+
+def _still_queued(aforo_id: str, work_id: int) -> JSONResponse:
+    """No result within ``QBSYNC_SCHEDULER__MANUAL_WAIT_S``: the sync stays queued at the
+    top priority and runs in its realm's turn."""
+    return JSONResponse(
+        {
+            "status": "accepted",
+            "aforoId": aforo_id,
+            "workId": work_id,
+            "message": "sync queued; it runs as soon as the company's turn comes",
         },
         status_code=202,
     )
@@ -118,7 +132,6 @@ def _add_manual_route(kind: Kind, route: CompatRoute) -> None:
     async def manual_sync(
         organization_id: TenantDep,
         principal: PrincipalDep,
-        session: SessionDep,
         resources: ResourcesDep,
         body: Annotated[body_model | None, Body()] = None,  # type: ignore[valid-type]
         aforo_id: Annotated[str | None, Query(alias=route.id_param)] = None,
@@ -131,15 +144,19 @@ def _add_manual_route(kind: Kind, route: CompatRoute) -> None:
         if run_async and event is not None:
             queued = event(organization_id=organization_id, **{event.id_field: key})
             return await _enqueue(resources, queued, full_id)
-        result = await sync(
-            session,
-            resources.sync_deps,
-            organization_id=organization_id,
-            kind=kind,
-            aforo_id=key,
-            options=SyncOptions(trigger=SyncTrigger.MANUAL, caller_token=principal.token),
+        waited = await resources.scheduling.wait_for(
+            resources.scheduling.request(
+                organization_id=organization_id,
+                kind=kind.entity_type,
+                aforo_id=full_id,
+                priority=Priority.INTERACTIVE,
+                trigger=SyncTrigger.MANUAL,
+            ),
+            caller_token=principal.token,
         )
-        return _answer(result, route, full_id)
+        if waited.result is None:
+            return _still_queued(full_id, waited.work_id)
+        return _answer(waited.result, route, full_id)
 
     router.add_api_route(
         f"/sync/{route.path}",
