@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, str] = {
     "fuzz": "bench.fuzz",
     "money_month": "bench.money_month",
     "drift_month": "bench.drift_month",
+    "intuit_webhooks": "bench.intuit_webhooks",
 }
 GROUPS = {
     "faults": ["kill", "outage", "qbo_faults", "hostile"],

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
+from sqlalchemy.exc import DBAPIError
 
 from qbsync.api.deps import ResourcesDep
 from qbsync.errors import Unauthorized
@@ -30,6 +31,9 @@ router = APIRouter(prefix="/api/quickbooks", tags=["intuit webhooks"])
 INTUIT_WEBHOOK_PATH = "/api/quickbooks/webhook/intuit"
 # Intuit: up to 100 events and about 1 MB per delivery.
 INTUIT_WEBHOOK_MAX_BYTES = 1_048_576
+# Deadlock detected, serialization failure: the transaction is run again, twice at most.
+RETRIED_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSACTION_ATTEMPTS = 3
 
 
 class WebhookAnswer(BaseModel):
@@ -66,18 +70,33 @@ async def intuit_webhook(
             else "Intuit webhooks are not configured here (QBSYNC_QUICKBOOKS__WEBHOOK_VERIFIER_TOKEN)"
         )
     delivery = read_delivery(body)
-    try:
-        async with resources.sessionmaker.begin() as session:
-            intake = await take_delivery(session, resources.scheduling, delivery)
-    except Exception as exc:
-        # Postgres away: 503 makes Intuit deliver again later; nothing was taken.
-        if is_outage(exc):
-            raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc
-        raise
+    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+        try:
+            async with resources.sessionmaker.begin() as session:
+                intake = await take_delivery(session, resources.scheduling, delivery)
+            break
+        except DBAPIError as exc:
+            # Two deliveries (or a delivery and the scheduler) can still deadlock on the same
+            # rows; the loser's transaction did nothing, so it is simply run again.
+            if attempt < TRANSACTION_ATTEMPTS and _sqlstate(exc) in RETRIED_SQLSTATES:
+                continue
+            # Postgres away: 503 makes Intuit deliver again later; nothing was taken.
+            if is_outage(exc):
+                raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+            raise
+        except Exception as exc:
+            if is_outage(exc):
+                raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+            raise
     resources.scheduling.wake()
     _count(intake)
     log.info("intuit webhook taken", extra=vars(intake))
     return WebhookAnswer(**vars(intake))
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code if isinstance(code, str) else None
 
 
 def _count(intake: Intake) -> None:

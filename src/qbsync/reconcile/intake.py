@@ -95,8 +95,9 @@ async def take_delivery(
             intake.duplicates += 1
         else:
             unique[change.key] = change
+    # Sorted: concurrent deliveries sharing events lock their receipts in the same order.
     taken = await repository.take_receipts(
-        session, [(key, change.realm_id) for key, change in unique.items()]
+        session, sorted((key, change.realm_id) for key, change in unique.items())
     )
     intake.duplicates += len(unique) - len(taken)
     fresh = [change for key, change in unique.items() if key in taken]
@@ -113,6 +114,9 @@ async def take_delivery(
         mappings = await repository.mappings_of(
             session, realm_id, [(ENTITY_TYPES[c.entity], _subject(c)) for c in changes]
         )
+        # One piece of work per record and organization: many events for one record in a
+        # delivery coalesce anyway; the latest says what happened last.
+        work: dict[tuple[int, str], tuple[Change, bool]] = {}
         for change in changes:
             if change.operation == Operation.MERGE and change.deleted_id is not None:
                 # Known now, whatever else is said about the merged-away customer later.
@@ -132,11 +136,20 @@ async def take_delivery(
                 if is_own_write(change, mapping):
                     intake.own_writes += 1
                     continue
-                await _enqueue(
-                    session, scheduling, organization_id, change, mapped=mapping is not None
-                )
                 intake.queued += 1
+                key = (organization_id, change_id(change.entity, _subject(change)))
+                if key not in work or _later(change, work[key][0]):
+                    work[key] = (change, mapping is not None)
+        # Sorted, for the same reason: concurrent deliveries enqueue the same rows in one order.
+        for (organization_id, _), (change, mapped) in sorted(work.items()):
+            await _enqueue(session, scheduling, organization_id, change, mapped=mapped)
     return intake
+
+
+def _later(change: Change, than: Change) -> bool:
+    if change.occurred_at is None or than.occurred_at is None:
+        return True  # no times: the delivery's order
+    return change.occurred_at >= than.occurred_at
 
 
 async def _enqueue(
