@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbo_emulator.changes import Change as EmulatedChange
 from qbo_emulator.webhooks.formats import CONTENT_TYPES, Format, render, signature
+from qbsync.app import create_app
 from qbsync.config import Settings
 from qbsync.scheduler.models import PendingWork
 from tests.settings import emulator_endpoints, make_settings
 
 VERIFIER_TOKEN = "test-verifier-token-0f3c"
 WEBHOOK = "/api/quickbooks/webhook/intuit"
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The app without waiting for RabbitMQ: nothing reconciliation does goes through it."""
+    application = create_app(settings)
+    async with LifespanManager(application, startup_timeout=20, shutdown_timeout=20):
+        yield application
 
 
 @pytest.fixture
