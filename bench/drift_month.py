@@ -138,7 +138,8 @@ async def run() -> Result:
                 "QBSYNC_LOG__LEVEL": "WARNING",
             },
         )
-        _, url = await stack.start_serve(env)
+        # Reconciliation goes through no RabbitMQ queue: the run does not wait for consumers.
+        _, url = await stack.start_serve(env, consumers=0)
         month = Month(stack, url, org.organization_id, org.realm_id)
         await stack.emulator.subscribe_webhooks(
             "qbsync",

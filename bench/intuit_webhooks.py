@@ -124,7 +124,8 @@ async def run() -> Result:
             per_minute=500,
             extra={"QBSYNC_QUICKBOOKS__WEBHOOK_VERIFIER_TOKEN": VERIFIER},
         )
-        _, url = await stack.start_serve(env)
+        # Reconciliation goes through no RabbitMQ queue: the run does not wait for consumers.
+        _, url = await stack.start_serve(env, consumers=0)
         mapped: dict[str, list[str]] = {}
         for org in orgs:
             data = workload.build(org, customers=2, invoices=options.invoices_per_org)
@@ -297,8 +298,10 @@ async def _facts(stack: Stack) -> dict[str, int]:
             "parked": await connection.fetchval(
                 "SELECT count(*) FROM quickbooks_pending_work WHERE state = 'PARKED'"
             ),
-            "reads": await connection.fetchval(
-                "SELECT coalesce(sum(reads), 0) FROM quickbooks_read_usage"
+            "reads": int(
+                await connection.fetchval(
+                    "SELECT coalesce(sum(reads), 0) FROM quickbooks_read_usage"
+                )
             ),
         }
     finally:

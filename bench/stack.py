@@ -252,7 +252,8 @@ class Stack:
         port = free_port()
         process = self.start("serve", ["serve", "--host", "127.0.0.1", "--port", str(port)], env)
         await wait_port(port, timeout_s=60, process=process)
-        await self.wait_consumers(consumers)
+        if consumers:
+            await self.wait_consumers(consumers)
         return process, f"http://127.0.0.1:{port}"
 
     def token(
