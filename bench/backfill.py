@@ -147,7 +147,7 @@ async def run() -> Result:
         Target(
             metric="billable_reads_per_record",
             value=round(reads / records_total, 4),
-            target="informational: bulk look-ups (1 per page of 300 and kind) and the item's account",
+            target="informational: bulk look-ups (1 per 1,000 names or numbers) and the item's account",
             met=True,
         ),
         Target(metric="duplicates", value=duplicates, target="0", met=duplicates == 0),

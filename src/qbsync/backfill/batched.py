@@ -18,10 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from qbsync.aforo.billing import AforoInvoice
+from qbsync.aforo.orgs import AforoCustomer
 from qbsync.backfill.models import BackfillJob, BackfillStatus
 from qbsync.backfill.service import correlation_prefix, publish
 from qbsync.connections import repository as connections
@@ -40,10 +43,9 @@ from qbsync.sync.registry import get
 
 log = logging.getLogger(__name__)
 
-# Ten batch requests a page: the index costs one read per kind per page.
-PAGE = 10 * MAX_BATCH_ITEMS
-# Aforo reads for the index, at once.
-AFORO_CONCURRENCY = 10
+# A minute of batch requests (QBO allows 40) a page: fewer part-filled batches at page
+# ends, and the index costs one or two reads per page.
+PAGE = 40 * MAX_BATCH_ITEMS
 
 
 def _pages(targets: Sequence[dict[str, Any]], start: int) -> list[tuple[int, int]]:
@@ -59,40 +61,50 @@ def _pages(targets: Sequence[dict[str, Any]], start: int) -> list[tuple[int, int
     return pages
 
 
+@dataclass
+class _Listed:
+    """The organization's records as Aforo lists them, read once per job (two requests)
+    instead of once per record, for the pages' bulk look-ups."""
+
+    customers: dict[str, AforoCustomer]
+    invoices: dict[str, AforoInvoice]
+
+    @classmethod
+    async def read(cls, deps: SyncDeps, organization_id: int) -> _Listed:
+        customers = await deps.aforo.orgs.list_active_customers(org_id=organization_id)
+        invoices = await deps.aforo.billing.list_invoices(org_id=organization_id)
+        return cls({str(c.customer_id): c for c in customers}, {str(i.id): i for i in invoices})
+
+
 async def _index(
-    deps: SyncDeps, qbo: Any, organization_id: int, page: Sequence[dict[str, Any]]
+    qbo: Any, listed: _Listed, page: Sequence[dict[str, Any]]
 ) -> tuple[AdoptionIndex, list[dict[str, Any]]]:
     """Names or DocNumbers the page's records will be written under, looked up in bulk; and
     the page's first invoice of each rate plan, to run ahead (its item is created under a
     lock every other invoice of the plan would otherwise wait on, one at a time)."""
-    gate = asyncio.Semaphore(AFORO_CONCURRENCY)
-    kind = page[0]["type"]
+    if page[0]["type"] == EntityType.CUSTOMER:
+        names = []
+        for target in page:
+            customer = listed.customers.get(str(target["id"]))
+            if customer is not None:
+                names += [base_display_name(customer), suffixed_display_name(customer)]
+        return await build_index(qbo, names=names), []
     plans: dict[int | None, dict[str, Any]] = {}
-
-    async def names(target: dict[str, Any]) -> list[str]:
-        async with gate:
-            if kind == EntityType.CUSTOMER:
-                customer = await deps.aforo.orgs.get_customer(
-                    int(target["id"]), org_id=organization_id
-                )
-                return [base_display_name(customer), suffixed_display_name(customer)]
-            invoice = await deps.aforo.billing.get_invoice(
-                int(target["id"]), org_id=organization_id
-            )
+    doc_numbers = []
+    for target in page:
+        invoice = listed.invoices.get(str(target["id"]))
+        if invoice is not None:
             plans.setdefault(invoice.rate_plan_id, target)
-            return [invoice.invoice_number] if invoice.invoice_number else []
-
-    found = await asyncio.gather(*(names(t) for t in page), return_exceptions=True)
-    values = [v for result in found if isinstance(result, list) for v in result]
-    if kind == EntityType.CUSTOMER:
-        return await build_index(qbo, names=values), []
-    return await build_index(qbo, doc_numbers=values), list(plans.values())
+            if invoice.invoice_number:
+                doc_numbers.append(invoice.invoice_number)
+    return await build_index(qbo, doc_numbers=doc_numbers), list(plans.values())
 
 
 async def _run_page(
     sessionmaker: async_sessionmaker[AsyncSession],
     deps: SyncDeps,
     job: BackfillJob,
+    listed: _Listed,
     page: Sequence[dict[str, Any]],
 ) -> None:
     async with sessionmaker() as session:
@@ -100,7 +112,7 @@ async def _run_page(
             job.organization_id, await connections.get_connection(session, job.organization_id)
         )
     qbo = deps.quickbooks.client(organization_id=job.organization_id, realm_id=connection.realm_id)
-    index, leaders = await _index(deps, qbo, job.organization_id, page)
+    index, leaders = await _index(qbo, listed, page)
     batcher = WriteBatcher(qbo)
     gate = asyncio.Semaphore(MAX_BATCH_ITEMS)
     prefix = correlation_prefix(job.id)
@@ -151,11 +163,13 @@ async def write(resources: Resources, job_id: int) -> None:
         resources.settings.db.url, pool_size=MAX_BATCH_ITEMS, max_overflow=4, pool_pre_ping=True
     )
     sessionmaker = create_sessionmaker(engine)
+    listed: _Listed | None = None
     try:
         for start, end in _pages(targets, position):
             try:
-                await _run_page(sessionmaker, resources.sync_deps, job, targets[start:end])
-            except QbsyncError as exc:  # not connected any more: the job waits for a resume
+                listed = listed or await _Listed.read(resources.sync_deps, job.organization_id)
+                await _run_page(sessionmaker, resources.sync_deps, job, listed, targets[start:end])
+            except QbsyncError as exc:  # not connected, Aforo down: the job waits for a resume
                 log.warning("backfill page failed", extra={"job_id": job_id, "code": exc.code})
                 return
             async with resources.sessionmaker.begin() as session:
