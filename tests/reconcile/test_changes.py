@@ -8,7 +8,6 @@ from sqlalchemy import select, update
 
 from qbsync.connections.models import QuickBooksConnection
 from qbsync.reconcile.models import Mismatch, RemoteRecord
-from qbsync.scheduler.models import PendingWork
 from qbsync.sync.engine import sync
 from qbsync.sync.models import Mapping, SyncLog
 from tests.reconcile.conftest import delivery, drain, pending_of, post
@@ -172,8 +171,13 @@ class TestPaid:
             remote = await session.get(RemoteRecord, (org.realm_id, "INVOICE", qbo_id))
         assert remote is not None
         assert remote.balance == Decimal("150.00")
-        assert await pending_of(sessionmaker, org.organization_id) == []
-        assert PendingWork  # the work is done, not parked
+        assert await pending_of(sessionmaker, org.organization_id) == []  # done, not parked
+        # What the UI's invoice list shows follows, without a QuickBooks read per page view.
+        listed = await client.get(
+            "/api/quickbooks/invoices",
+            headers={"Authorization": f"Bearer {make_jwt(org.organization_id)}"},
+        )
+        assert [(i["Id"], i["Balance"]) for i in listed.json()["invoices"]] == [(qbo_id, 150)]
 
 
 class TestDeleted:

@@ -68,6 +68,13 @@ async def test_the_report_lists_each_difference_and_repairs_clear_them(
         "notInQuickbooks": 1,
         "unknownToAforo": 0,
     }
+    metrics = (await client.get("/metrics")).text
+    open_dates = next(
+        line
+        for line in metrics.splitlines()
+        if line.startswith('qbsync_drift_open_mismatches{entity="INVOICE",kind="DATES"}')
+    )
+    assert float(open_dates.split()[-1]) >= 1
     invoiced = before["totals"]["invoiced"]
     # Five invoices of 210.00 in Aforo (drafts are not counted, issued ones are); QuickBooks
     # holds two live ones (one deleted, one voided, one never sent).
