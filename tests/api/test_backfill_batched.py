@@ -93,3 +93,41 @@ async def test_batched_backfill_adopts_creates_and_resumes(
     assert "batch" not in again
     assert len(await emulator_control.live(org.realm_id, "Customer")) == CUSTOMERS
     assert len(await emulator_control.live(org.realm_id, "Invoice")) == INVOICES
+
+
+async def test_a_batch_that_keeps_failing_is_retried_and_nothing_is_lost(
+    resources, org, aforo, emulator_control, sessionmaker
+) -> None:
+    customers = await asyncio.gather(
+        *(aforo.customer(customer_name=f"Flaky Customer {n:02d}") for n in range(12))
+    )
+    # Every attempt the client makes at the first batch fails: the page retries its records.
+    attempts = resources.settings.quickbooks.max_attempts
+    await emulator_control.queue_fault(
+        "http_503", realm_id=org.realm_id, path_contains="/batch", count=attempts
+    )
+    async with sessionmaker.begin() as session:
+        job = await service.create_job(
+            session,
+            resources.aforo,
+            organization_id=org.organization_id,
+            entities=service.parse_entities(["customers"]),
+            date_from=None,
+            date_to=None,
+            caller_token=None,
+        )
+    await batched.write(resources, job.id)
+
+    held = await emulator_control.live(org.realm_id, "Customer")
+    assert sorted(r.body["DisplayName"] for r in held) == sorted(c.customer_name for c in customers)
+    async with sessionmaker() as session:
+        progress = await service.progress(session, job.id)
+        statuses = list(
+            await session.scalars(
+                select(SyncLog.status).where(
+                    SyncLog.correlation_id.like(service.correlation_prefix(job.id) + "%")
+                )
+            )
+        )
+    assert (progress.done, progress.failed, progress.retrying) == (12, 0, 0)
+    assert statuses.count("RETRYING") == 12, "the failed attempt is on record"

@@ -40,8 +40,13 @@ from qbsync.sync.engine import SyncOptions, sync
 from qbsync.sync.mappers.customers import base_display_name, suffixed_display_name
 from qbsync.sync.models import EntityType, SyncTrigger
 from qbsync.sync.registry import get
+from qbsync.sync.results import SyncResult
 
 log = logging.getLogger(__name__)
+
+# Attempts per record within a page run, and the pause before the second (then doubled...).
+ATTEMPTS = 3
+RETRY_AFTER_S = 2.0
 
 # A minute of batch requests (QBO allows 40) a page: fewer part-filled batches at page
 # ends, and the index costs one or two reads per page.
@@ -117,16 +122,18 @@ async def _run_page(
     gate = asyncio.Semaphore(MAX_BATCH_ITEMS)
     prefix = correlation_prefix(job.id)
 
-    async def one(target: dict[str, Any]) -> None:
+    async def one(target: dict[str, Any], attempt: int = 1) -> SyncResult:
         kind = get(target["type"])
         options = SyncOptions(
             trigger=SyncTrigger.BACKFILL,
             correlation_id=prefix + kind.aforo_id(str(target["id"])),
+            attempt=attempt,
+            will_retry=attempt < ATTEMPTS,
         )
         # Taking part from the start: a batch waits for the units still getting a connection.
         with batcher.taking_part():
             async with gate, sessionmaker.begin() as session:
-                await sync(
+                return await sync(
                     session,
                     deps,
                     organization_id=job.organization_id,
@@ -136,10 +143,25 @@ async def _run_page(
                 )
 
     with adopting_from(index), pooling_creates(batcher):
-        for leader in leaders:
-            await one(leader)
+        results = [await one(leader) for leader in leaders]
         rest = [target for target in page if all(target is not lead for lead in leaders)]
-        await asyncio.gather(*(one(target) for target in rest))
+        results += await asyncio.gather(*(one(target) for target in rest))
+        # What failed for a passing reason (a 5xx, a throttle, an outage) gets the retries a
+        # queued event would have had; each attempt is logged, the last one as FAILED.
+        targets = [*leaders, *rest]
+        for attempt in range(2, ATTEMPTS + 1):
+            again = [
+                target
+                for target, result in zip(targets, results, strict=True)
+                if result.error is not None and result.error.retryable
+            ]
+            if not again:
+                break
+            await asyncio.sleep(RETRY_AFTER_S * (attempt - 1))
+            targets, results = (
+                again,
+                list(await asyncio.gather(*(one(target, attempt) for target in again))),
+            )
     log.info(
         "backfill page written",
         extra={
