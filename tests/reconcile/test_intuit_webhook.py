@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -82,4 +83,15 @@ async def test_echoes_of_qbsyncs_own_writes_create_no_work(client, sessionmaker,
     body = delivery("cloudevents", (org.realm_id, "Invoice", "145", "Create"))
     echo = await post(client, body)
     assert echo.json()["ownWrites"] == 1
+    assert await pending_of(sessionmaker, org.organization_id, kind=CHANGE_KIND) == []
+
+
+async def test_an_old_delivery_replayed_takes_nothing(client, sessionmaker, org) -> None:
+    """Receipts are kept 30 days; an event older than that is refused as stale (CDC covered
+    it), so a delivery recorded long ago and sent again applies nothing."""
+    old = datetime.now(UTC) - timedelta(days=45)
+    body = delivery("legacy", (org.realm_id, "Invoice", "145", "Delete"), at=old)
+    response = await post(client, body, "legacy")
+    assert response.status_code == 200
+    assert (response.json()["stale"], response.json()["queued"]) == (1, 0)
     assert await pending_of(sessionmaker, org.organization_id, kind=CHANGE_KIND) == []
