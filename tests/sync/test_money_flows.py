@@ -174,6 +174,21 @@ class TestRefundsAndReversals:
             == payment_record.body["DepositToAccountRef"]["value"]
         )
 
+    async def test_refunds_together_never_exceed_the_payment(
+        self, aforo, sync_one, emulator_control, org
+    ) -> None:
+        invoice = await aforo.invoice(await aforo.customer(), status="ISSUED")
+        payment = await aforo.payment(invoice, "30.00")
+        first = await aforo.refund(payment, "20.00")
+        second = await aforo.refund(payment, "15.00")
+        assert (await sync_one("refund", first.id)).action == SyncAction.CREATE
+        refused = await sync_one("refund", second.id)
+        assert refused.status == SyncStatus.FAILED
+        assert "(10.00 of 30.00)" in refused.message
+        # Syncing the first again is still within the payment (it is not counted twice).
+        assert (await sync_one("refund", first.id)).action == SyncAction.SKIP
+        assert len(await emulator_control.live(org.realm_id, "RefundReceipt")) == 1
+
     async def test_a_refund_above_the_payment_is_refused(self, aforo, sync_one) -> None:
         invoice = await aforo.invoice(await aforo.customer(), status="ISSUED")
         payment = await aforo.payment(invoice, "20.00")

@@ -11,7 +11,7 @@ from typing import Any
 from qbsync.errors import InvalidInput
 from qbsync.events.schemas import PaymentRefunded
 from qbsync.quickbooks.query import Q
-from qbsync.quickbooks.schemas import Account, Payment, Ref
+from qbsync.quickbooks.schemas import Account, Payment, Ref, RefundReceipt
 from qbsync.sync.attempts import run_attempt
 from qbsync.sync.company import company_setup
 from qbsync.sync.context import AforoClients, SyncContext
@@ -72,6 +72,24 @@ async def _tax_code(ctx: SyncContext) -> str | None:
     return code
 
 
+async def _refunded_before(
+    ctx: SyncContext, customer_qbo_id: str, refund_id: str, payment_id: str
+) -> Decimal:
+    """What other refunds of the payment already gave back, from the refund receipts
+    QuickBooks holds for the customer (their PrivateNote names the refund and the payment)."""
+    receipts = await ctx.qbo.query(RefundReceipt, Q.eq("CustomerRef", customer_qbo_id))
+    ours = f"Aforo refund {refund_id} of payment "
+    theirs = f" of payment {payment_id} ("
+    return sum(
+        (
+            r.total_amt or Decimal(0)
+            for r in receipts
+            if r.private_note and theirs in r.private_note and not r.private_note.startswith(ours)
+        ),
+        Decimal(0),
+    )
+
+
 async def sync(ctx: SyncContext, refund_id: str, details: Details | None = None) -> SyncResult:
     """A refund receipt for the refund, after the payment it gives back (synced first)."""
     del details
@@ -89,6 +107,10 @@ async def sync(ctx: SyncContext, refund_id: str, details: Details | None = None)
         payment_qbo_id = await ensure(ctx, EntityType.PAYMENT, refund.payment_id)
         payment = await ctx.qbo.read(Payment, payment_qbo_id)
         assert payment.customer_ref is not None
+        before = await _refunded_before(
+            ctx, payment.customer_ref.value, refund.id, refund.payment_id
+        )
+        refundable(refund.amount, paid=paid.amount, refunded_before=before)
         invoice = await aforo.billing.get_invoice(
             refund.invoice_id, org_id=ctx.organization_id, caller_token=ctx.caller_token
         )
