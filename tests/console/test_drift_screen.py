@@ -83,3 +83,72 @@ async def test_drift_is_reported_and_repaired(
     live = {r.body["Id"] for r in await emulator_control.live(realm, "Invoice")}
     assert ids[edited.id] in live
     assert len(live) == 4  # the deleted one re-created and the missing one created
+
+
+async def _typed_by_hand(emulator_control: EmulatorControl, realm: str) -> str:
+    """An invoice someone typed into QuickBooks themselves; its id."""
+    token = (await emulator_control.issue_tokens(realm)).access_token
+    qbo = f"{emulator_control.base_url}/sandbox/v3/company/{realm}"
+    headers = {"Authorization": f"Bearer {token}"}
+    made = await emulator_control.http.post(
+        f"{qbo}/customer", json={"DisplayName": "Typed By Hand"}, headers=headers
+    )
+    typed = await emulator_control.http.post(
+        f"{qbo}/invoice",
+        json={
+            "CustomerRef": {"value": made.json()["Customer"]["Id"]},
+            "TxnDate": "2026-11-30",  # outside the report's month: not "only in QuickBooks"
+            "Line": [
+                {
+                    "Amount": 210,
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+                }
+            ],
+        },
+        headers=headers,
+    )
+    typed_id: str = typed.json()["Invoice"]["Id"]
+    return typed_id
+
+
+async def test_a_drifted_record_is_found_in_records_and_relinked_from_its_page(
+    page: Page,
+    console_url: str,
+    tenant: Tenant,
+    api: httpx.AsyncClient,
+    stubs: AforoStubControl,
+    emulator_control: EmulatorControl,
+) -> None:
+    org = tenant.organization_id
+    realm = await connect_by_api(api)
+    aforo = AforoData(stubs, Org(org, realm))
+    invoice = await aforo.invoice(await aforo.customer(), status="ISSUED")
+    synced = await api.post("/api/quickbooks/sync/invoice", params={"invoiceId": invoice.id})
+    qbo_id = synced.json()["quickbooksInvoiceId"]
+    await emulator_control.person_delete(realm, "Invoice", qbo_id)
+    typed_id = await _typed_by_hand(emulator_control, realm)
+    report = await api.get(
+        "/api/quickbooks/drift", params=dict(p.split("=") for p in PERIOD.split("&"))
+    )
+    assert report.json()["openMismatches"] == 1
+
+    await sign_in(page, console_url, tenant.token)
+    await page.get_by_label("State").select_option("DRIFT")
+    row = page.get_by_role("row").filter(has_text=f"invoice-{invoice.id}")
+    await expect(row.get_by_text("Drift", exact=True)).to_be_visible()
+    await row.get_by_role("link", name=f"invoice-{invoice.id}").click()
+    await expect(page.locator(".drift-repair")).to_contain_text("Deleted in QuickBooks")
+
+    # Someone had typed it into QuickBooks by hand: link the record to that one.
+    await page.get_by_text("Relink to another QuickBooks record…").click()
+    await page.get_by_label("QuickBooks invoice id").fill(typed_id)
+    await screenshot(page, "record-drift-relink")
+    await page.get_by_role("button", name="Relink").click()
+    await expect(page.get_by_text("The repair was made or queued")).to_be_visible()
+    await expect(page.locator(".drift-repair")).to_have_count(0)
+    await expect(page.locator(".timeline li").first).to_contain_text("Relink")
+    mappings = (
+        await api.get("/api/quickbooks/mappings", params={"aforoId": f"invoice-{invoice.id}"})
+    ).json()
+    assert [m["quickbooksId"] for m in mappings["items"]] == [typed_id]

@@ -39,11 +39,14 @@ def test_steps_name_the_console_buttons_not_the_routes() -> None:
         "Then retry: POST /api/quickbooks/sync-logs/17/retry.",
         "Then replay it: POST /api/quickbooks/dead-letters/abc-1/replay.",
         "Then retry the record: POST /api/quickbooks/sync-logs/{id}/retry or the manual sync route.",
+        "Force a resync (POST /api/quickbooks/records/INVOICE/invoice-7/resync, or Force resync"
+        " in the console); with webhooks qbsync does it by itself.",
     ]
     assert console_steps(steps) == [
         "Then retry: “Retry now”.",
         "Then replay it: “Replay”.",
         "Then retry the record: “Retry now”.",
+        "Force a resync (“Force resync”); with webhooks qbsync does it by itself.",
     ]
 
 

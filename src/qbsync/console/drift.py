@@ -13,8 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from qbsync.console.client import ApiError
-from qbsync.console.pages import org_page_url, render_page
-from qbsync.console.records import kind_slug
+from qbsync.console.pages import kind_slug, org_page_url, render_page
 from qbsync.console.session import ConsoleDep, FormDep
 
 router = APIRouter()

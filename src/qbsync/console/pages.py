@@ -11,6 +11,13 @@ from starlette.responses import Response
 from qbsync.console.session import Console
 from qbsync.console.templating import render
 
+# A record kind's URL slug and the entity type the API names it by.
+KINDS = {"customers": "CUSTOMER", "invoices": "INVOICE", "payments": "PAYMENT"}
+
+
+def kind_slug(entity_type: str) -> str:
+    return next((slug for slug, kind in KINDS.items() if kind == entity_type), "customers")
+
 
 def org_page_url(org: int, section: str, *parts: str) -> str:
     return "/".join([f"/console/orgs/{org}/{section}", *(quote(part, safe="") for part in parts)])

@@ -12,17 +12,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from qbsync.console.client import ApiError
-from qbsync.console.pages import org_page_url, page_context, render_page
+from qbsync.console.drift import KINDS as DRIFT_KINDS
+from qbsync.console.drift import REPAIRS, repairs_from_form
+from qbsync.console.pages import KINDS, kind_slug, org_page_url, page_context, render_page
 from qbsync.console.session import ConsoleDep, FormDep
 from qbsync.console.templating import render
 
 router = APIRouter()
 
-KINDS = {"customers": "CUSTOMER", "invoices": "INVOICE", "payments": "PAYMENT"}
-STATES = ("SYNCED", "PENDING", "FAILED", "PARKED", "SKIPPED")
+STATES = ("SYNCED", "PENDING", "FAILED", "PARKED", "DRIFT", "SKIPPED")
 DONE = {
     "replayed": "The parked message was sent back to its queue; it is synced in a moment.",
     "discarded": "The parked message was discarded (the discard is in the timeline).",
+    "repaired": "The repair was made or queued; it shows in the timeline.",
 }
 
 
@@ -43,6 +45,10 @@ _ROUTE_TO_BUTTON = (
         "Retry now",
     ),
     (re.compile(r"POST /api/quickbooks/dead-letters/[^ ]+/replay"), "Replay"),
+    (
+        re.compile(r"POST /api/quickbooks/records/[^ ]+/resync(, or Force resync in the console)?"),
+        "Force resync",
+    ),
     (re.compile(r"POST /api/quickbooks/dead-letters/replay"), "Replay on each parked record"),
 )
 
@@ -58,10 +64,6 @@ def entity_number(aforo_id: str) -> str:
     return aforo_id.split("-", 1)[1] if "-" in aforo_id else aforo_id
 
 
-def kind_slug(entity_type: str) -> str:
-    return next((slug for slug, kind in KINDS.items() if kind == entity_type), "customers")
-
-
 async def _parked_by_record(ctx: ConsoleDep, org: int) -> dict[tuple[str, str], list[Any]]:
     answer = await ctx.api.call("GET", "/dead-letters", org=org)
     parked: dict[tuple[str, str], list[Any]] = {}
@@ -69,6 +71,16 @@ async def _parked_by_record(ctx: ConsoleDep, org: int) -> dict[tuple[str, str], 
         key = (message.get("entityType") or "", message.get("entityId") or "")
         parked.setdefault(key, []).append(message)
     return parked
+
+
+async def _drift_by_record(ctx: ConsoleDep, org: int) -> dict[tuple[str, str], list[Any]]:
+    """Open mismatches (what reports, Intuit's webhooks and sweeps found) by record."""
+    answer = await ctx.api.call("GET", "/drift/mismatches", org=org, params={"state": "OPEN"})
+    drift: dict[tuple[str, str], list[Any]] = {}
+    for mismatch in answer.body.get("items", []) if answer.ok else []:
+        if mismatch.get("aforoId"):
+            drift.setdefault((mismatch["entityType"], mismatch["aforoId"]), []).append(mismatch)
+    return drift
 
 
 @router.get("/orgs/{org}/records")
@@ -83,15 +95,19 @@ async def list_records(
     entity_type = KINDS.get(kind or "")
     state = state.upper() if state and state.upper() in STATES else None
     params = {"entityType": entity_type, "q": q, "limit": 200}
-    if state not in (None, "PARKED"):
+    if state not in (None, "PARKED", "DRIFT"):  # those two the console knows, not /records
         params["state"] = state
-    body = await ctx.api.get("/records", org=org, params=params)
-    parked = await _parked_by_record(ctx, org)
+    body, parked, drift = await asyncio.gather(
+        ctx.api.get("/records", org=org, params=params),
+        _parked_by_record(ctx, org),
+        _drift_by_record(ctx, org),
+    )
     rows = []
     for item in body["items"]:
         messages = parked.get((item["entityType"], entity_number(item["aforoId"])), [])
-        shown_state = "PARKED" if messages else item["state"]
-        if state == "PARKED" and not messages:
+        drifted = drift.get((item["entityType"], item["aforoId"]), [])
+        shown_state = "PARKED" if messages else "DRIFT" if drifted else item["state"]
+        if state in ("PARKED", "DRIFT") and shown_state != state:
             continue
         error, hint = split_hint(item.get("errorMessage"))
         rows.append(
@@ -139,9 +155,10 @@ async def show_record(
     if entity_type is None:
         raise ApiError(404, {"error": "not_found", "message": f"no such record kind: {kind}"})
     # The diagnosis reads QuickBooks, Aforo and RabbitMQ: the timeline is read meanwhile.
-    diagnosis, logs = await asyncio.gather(
+    diagnosis, logs, drift = await asyncio.gather(
         ctx.api.get("/diagnose", org=org, params={"entityType": entity_type, "aforoId": aforo_id}),
         _timeline(ctx, org, entity_type, aforo_id),
+        _drift_by_record(ctx, org),
     )
     if diagnosis["aforoId"] != aforo_id:  # asked as "5" rather than "CUST-5"
         logs = await _timeline(ctx, org, entity_type, diagnosis["aforoId"])
@@ -168,6 +185,10 @@ async def show_record(
             result=result,
             result_verb="Resynced" if resynced else "Retried",
             done=DONE.get(done or ""),
+            refused=request.query_params.get("refused"),
+            drift=drift.get((entity_type, diagnosis["aforoId"]), []),
+            drift_kinds=DRIFT_KINDS,
+            repairs=REPAIRS,
             url=org_page_url(org, "records", kind, diagnosis["aforoId"]),
         ),
     )
@@ -215,3 +236,17 @@ async def discard(org: int, kind: str, aforo_id: str, ctx: ConsoleDep, form: For
     message = form.get("message", "")
     await ctx.api.act("DELETE", f"/dead-letters/{quote(message, safe='')}", org=org)
     return _back(org, kind, aforo_id, done="discarded")
+
+
+@router.post("/orgs/{org}/records/{kind}/{aforo_id}/repair")
+async def repair(org: int, kind: str, aforo_id: str, ctx: ConsoleDep, form: FormDep) -> Response:
+    """A drift repair of this record: its suggested one, a relink to another QuickBooks
+    record, or an ignore with a reason (the drift screen's, one record at a time)."""
+    repairs = repairs_from_form(form)
+    if not repairs:
+        raise ApiError(400, {"error": "invalid_input", "message": "no repair chosen"})
+    answer = await ctx.api.act("POST", "/drift/repairs", org=org, json={"repairs": repairs})
+    [result] = answer["results"]
+    if result["outcome"] == "REFUSED":
+        return _back(org, kind, aforo_id, refused=str(result["message"])[:500])
+    return _back(org, kind, aforo_id, done="repaired")
