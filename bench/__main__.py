@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, str] = {
     "money_month": "bench.money_month",
     "drift_month": "bench.drift_month",
     "intuit_webhooks": "bench.intuit_webhooks",
+    "console": "bench.console_paint",
 }
 GROUPS = {
     "faults": ["kill", "outage", "qbo_faults", "hostile"],
