@@ -14,7 +14,8 @@ from qbsync.connections.access import QuickBooksAccess
 from qbsync.connections.models import QuickBooksConnection
 from qbsync.connections.schemas import ConnectionSettings
 from qbsync.quickbooks.client import QuickBooksClient
-from qbsync.sync.models import SyncTrigger
+from qbsync.sync import repository
+from qbsync.sync.models import Mapping, SyncTrigger
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,16 @@ class SyncContext:
     def scope(self) -> LogScope:
         return LogScope(
             self.organization_id, self.realm_id, self.trigger, self.attempt, self.correlation_id
+        )
+
+    async def mapping(self, entity_type: str, aforo_id: str) -> Mapping | None:
+        """The record's mapping in this organization's connected company."""
+        return await repository.get_mapping(
+            self.session,
+            organization_id=self.organization_id,
+            realm_id=self.realm_id,
+            entity_type=entity_type,
+            aforo_id=aforo_id,
         )
 
     @property

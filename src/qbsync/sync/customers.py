@@ -25,7 +25,7 @@ from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import EntityType, Mapping, SyncAction
 from qbsync.sync.registry import Details
 from qbsync.sync.results import SyncResult, Written
-from qbsync.sync.writes import save_mapping, update_mapped, write_key
+from qbsync.sync.writes import link, save_mapping, update_mapped, write_key
 
 ENTITY = EntityType.CUSTOMER
 
@@ -55,13 +55,7 @@ async def sync(ctx: SyncContext, customer_id: int, details: Details | None = Non
                 f"customer {aforo_id} is {customer.status or 'not ACTIVE'} in Aforo; only ACTIVE customers are synced",
                 hint="activate the customer in Aforo, then retry",
             )
-        mapping = await repository.get_mapping(
-            ctx.session,
-            organization_id=ctx.organization_id,
-            realm_id=ctx.realm_id,
-            entity_type=ENTITY,
-            aforo_id=aforo_id,
-        )
+        mapping = await ctx.mapping(ENTITY, aforo_id)
         if mapping is not None:
             return await _update(ctx, customer, mapping)
         return await _create_or_adopt(ctx, customer, currency)
@@ -115,21 +109,13 @@ async def _adopt(
     )
     if owner is not None or not is_safe_to_adopt(existing, payload, aforo_id):
         return None
-    updated = await update_mapped(
+    return await link(
         ctx,
         payload,
+        existing,
         entity_type=ENTITY,
         aforo_id=aforo_id,
-        qbo_id=existing.id,
-        sync_token=existing.sync_token,
-        stored_hash=payload_hash(payload),
-    )
-    return Written(
-        SyncAction.LINK,
-        existing.id,
-        f"adopted the existing QuickBooks customer '{payload.display_name}'",
-        payload,
-        updated,
+        message=f"adopted the existing QuickBooks customer '{payload.display_name}'",
     )
 
 

@@ -13,7 +13,6 @@ from qbsync.connections.tokens import ensure_usable
 from qbsync.db.base import utcnow
 from qbsync.errors import InvalidInput, QbsyncError
 from qbsync.ids import AforoKey
-from qbsync.sync import repository
 from qbsync.sync.attempts import failure_status, record
 from qbsync.sync.context import LogScope, SyncContext, SyncDeps
 from qbsync.sync.errors import DependencyFailed
@@ -121,13 +120,7 @@ async def ensure(ctx: SyncContext, kind: str | Kind, key: AforoKey) -> str:
     been synced. ``DependencyFailed`` (as retryable as its cause) when it cannot be."""
     found = get(kind)
     aforo_id = found.aforo_id(key)
-    mapping = await repository.get_mapping(
-        ctx.session,
-        organization_id=ctx.organization_id,
-        realm_id=ctx.realm_id,
-        entity_type=found.entity_type,
-        aforo_id=aforo_id,
-    )
+    mapping = await ctx.mapping(found.entity_type, aforo_id)
     if mapping is not None:
         return mapping.quickbooks_id
     result = await found.sync(ctx, key, None)

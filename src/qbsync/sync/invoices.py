@@ -28,7 +28,7 @@ from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import EntityType, Mapping, SyncAction
 from qbsync.sync.registry import Details
 from qbsync.sync.results import SyncResult, Written
-from qbsync.sync.writes import save_mapping, update_mapped, write_key
+from qbsync.sync.writes import link, save_mapping, update_mapped, write_key
 
 ENTITY = EntityType.INVOICE
 
@@ -42,16 +42,6 @@ async def read(
     return {"exists": True, "status": str(invoice.status), "totalAmount": str(invoice.total_amount)}
 
 
-async def _mapping(ctx: SyncContext, aforo_id: str) -> Mapping | None:
-    return await repository.get_mapping(
-        ctx.session,
-        organization_id=ctx.organization_id,
-        realm_id=ctx.realm_id,
-        entity_type=ENTITY,
-        aforo_id=aforo_id,
-    )
-
-
 async def sync(ctx: SyncContext, invoice_id: int, details: Details | None = None) -> SyncResult:
     """Create, adopt, update or void the invoice's QuickBooks record, with its customer and
     items first."""
@@ -62,7 +52,7 @@ async def sync(ctx: SyncContext, invoice_id: int, details: Details | None = None
         invoice = await ctx.deps.aforo.billing.get_invoice(
             invoice_id, org_id=ctx.organization_id, caller_token=ctx.caller_token
         )
-        mapping = await _mapping(ctx, aforo_id)
+        mapping = await ctx.mapping(ENTITY, aforo_id)
         if invoice.status == AforoInvoiceStatus.VOID:
             return await void_invoice(ctx, mapping)
         if (
@@ -122,13 +112,7 @@ async def _customer_in_its_currency(
     setup = (await company_setup(ctx)).currency
     if not setup.multi_currency or currency.upper() == setup.home:
         return
-    mapped = await repository.get_mapping(
-        ctx.session,
-        organization_id=ctx.organization_id,
-        realm_id=ctx.realm_id,
-        entity_type=EntityType.CUSTOMER,
-        aforo_id=CUSTOMER_IDS.format(customer_id),
-    )
+    mapped = await ctx.mapping(EntityType.CUSTOMER, CUSTOMER_IDS.format(customer_id))
     if mapped is None:
         result = await customers.sync(ctx, customer_id, {"currency": currency.upper()})
         if result.error is not None:
@@ -266,19 +250,11 @@ async def _create_or_adopt(ctx: SyncContext, payload: Invoice, aforo_id: str, no
         raise Conflict(
             f"QuickBooks invoice {existing.id} ({payload.doc_number}) is already linked to {owner.aforo_id}"
         )
-    updated = await update_mapped(
+    return await link(
         ctx,
         payload,
+        existing,
         entity_type=ENTITY,
         aforo_id=aforo_id,
-        qbo_id=existing.id,
-        sync_token=existing.sync_token,
-        stored_hash=payload_hash(payload),
-    )
-    return Written(
-        SyncAction.LINK,
-        existing.id,
-        f"adopted the existing QuickBooks invoice {payload.doc_number}" + note,
-        payload,
-        updated,
+        message=f"adopted the existing QuickBooks invoice {payload.doc_number}" + note,
     )

@@ -99,13 +99,7 @@ async def sync(ctx: SyncContext, payment_id: str, details: Details | None = None
         if known.amount <= 0:
             raise InvalidInput(f"payment {payment_id} has a non-positive amount ({known.amount})")
         invoice_qbo_id = await ensure(ctx, EntityType.INVOICE, known.invoice_id)
-        mapping = await repository.get_mapping(
-            ctx.session,
-            organization_id=ctx.organization_id,
-            realm_id=ctx.realm_id,
-            entity_type=ENTITY,
-            aforo_id=aforo_id,
-        )
+        mapping = await ctx.mapping(ENTITY, aforo_id)
         # The hash covers the payment's own facts, so that a replayed event is skipped
         # before any QuickBooks read.
         nominal = _payload(

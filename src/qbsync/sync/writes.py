@@ -11,7 +11,8 @@ from qbsync.snapshots import repository as snapshots
 from qbsync.sync import repository, sync_log
 from qbsync.sync.context import SyncContext
 from qbsync.sync.mappers.text import payload_hash, request_id
-from qbsync.sync.models import EntityType
+from qbsync.sync.models import EntityType, SyncAction
+from qbsync.sync.results import Written
 
 EntityT = TypeVar("EntityT", bound=WritableEntity)
 
@@ -85,6 +86,29 @@ async def update_mapped(
         payload_hash=stored_hash or payload_hash(payload),
     )
     return updated
+
+
+async def link(
+    ctx: SyncContext,
+    payload: EntityT,
+    existing: EntityT,
+    *,
+    entity_type: str,
+    aforo_id: str,
+    message: str,
+) -> Written:
+    """Adopt ``existing`` (a QuickBooks record nobody else owns) as ``aforo_id``'s: write
+    ours onto it and remember it."""
+    assert existing.id is not None
+    updated = await update_mapped(
+        ctx,
+        payload,
+        entity_type=entity_type,
+        aforo_id=aforo_id,
+        qbo_id=existing.id,
+        sync_token=existing.sync_token,
+    )
+    return Written(SyncAction.LINK, existing.id, message, payload, updated)
 
 
 async def save_mapping(
