@@ -7,13 +7,6 @@ from typing import Any
 from qbsync.app import create_app
 from tests.settings import make_settings
 
-# Routes whose answers are not described yet (issue #11, stage 2: what is left). The list
-# only shrinks: a new route declares its response_model.
-NOT_YET_DESCRIBED = {
-    # Owned by the scheduling work in progress.
-    ("GET", "/api/quickbooks/pending-work"),
-}
-
 
 def _described(response: dict[str, Any]) -> bool:
     for media in response.get("content", {}).values():
@@ -40,8 +33,7 @@ def test_every_success_answer_has_a_schema() -> None:
         successes = {code: r for code, r in operation["responses"].items() if code[0] == "2"}
         if not successes or not all(_described(r) for r in successes.values()):
             undescribed.add((method, path))
-    assert undescribed - NOT_YET_DESCRIBED == set()
-    assert NOT_YET_DESCRIBED - undescribed == set(), "described now: take it off the list"
+    assert undescribed == set()
 
 
 def test_manual_sync_routes_name_their_kind_ids() -> None:

@@ -8,6 +8,8 @@ from fastapi import APIRouter
 
 from qbsync.api.auth import ScopeDep
 from qbsync.api.deps import SessionDep
+from qbsync.api.errors import ERRORS
+from qbsync.api.views import CamelModel
 from qbsync.scheduler import repository
 from qbsync.scheduler.models import Priority, WorkState
 
@@ -41,7 +43,24 @@ def _summaries(counts: list[repository.PendingCount]) -> list[dict[str, Any]]:
     return list(by_org.values())
 
 
-@router.get("/pending-work")
+class OrganizationWork(CamelModel):
+    organization_id: int
+    pending: int
+    running: int
+    parked: int
+    oldest_at: str | None
+    next_run_at: str | None
+    by_priority: dict[str, int]  # waiting work by priority name (interactive, event, …)
+
+
+class PendingWork(CamelModel):
+    organizations: list[OrganizationWork]
+    pending: int
+    running: int
+    parked: int
+
+
+@router.get("/pending-work", response_model=PendingWork, responses=ERRORS)
 async def pending_work(scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
     """Work not yet in QuickBooks: waiting (``pending``, by priority), being synced now
     (``running``) and failed for good (``parked``, see the dead-letter routes). A tenant sees
