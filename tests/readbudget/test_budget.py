@@ -82,7 +82,7 @@ class TestOperatorRoute:
         assert body["budget"] == 500_000
         assert body["softThreshold"] == 400_000
         assert body["hardThreshold"] == 475_000
-        assert body["used"] >= 4
+        assert body["used"] >= 4, body
         assert body["state"] == "ok"
         assert body["forecast"] >= body["used"]
         assert body["organizations"] == [

@@ -67,6 +67,8 @@ class ReadBudget:
         self._shared = 0  # the table's total for the month at the last flush
         self._unflushed = 0  # this process's reads of the month since then
         self._pending: dict[UsageKey, int] = {}
+        # One flush at a time: a flush that answers a person must see the one running.
+        self._flushing = asyncio.Lock()
         budget = settings.monthly_read_budget
         QBO_READ_BUDGET.labels("budget").set(budget)
         QBO_READ_BUDGET.labels("soft").set(self.soft_limit or 0)
@@ -126,6 +128,10 @@ class ReadBudget:
 
     async def flush(self, sessionmaker: async_sessionmaker[AsyncSession]) -> int:
         """Add this process's reads to the table; returns the month's total for everyone."""
+        async with self._flushing:
+            return await self._flush(sessionmaker)
+
+    async def _flush(self, sessionmaker: async_sessionmaker[AsyncSession]) -> int:
         pending, self._pending = self._pending, {}
         month = self._roll()
         flushed = sum(n for (m, _, _), n in pending.items() if m == month)
