@@ -11,6 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from qbsync.quickbooks.client import QuickBooksClient
 from qbsync.quickbooks.query import Q
+from qbsync.quickbooks.reads import ReadPurpose, reads_for
 from qbsync.quickbooks.schemas import (
     Account,
     Department,
@@ -76,20 +77,23 @@ def _tax_code_rate(code: TaxCode, rates: dict[str, Decimal]) -> Decimal | None:
 
 async def load_choices(qbo: QuickBooksClient) -> Choices:
     active = Q.eq("Active", True)
-    company, prefs = await asyncio.gather(qbo.company_info(), qbo.preferences())
-    # Two rounds of four: within QuickBooks' 10 requests in flight per company.
-    accounts, items, methods, terms = await asyncio.gather(
-        qbo.query(Account, active),
-        qbo.query(Item, active),
-        qbo.query(PaymentMethod, active),
-        qbo.query(Term, active),
-    )
-    codes, rates, classes, departments = await asyncio.gather(
-        qbo.query(TaxCode, active),
-        qbo.query(TaxRate, active),
-        qbo.query(QboClass, active),
-        qbo.query(Department, active),
-    )
+    # A person asked for these lists (the settings page): past the read budget's hard
+    # threshold they wait, as every read not needed by a write does.
+    with reads_for(ReadPurpose.PERSON):
+        company, prefs = await asyncio.gather(qbo.company_info(), qbo.preferences())
+        # Two rounds of four: within QuickBooks' 10 requests in flight per company.
+        accounts, items, methods, terms = await asyncio.gather(
+            qbo.query(Account, active),
+            qbo.query(Item, active),
+            qbo.query(PaymentMethod, active),
+            qbo.query(Term, active),
+        )
+        codes, rates, classes, departments = await asyncio.gather(
+            qbo.query(TaxCode, active),
+            qbo.query(TaxRate, active),
+            qbo.query(QboClass, active),
+            qbo.query(Department, active),
+        )
     tax = tax_setup(company, prefs)
     currency = currency_setup(prefs)
     accounting = prefs.accounting_info_prefs
