@@ -38,15 +38,35 @@ if ! postgres_ready; then
   wait_for PostgreSQL postgres_ready
 fi
 
-rabbit_ready() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
+rabbit_listens() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
+# A broker that accepts the TCP connection but never answers the AMQP protocol header (seen
+# when it ran out of file handles with hundreds of quorum queues) is up only in name.
+rabbit_ready() {
+  timeout 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672 && printf "AMQP\x00\x00\x09\x01" >&3 \
+    && head -c 1 <&3 | od -An -tx1 | grep -q 01' 2>/dev/null
+}
+
+start_rabbit() {
+  # Quorum queues hold files open: start with the hard limit, not a login shell's 1024.
+  if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then
+    su rabbitmq -s /bin/sh -c 'ulimit -n "$(ulimit -Hn)"; /usr/lib/rabbitmq/bin/rabbitmq-server -detached' || true
+  else
+    $SUDO rabbitmq-server -detached || true
+  fi
+}
 
 if ! command -v rabbitmq-server >/dev/null 2>&1; then
   echo "ensure-services: installing RabbitMQ from Debian packages"
   apt_install rabbitmq-server
 fi
+if rabbit_listens && ! rabbit_ready && ! (sleep 20; rabbit_ready); then
+  echo "ensure-services: RabbitMQ listens but does not answer AMQP; restarting it" >&2
+  timeout 30 $SUDO rabbitmqctl stop >/dev/null 2>&1 || $SUDO pkill -f 'beam.smp.*rabbit' || true
+  for _ in $(seq 1 30); do rabbit_listens || break; sleep 1; done
+fi
 if ! rabbit_ready; then
   echo "ensure-services: starting RabbitMQ"
-  $SUDO rabbitmq-server -detached || true
+  rabbit_listens || start_rabbit
   wait_for RabbitMQ rabbit_ready
 fi
 echo "ensure-services: PostgreSQL and RabbitMQ are up"
