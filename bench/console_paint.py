@@ -64,7 +64,8 @@ async def run() -> Result:
     if chromium is None:
         raise RuntimeError("Debian chromium is missing: make browser")
     async with Stack(NAME) as stack:
-        serve, base = await stack.start_serve(stack.env())
+        # QuickBooks' own limits (500 a minute, 9 a second), as in production.
+        serve, base = await stack.start_serve(stack.env(per_minute=500))
         [org] = await stack.connect_orgs(1)
         data = workload.build(org, customers=opts.customers, invoices=opts.invoices)
         await workload.seed(stack.stubs, [data])

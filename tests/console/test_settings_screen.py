@@ -37,6 +37,7 @@ async def test_settings_are_chosen_from_the_company_saved_and_refused_by_field(
         "Saved: depositAccountId, draftInvoices, paymentMethodIds"
     )
     await expect(page.get_by_label("Deposit payments to")).to_have_value(bank["id"])
+    await expect(page.get_by_role("link", name="read them again")).to_be_visible()
     changes = page.get_by_role("table").filter(has_text="Who").get_by_role("row")
     await expect(changes).to_have_count(2)  # header and the one change
     saved = (await api.get(SETTINGS)).json()["settings"]

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from qbsync.console.client import ApiError
+from qbsync.console.client import Answer, ApiError
 from qbsync.console.pages import org_page_url, render_page
 from qbsync.console.session import Console, ConsoleDep, FormDep
 
@@ -20,6 +21,9 @@ router = APIRouter()
 
 # Empty rows offered under each mapping for new entries.
 NEW_ROWS = 2
+# The company's lists cost QuickBooks ten billable reads and a second or so: kept this long
+# per organization ("read them again" on the page, and a refused save, read them anew).
+CHOICES_KEPT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -229,6 +233,15 @@ def field_errors(message: str) -> dict[str, list[str]]:
     return errors
 
 
+def _choices_cache(request: Request) -> dict[int, tuple[float, Answer]]:
+    """Per process: organization → (when read, the company's lists)."""
+    state = request.app.state
+    if not hasattr(state, "console_choices"):
+        state.console_choices = {}
+    cache: dict[int, tuple[float, Answer]] = state.console_choices
+    return cache
+
+
 async def _page(
     request: Request,
     ctx: Console,
@@ -242,12 +255,16 @@ async def _page(
     refusal or when asked (``?inline=1``), else as a region the page loads once painted."""
     region = request.headers.get("hx-target") == "settings-form"
     form = region or error is not None or request.query_params.get("inline") == "1"
+    cache = _choices_cache(request)
+    held = cache.get(org)
+    fresh = request.query_params.get("fresh") == "1" or error is not None
+    if held is not None and (fresh or time.monotonic() - held[0] > CHOICES_KEPT_S):
+        held = None
     reads = [ctx.api.call("GET", "/settings", org=org)]
     if form:
-        reads += [
-            ctx.api.call("GET", "/settings/choices", org=org),
-            ctx.api.call("GET", "/settings/changes", org=org, params={"limit": 10}),
-        ]
+        reads.append(ctx.api.call("GET", "/settings/changes", org=org, params={"limit": 10}))
+        if held is None:
+            reads.append(ctx.api.call("GET", "/settings/choices", org=org))
     current, *more = await asyncio.gather(*reads)
     if current.status == 404:  # not connected: nothing to map onto yet
         return render_page(
@@ -264,7 +281,10 @@ async def _page(
         else (error.hint if error else None)
     )
     if more:
-        choices, changes = more
+        # Only now, with /settings answered for this person, may held choices be shown.
+        changes, choices = more[0], held[1] if held is not None else more[1]
+        if held is None and choices.ok:
+            cache[org] = (time.monotonic(), choices)
         view |= {
             "values": values if values is not None else current.body["settings"],
             "choices": choices.body if choices.ok else None,
