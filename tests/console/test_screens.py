@@ -13,6 +13,12 @@ from qbo_emulator.control import EmulatorControl
 from tests.console.conftest import SCREENSHOTS, Tenant, connect_by_api, sign_in, visit
 from tests.tokens import make_jwt
 
+# Form controls a screen reader could not name.
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+    && !e.getAttribute('aria-labelledby'))
+  .map(e => e.name || e.id || e.outerHTML.slice(0, 80))"""
+
 
 async def _customers(stubs: AforoStubControl, org: int, count: int) -> None:
     for number in range(1, count + 1):
@@ -100,6 +106,19 @@ async def test_every_screen_renders_what_an_operator_needs(
     paints["activity"] = await visit(page, f"{base}/activity", "activity")
     await expect(page.locator("svg.chart rect")).not_to_have_count(0)
     await expect(page.locator(".legend")).to_contain_text("Transient: 1")
+
+    # Keyboard first: the skip link is the first stop, and every control has a name.
+    for path, loaded in (
+        ("settings?inline=1", "form.settings"),
+        ("records", "#records"),
+        ("work", "#live"),
+        ("drift", "#totals"),  # the report comes after the page
+    ):
+        await page.goto(f"{base}/{path}")
+        await page.locator(loaded).wait_for()
+        assert await page.evaluate(UNLABELLED) == [], path
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
 
     (SCREENSHOTS / "first-paint.json").write_text(json.dumps(paints, indent=2) + "\n")
     assert set(paints) >= {
