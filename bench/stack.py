@@ -7,6 +7,7 @@ when the run fails: processes killed, queues and exchanges deleted, database dro
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import time
 import uuid
@@ -33,7 +34,8 @@ from qbsync.config import AmqpSettings
 from qbsync.connections.crypto import TokenCipher
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+# BENCH_AMQP_URL: another broker (e.g. one of the bench's own while the shared one is busy).
+AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 
 @dataclass(frozen=True)

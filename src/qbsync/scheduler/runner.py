@@ -236,27 +236,49 @@ class Scheduler:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=delay)
 
     async def _pass(self) -> float:
-        """One round of lease upkeep, claiming and dispatching; returns when to look again."""
+        """One round of lease upkeep, dispatching and claiming; returns when to look again."""
         settings = self._settings
         await self._put_back_stranded()
         now = time.monotonic()
         if now >= self._renew_at:
             await self._renew(now)
         await self._hand_back_idle()
-        room = settings.max_realms - len(self._lanes)
-        free = self._free_slots()
-        if room > 0 and free > 0 and (self._told or now >= self._claim_at):
-            # No more realms than the free slots can feed: the rest are left to instances
-            # with room (a realm paced by its limiter leaves its slots free, so more come).
-            await self._claim(min(room, math.ceil(free / settings.realm_concurrency)))
         for lane in [x for x in self._lanes.values() if x.urgent and not x.ending]:
             await self._take_urgent(lane)
         next_look = self._renew_at - time.monotonic()
+        # The realms held first; then, for slots they leave free, more realms.
+        for claiming in (False, True):
+            if claiming:
+                room = settings.max_realms - len(self._lanes)
+                free = self._free_slots()
+                if room <= 0 or free <= 0 or not (self._told or now >= self._claim_at):
+                    break
+                # No more realms than the free slots can feed: the rest are left to
+                # instances with room (a realm paced by its limiter leaves its slots free,
+                # so more come).
+                if not await self._claim(min(room, math.ceil(free / settings.realm_concurrency))):
+                    break
+            wait = await self._dispatch_round()
+            if wait is None:
+                return 0.0  # lease upkeep first
+            next_look = min(next_look, wait)
+        await self._hand_back_idle()
+        self._observe()
+        if len(self._lanes) < settings.max_realms and self._free_slots() > 0:
+            # Otherwise a sync that ends wakes the loop.
+            claim_in = 0.0 if self._told else self._claim_at - time.monotonic()
+            next_look = min(next_look, claim_in)
+        return max(0.0, next_look)
+
+    async def _dispatch_round(self) -> float | None:
+        """Start syncs of the held realms while slots are free, one per realm in turn;
+        returns when a realm's limiter is ready again (None: renew the leases first)."""
+        next_look = math.inf
         progress = True
         while progress and self._free_slots() > 0:
             if time.monotonic() >= self._renew_at:
                 # Work that flows as fast as it is taken must not starve lease upkeep.
-                return 0.0
+                return None
             progress = False
             for lane in sorted(self._lanes.values(), key=lambda x: x.last_dispatch):
                 if self._free_slots() <= 0:
@@ -271,13 +293,7 @@ class Scheduler:
                     continue
                 self._dispatch(lane, lane.ready.popleft())
                 progress = True
-        await self._hand_back_idle()
-        self._observe()
-        if len(self._lanes) < settings.max_realms and self._free_slots() > 0:
-            # Otherwise a sync that ends wakes the loop.
-            claim_in = 0.0 if self._told else self._claim_at - time.monotonic()
-            next_look = min(next_look, claim_in)
-        return max(0.0, next_look)
+        return next_look
 
     def _lane_cap(self, lane: _Lane) -> int:
         """Syncs of the realm at once: ``realm_concurrency``, but no more than its requests
@@ -313,7 +329,8 @@ class Scheduler:
                     self._end_turn(lane)
         self._renew_at = now + settings.lease_s / 3
 
-    async def _claim(self, room: int) -> None:
+    async def _claim(self, room: int) -> bool:
+        """Lease up to ``room`` realms with due work; True when some were leased."""
         settings = self._settings
         self._told = False
         async with self._sessionmaker.begin() as session:
@@ -335,16 +352,19 @@ class Scheduler:
         else:
             self._poll_s = settings.poll_interval_s
         self._claim_at = now + self._poll_s
+        return bool(leases)
 
     async def _take(self, lane: _Lane) -> bool:
         """Take the realm's next due work, a batch of up to ``realm_concurrency`` in one
         transaction; False when none is due (the realm is handed back once idle)."""
         taken = await self._take_due(lane, limit=self._settings.realm_concurrency)
         lane.ready.extend(taken)
-        if not lane.ready and not lane.in_flight:
-            lane.ending = True  # nothing due: hand the realm back
-            if self._poll_s <= self._settings.poll_interval_s:
-                self._claim_at = 0.0  # realms were waiting lately: its slots may serve one
+        if not taken:
+            # The realm's slots free up as its last syncs end: look for another realm now
+            # rather than at the next poll (claims that found nothing may have spaced it).
+            self._claim_at = 0.0
+            if not lane.in_flight:
+                lane.ending = True  # nothing due: hand the realm back
         return bool(lane.ready)
 
     async def _take_urgent(self, lane: _Lane) -> list[asyncio.Task[None]]:
