@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from qbsync.config import SchedulerSettings
+from qbsync.scheduler.models import PendingWork, RealmLease
 from qbsync.sync.models import Mapping, SyncLog
 from tests.tokens import auth_headers, make_jwt
 
@@ -169,6 +176,47 @@ async def test_a_forced_resync_writes_an_unchanged_record_again(
     # Written once more, then unchanged again.
     again = await client.post(sync, params={"customerId": customer.customer_id}, headers=headers)
     assert again.json()["action"] == "SKIP"
+
+
+async def test_a_forced_resync_waits_its_company_turn_like_any_sync(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    org,
+    aforo,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another instance holds the company (its lease and limits): the resync is queued at the
+    top priority for it, never written past its pacing; the caller gets the work's id."""
+    customer = await aforo.customer(customer_name="Globex")
+    headers = auth_headers(org.organization_id)
+    created = await client.post(
+        "/api/quickbooks/sync/customer",
+        params={"customerId": customer.customer_id},
+        headers=headers,
+    )
+    assert created.json()["action"] == "CREATE"
+    async with sessionmaker.begin() as session:
+        await session.execute(
+            update(RealmLease)
+            .where(RealmLease.lane == org.realm_id)
+            .values(holder="another-instance", lease_until=func.now() + timedelta(minutes=5))
+        )
+    scheduling = app.state.resources.scheduling
+    monkeypatch.setattr(scheduling, "settings", SchedulerSettings(manual_wait_s=0.3))
+
+    forced = await client.post(
+        f"/api/quickbooks/records/customer/CUST-{customer.customer_id}/resync", headers=headers
+    )
+    assert forced.status_code == 202, forced.text
+    async with sessionmaker() as session:
+        work = await session.get(PendingWork, forced.json()["workId"])
+    assert work is not None
+    assert (work.aforo_id, work.state, work.priority) == (
+        f"CUST-{customer.customer_id}",
+        "PENDING",
+        0,
+    )
 
 
 async def test_a_forced_resync_refuses_what_it_cannot_name(

@@ -15,10 +15,8 @@ from qbsync.api.errors import ERRORS, errors
 from qbsync.api.filters import choice
 from qbsync.api.views import CamelModel
 from qbsync.sync import sync_log
-from qbsync.sync.engine import SyncOptions
-from qbsync.sync.models import SyncTrigger
 from qbsync.sync.records import RecordFilter, RecordState, list_records, record_kinds
-from qbsync.sync.resync import force_resync
+from qbsync.sync.resync import forget_written
 
 router = APIRouter(prefix="/api/quickbooks", tags=["operators"])
 
@@ -117,27 +115,51 @@ async def records(
     )
 
 
+class ResyncQueued(CamelModel):
+    status: str
+    aforo_id: str
+    work_id: int
+    message: str
+
+
 @router.post(
-    "/records/{entity_type}/{aforo_id}/resync", response_model=ResyncAnswer, responses=ERRORS
+    "/records/{entity_type}/{aforo_id}/resync",
+    response_model=ResyncAnswer,
+    responses={202: {"model": ResyncQueued}, **ERRORS},
 )
 async def resync_record(
     entity_type: str,
     aforo_id: str,
     organization_id: TenantDep,
     principal: PrincipalDep,
-    session: SessionDep,
     resources: ResourcesDep,
 ) -> JSONResponse:
-    """The answer is the new attempt, as for a retry."""
-    result = await force_resync(
-        session,
-        resources.sync_deps,
+    """The answer is the new attempt, as for a retry. A person waits: the sync runs at the
+    top priority in its company's turn, under the realm's lease and limits like any other."""
+    # Committed before the sync is queued, so that the sync (in whichever process holds the
+    # realm) sees the record as never written and writes it.
+    async with resources.sessionmaker.begin() as session:
+        kind, key = await forget_written(
+            session, organization_id=organization_id, entity_type=entity_type, aforo_id=aforo_id
+        )
+    full_id = kind.aforo_id(key)
+    waited = await resources.scheduling.sync_for_person(
         organization_id=organization_id,
-        entity_type=entity_type,
-        aforo_id=aforo_id,
-        options=SyncOptions(trigger=SyncTrigger.MANUAL, caller_token=principal.token),
+        kind=kind.entity_type,
+        aforo_id=full_id,
+        caller_token=principal.token,
     )
-    attempt = await sync_log.get_log(session, result.log_id) if result.log_id else None
+    result = waited.result
+    if result is None:
+        queued = ResyncQueued(
+            status="accepted",
+            aforo_id=full_id,
+            work_id=waited.work_id,
+            message="resync queued; it runs as soon as the company's turn comes",
+        )
+        return JSONResponse(queued.model_dump(mode="json"), status_code=202)
+    async with resources.sessionmaker() as session:
+        attempt = await sync_log.get_log(session, result.log_id) if result.log_id else None
     body = ResyncAnswer(
         status=result.status,
         action=result.action,
@@ -145,7 +167,6 @@ async def resync_record(
         message=result.message,
         attempt=AttemptRef(id=attempt.id, status=attempt.status) if attempt else None,
     )
-    # Answered, not raised: the failed attempt's log row must commit with the request.
     return JSONResponse(
         body.model_dump(mode="json"),
         status_code=200 if result.error is None else result.error.status_code,

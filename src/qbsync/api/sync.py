@@ -21,7 +21,6 @@ from qbsync.errors import Forbidden, InvalidInput, Unauthorized
 from qbsync.events.fields import AforoId
 from qbsync.events.schemas import InvoiceCreated
 from qbsync.resources import Resources
-from qbsync.scheduler.models import Priority
 from qbsync.sync.models import SyncTrigger
 from qbsync.sync.registry import CompatRoute, Kind, kinds
 from qbsync.sync.results import SyncResult
@@ -144,14 +143,10 @@ def _add_manual_route(kind: Kind, route: CompatRoute) -> None:
         if run_async and event is not None:
             queued = event(organization_id=organization_id, **{event.id_field: key})
             return await _enqueue(resources, queued, full_id)
-        waited = await resources.scheduling.wait_for(
-            resources.scheduling.request(
-                organization_id=organization_id,
-                kind=kind.entity_type,
-                aforo_id=full_id,
-                priority=Priority.INTERACTIVE,
-                trigger=SyncTrigger.MANUAL,
-            ),
+        waited = await resources.scheduling.sync_for_person(
+            organization_id=organization_id,
+            kind=kind.entity_type,
+            aforo_id=full_id,
             caller_token=principal.token,
         )
         if waited.result is None:

@@ -26,6 +26,7 @@ from qbsync.scheduler.executor import known_details
 from qbsync.scheduler.interactive import await_result
 from qbsync.scheduler.models import Priority
 from qbsync.scheduler.runner import RealmPacing, Scheduler, instance_id
+from qbsync.sync.models import SyncTrigger
 from qbsync.sync.results import SyncResult
 
 RESULTS_KEPT = timedelta(minutes=10)
@@ -129,6 +130,20 @@ class Scheduling:
         finally:
             self._caller_tokens.pop(queued.work_id, None)
             self._settled.pop(queued.work_id, None)
+
+    async def sync_for_person(
+        self, *, organization_id: int, kind: str, aforo_id: str, caller_token: str | None
+    ) -> Waited:
+        """A person asked (manual sync, forced resync): one attempt at the top priority, with
+        their token for the Aforo reads, waited for."""
+        request = self.request(
+            organization_id=organization_id,
+            kind=kind,
+            aforo_id=aforo_id,
+            priority=Priority.INTERACTIVE,
+            trigger=SyncTrigger.MANUAL,
+        )
+        return await self.wait_for(request, caller_token=caller_token)
 
     async def _execute(self, session: AsyncSession, attempt: Attempt) -> SyncResult:
         token = self._caller_tokens.get(attempt.work.id)
