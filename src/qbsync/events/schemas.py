@@ -146,6 +146,8 @@ class CreditNoteIssued(_AforoEvent):
     invoice_id: AforoId | None = None
     customer_id: AforoId | None = None
     total_amount: Money | None = None
+    status: str | None = Field(default=None, max_length=20)
+    occurred_at: Instant | None = None
 
     @field_validator("credit_note_id", mode="before")
     @classmethod
@@ -154,9 +156,6 @@ class CreditNoteIssued(_AforoEvent):
         if isinstance(value, str) and value.strip().lower().startswith("note-"):
             return value.strip()[len("note-") :]
         return value
-
-    status: str | None = Field(default=None, max_length=20)
-    occurred_at: Instant | None = None
 
     @property
     def entity_id(self) -> str:
