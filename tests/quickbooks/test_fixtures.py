@@ -1,4 +1,4 @@
-"""Every recorded QBO answer (../shared/fixtures/qbo-recorded) goes through the real client."""
+"""Every recorded QBO answer (tests/fixtures/qbo-recorded) goes through the real client."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from qbsync.quickbooks.schemas import ENTITY_MODELS, Customer, Invoice, Vendor
 
 from .conftest import REALM_ID, FakeTokens
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared/fixtures/qbo-recorded"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures/qbo-recorded"
 # Change data capture is not something this client does; everything else must parse.
 NOT_OURS = {"cdc_basic.yml#0"}
 # Recorded errors and the class each must become.

@@ -16,7 +16,9 @@ from typing import Any
 import xmlschema
 
 NS = "http://schema.intuit.com/finance/v3"
-XSD_DIR = Path(__file__).resolve().parents[2].parent / "shared/reference/intuit-xsd"
+# Intuit's schemas (Apache 2.0, LICENSE.txt beside them), kept in the repository so that a
+# clone anywhere can validate what qbsync writes.
+XSD_DIR = Path(__file__).resolve().parents[1] / "fixtures/intuit-xsd"
 
 
 @lru_cache(maxsize=1)
