@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, str] = {
     "throughput": "bench.throughput",
     "overhead": "bench.overhead",
     "backfill": "bench.backfill",
+    "realms": "bench.realms",
     "scaleout": "bench.scaleout",
     "fairness": "bench.fairness",
     "manual": "bench.manual",
@@ -38,7 +39,7 @@ BENCHMARKS: dict[str, str] = {
 }
 GROUPS = {
     "faults": ["kill", "outage", "qbo_faults", "hostile"],
-    "perf": ["client", "throughput", "overhead", "backfill", "scaleout"],
+    "perf": ["client", "throughput", "overhead", "backfill", "realms", "scaleout"],
     # The scheduler of QuickBooks work (issue #14): fairness, scale-out, a person waiting.
     "sched": ["fairness", "scaleout", "manual"],
 }
