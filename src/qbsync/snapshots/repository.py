@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -14,10 +15,12 @@ from qbsync.db.base import utcnow
 from qbsync.quickbooks import wire
 from qbsync.quickbooks.schemas.base import QboEntity
 from qbsync.quickbooks.schemas.invoice import Invoice
+from qbsync.quickbooks.schemas.payment import Payment
 from qbsync.reconcile.models import RemoteRecord, RemoteStatus
 from qbsync.snapshots.models import RecordSnapshot
 
 ZERO = Decimal("0")
+EntityT = TypeVar("EntityT", bound=QboEntity)
 # The sync log's and the mappings' name for invoices.
 INVOICE = "INVOICE"
 
@@ -47,6 +50,25 @@ async def save(
             set_={"body": statement.excluded.body, "updated_at": statement.excluded.updated_at},
         )
     )
+
+
+async def load(
+    session: AsyncSession,
+    *,
+    realm_id: str,
+    entity_type: str,
+    quickbooks_id: str,
+    model: type[EntityT],
+) -> EntityT | None:
+    """The record as QuickBooks last answered qbsync's write of it; None if none was kept."""
+    body = await session.scalar(
+        select(RecordSnapshot.body).where(
+            RecordSnapshot.realm_id == realm_id,
+            RecordSnapshot.entity_type == entity_type,
+            RecordSnapshot.quickbooks_id == quickbooks_id,
+        )
+    )
+    return None if body is None else model.model_validate(wire.loads(body.encode("utf-8")))
 
 
 async def invoices(
@@ -94,17 +116,33 @@ def _with_news(invoice: Invoice, known_at: datetime, remote: RemoteRecord | None
     return invoice.model_copy(update=update)
 
 
-async def adjust_balance(
-    session: AsyncSession, *, realm_id: str, invoice_id: str, balance: Decimal
+async def shift_balance(
+    session: AsyncSession, *, realm_id: str, invoice_id: str, by: Decimal
 ) -> None:
-    """A payment qbsync wrote applied to the invoice: its balance is now ``balance``."""
+    """qbsync changed what is applied to the invoice (a credit applied, a payment voided or
+    removed): its open balance moved by ``by``. Kept within 0 and the invoice's total, so
+    that the next payment applies against what QuickBooks holds without reading it."""
     current = (await invoices(session, realm_id=realm_id, quickbooks_ids=[invoice_id])).get(
         invoice_id
     )
-    if current is not None:
-        await save(
-            session,
-            realm_id=realm_id,
-            entity_type=INVOICE,
-            entity=current.model_copy(update={"balance": max(balance, ZERO)}),
-        )
+    if current is None or current.balance is None:
+        return
+    balance = max(current.balance + by, ZERO)
+    if current.total_amt is not None:
+        balance = min(balance, current.total_amt)
+    await save(
+        session,
+        realm_id=realm_id,
+        entity_type=INVOICE,
+        entity=current.model_copy(update={"balance": balance}),
+    )
+
+
+async def payment_removed(session: AsyncSession, *, realm_id: str, payment: Payment) -> None:
+    """``payment`` (as it was) no longer applies: its invoices are open by that much again."""
+    for line in payment.line or []:
+        for link in line.linked_txn or []:
+            if link.txn_type == "Invoice" and line.amount:
+                await shift_balance(
+                    session, realm_id=realm_id, invoice_id=link.txn_id, by=line.amount
+                )

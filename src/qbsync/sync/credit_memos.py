@@ -14,6 +14,7 @@ from qbsync.errors import InvalidInput
 from qbsync.events.schemas import CreditNoteIssued
 from qbsync.quickbooks.query import Q
 from qbsync.quickbooks.schemas import CreditMemo, Invoice, Payment, Ref
+from qbsync.snapshots import repository as snapshots
 from qbsync.sync import repository
 from qbsync.sync.attempts import run_attempt
 from qbsync.sync.company import company_setup
@@ -224,6 +225,13 @@ async def _apply(
                 operation=f"apply:{invoice.id}:{amount}:{left}",
             ),
         )
+        # The balance the invoice's next payment applies against, without a read then.
+        await snapshots.save(
+            ctx.session,
+            realm_id=ctx.realm_id,
+            entity_type=EntityType.INVOICE,
+            entity=invoice.model_copy(update={"balance": (invoice.balance or Decimal(0)) - amount}),
+        )
         left -= amount
         done.append(f"{amount} applied to invoice {invoice.doc_number or invoice.id}")
         if left <= 0:
@@ -255,6 +263,7 @@ async def _delete(ctx: SyncContext, mapping: Mapping | None, why: str) -> Writte
                 operation=f"unapply:{link.txn_id}",
             ),
         )
+        await snapshots.payment_removed(ctx.session, realm_id=ctx.realm_id, payment=payment)
         removed.append(link.txn_id)
     current = await ctx.qbo.read(CreditMemo, mapping.quickbooks_id)
     assert current.sync_token is not None

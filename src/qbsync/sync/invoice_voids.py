@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from qbsync.quickbooks.schemas.invoice import Invoice
 from qbsync.quickbooks.schemas.payment import Payment
+from qbsync.snapshots import repository as snapshots
 from qbsync.sync import repository
 from qbsync.sync.context import SyncContext
 from qbsync.sync.mappers.invoices import money
@@ -48,7 +49,7 @@ async def _unlink(ctx: SyncContext, mapping: Mapping, payment_id: str) -> str:
         return f"credit application {payment_id} ({money(applied)}) removed"
     rest = [line for line in lines if line not in here]
     change = Payment(line=rest, customer_ref=payment.customer_ref, total_amt=payment.total_amt)
-    await sparse_update(
+    unlinked = await sparse_update(
         ctx,
         change,
         entity_type=ENTITY,
@@ -60,6 +61,10 @@ async def _unlink(ctx: SyncContext, mapping: Mapping, payment_id: str) -> str:
         ctx.session, realm_id=ctx.realm_id, entity_type=EntityType.PAYMENT, quickbooks_id=payment_id
     )
     if owner is not None:
+        # Its next update applies from this, not from a read of it.
+        await snapshots.save(
+            ctx.session, realm_id=ctx.realm_id, entity_type=EntityType.PAYMENT, entity=unlinked
+        )
         # The payment's facts did not change, but QuickBooks' record did: forget its hash
         # so a later sync of it writes it again rather than skipping.
         await repository.save_mapping(

@@ -4,6 +4,7 @@ voided (amount 0, kept for the audit trail), which gives its invoices their bala
 from __future__ import annotations
 
 from qbsync.quickbooks.schemas.payment import Payment
+from qbsync.snapshots import repository as snapshots
 from qbsync.sync import repository
 from qbsync.sync.context import SyncContext
 from qbsync.sync.models import EntityType, SyncAction
@@ -36,6 +37,8 @@ async def reverse_payment(ctx: SyncContext, aforo_id: str, reason: str) -> Writt
             ctx, entity_type=EntityType.PAYMENT, aforo_id=aforo_id, operation="void"
         ),
     )
+    # Its invoices are open again by what it applied (the next payment reads no invoice).
+    await snapshots.payment_removed(ctx.session, realm_id=ctx.realm_id, payment=current)
     await save_mapping(
         ctx,
         voided,
