@@ -28,7 +28,7 @@ from qbsync.http import build_http_client
 from qbsync.quickbooks.limiter import RealmLimiters
 from qbsync.readbudget.budget import ReadBudget
 from qbsync.reconcile.executor import reconcile_executor
-from qbsync.scheduler.executor import engine_executor
+from qbsync.scheduler.executor import engine_batching, engine_executor
 from qbsync.scheduler.service import Scheduling
 from qbsync.sync.context import AforoClients, SyncDeps
 
@@ -116,6 +116,7 @@ async def open_resources(
                 ),
                 limiters=limiters,
                 settings=settings.scheduler,
+                batching=engine_batching(SyncDeps(quickbooks=quickbooks, aforo=aforo)),
             ),
             reads=reads,
         )

@@ -8,8 +8,19 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
+def _key(name: str) -> int:
+    digest = hashlib.blake2b(name.encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
 async def lock_until_commit(session: AsyncSession, name: str) -> None:
     """Wait for the lock called ``name``; it is released when the transaction ends."""
-    digest = hashlib.blake2b(name.encode(), digest_size=8)
-    key = int.from_bytes(digest.digest(), "big", signed=True)
-    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _key(name)})
+
+
+async def try_lock_until_commit(session: AsyncSession, name: str) -> bool:
+    """Take the lock called ``name`` if nobody holds it (True), without waiting."""
+    taken = await session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _key(name)}
+    )
+    return bool(taken)

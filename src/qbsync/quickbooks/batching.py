@@ -3,7 +3,9 @@
 Inside ``pooling_creates(batcher)`` every ``QuickBooksClient.create`` for the batcher's realm
 waits for its place in a batch instead of being sent alone: a batch goes out when it holds
 30 items, when every unit of work that joined the batcher (``taking_part``) is waiting on
-it, or when no further create has arrived for ``linger_s`` (a unit held up elsewhere). Each caller gets its own
+it (a unit blocked on another's lock steps aside meanwhile: ``stepping_aside``), or when no
+further create has arrived for ``linger_s`` (a unit held up elsewhere; at most four times
+that after the batch's first create). Each caller gets its own
 item's answer, or its own item's error (a 6240 is a ``QuickBooksDuplicateName`` as it would
 be alone), so the single-record code around the create (adopt on duplicate, mapping, the
 sync-log row) runs unchanged. The batch's ``requestid`` is derived from its items' own
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -56,9 +59,11 @@ class WriteBatcher:
         self._max_items = max_items
         self._linger_s = linger_s
         self._waiting: list[_Waiting] = []
+        self._oldest = 0.0  # when the first of ``_waiting`` arrived
         self._timer: asyncio.TimerHandle | None = None
         self._sending: set[asyncio.Task[None]] = set()
         self._taking_part = 0
+        self._inside = 0  # units in ``create``: waiting for a batch, or for its answer
         self.batches = 0
         self.items = 0
 
@@ -66,35 +71,71 @@ class WriteBatcher:
     def taking_part(self) -> Iterator[None]:
         """One unit of work whose create the batch may wait for."""
         self._taking_part += 1
+        token = _MEMBER.set(self)
         try:
             yield
         finally:
+            _MEMBER.reset(token)
             self._taking_part -= 1
-            if self._waiting and len(self._waiting) >= self._taking_part:
-                self._flush()
+            self._consider()
+
+    @contextmanager
+    def aside(self) -> Iterator[None]:
+        """A unit taking part that cannot reach its create for now (``stepping_aside``)."""
+        self._taking_part -= 1
+        self._consider()
+        try:
+            yield
+        finally:
+            self._taking_part += 1
 
     async def create(self, entity: WritableEntity, *, request_id: str) -> WritableEntity:
         answer: asyncio.Future[WritableEntity] = asyncio.get_running_loop().create_future()
+        if not self._waiting:
+            self._oldest = time.monotonic()
         self._waiting.append(_Waiting(entity, request_id, answer))
-        if len(self._waiting) >= min(self._max_items, max(self._taking_part, 1)):
+        self._inside += 1
+        try:
+            self._consider(arrived=True)
+            return await answer
+        finally:
+            self._inside -= 1
+
+    def _consider(self, *, arrived: bool = False) -> None:
+        """Send what waits once no unit that could still add a create is outside; else
+        (re)arm the linger timer when a create arrived."""
+        while self._waiting and (
+            len(self._waiting) >= self._max_items or self._inside >= self._taking_part
+        ):
             self._flush()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self._linger_s, self._flush)
-        return await answer
+        if self._waiting and (arrived or self._timer is None):
+            if self._timer is not None:
+                self._timer.cancel()
+            last_call = self._oldest + 4 * self._linger_s - time.monotonic()
+            delay = max(0.0, min(self._linger_s, last_call))
+            self._timer = asyncio.get_running_loop().call_later(delay, self._linger_over)
+
+    def _linger_over(self) -> None:
+        self._timer = None
+        self._flush()
+        self._consider()
 
     def _flush(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         taken, self._waiting = self._waiting[: self._max_items], self._waiting[self._max_items :]
-        if self._waiting:
-            self._timer = asyncio.get_running_loop().call_later(self._linger_s, self._flush)
+        self._oldest = time.monotonic()
         if taken:
             task = asyncio.create_task(self._send(taken))
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
 
     async def _send(self, taken: list[_Waiting]) -> None:
+        # The same items always get the same bIds, whatever order they arrived in: a batch
+        # sent again under the same requestid is answered from QBO's replay store, and each
+        # answer must reach the item it belongs to.
+        taken = sorted(taken, key=lambda w: w.request_id)
         items = [BatchItem.create(str(n), w.entity) for n, w in enumerate(taken)]
         try:
             results = await self._client.batch(
@@ -121,6 +162,8 @@ class WriteBatcher:
 
 
 _BATCHER: ContextVar[WriteBatcher | None] = ContextVar("qbsync_write_batcher", default=None)
+# The batcher the current unit of work takes part in.
+_MEMBER: ContextVar[WriteBatcher | None] = ContextVar("qbsync_batch_member", default=None)
 
 
 def batcher_for(realm_id: str) -> WriteBatcher | None:
@@ -137,3 +180,16 @@ def pooling_creates(batcher: WriteBatcher) -> Iterator[None]:
         yield
     finally:
         _BATCHER.reset(token)
+
+
+@contextmanager
+def stepping_aside() -> Iterator[None]:
+    """The current unit waits for something another unit holds until it commits (an
+    entity's lock): the batch it takes part in does not wait for its create meanwhile, or
+    a holder waiting on that batch would wait for the linger."""
+    batcher = _MEMBER.get()
+    if batcher is None:
+        yield
+        return
+    with batcher.aside():
+        yield

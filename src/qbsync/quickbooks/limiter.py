@@ -52,6 +52,10 @@ class _SlidingLog:
     def record(self, now: float) -> None:
         self._starts.append(now)
 
+    def room(self, now: float) -> int:
+        self.wait_s(now)  # forgets the starts that left the window
+        return self.limit - len(self._starts)
+
     def starts(self) -> list[float]:
         return list(self._starts)
 
@@ -173,6 +177,10 @@ class RealmLimiter:
             while (wait := self._batches.wait_s(self._clock())) > 0:
                 await self._sleep(wait)
             self._batches.record(self._clock())
+
+    def batch_room(self) -> int:
+        """Batch requests that could still start now within the realm's batch limit."""
+        return self._batches.room(self._clock())
 
     def ready_in(self) -> float:
         """Seconds until a request could start at once (0: now); does not take a slot.

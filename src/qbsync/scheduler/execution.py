@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.errors import QbsyncError
 from qbsync.metrics import WORK_RUNS
+from qbsync.quickbooks.batching import WriteBatcher
 from qbsync.scheduler import repository
 from qbsync.scheduler.errors import DatabaseUnavailable, RecordedError
 from qbsync.scheduler.models import PendingWork
@@ -64,6 +65,9 @@ class Attempt:
 
 
 Execute = Callable[[AsyncSession, Attempt], Awaitable[SyncResult]]
+# The batcher whose batch requests carry the creates of a burst of this work's organization
+# and kind (its realm); None: that kind is not grouped.
+Batching = Callable[[PendingWork], WriteBatcher | None]
 
 
 def result_document(result: SyncResult) -> dict[str, Any]:

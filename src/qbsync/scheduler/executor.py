@@ -7,12 +7,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from qbsync.quickbooks.batching import WriteBatcher
 from qbsync.quickbooks.limiter import URGENT
-from qbsync.scheduler.execution import Attempt, Execute
-from qbsync.scheduler.models import Priority
+from qbsync.scheduler.execution import Attempt, Batching, Execute
+from qbsync.scheduler.models import PendingWork, Priority
 from qbsync.sync.context import SyncDeps
 from qbsync.sync.engine import SyncOptions, sync
 from qbsync.sync.mappers.payments import PaymentFacts
+from qbsync.sync.registry import find
 from qbsync.sync.results import SyncResult
 
 
@@ -50,3 +52,17 @@ def engine_executor(deps: SyncDeps) -> Execute:
             URGENT.reset(urgent)
 
     return execute
+
+
+def engine_batching(deps: SyncDeps) -> Batching:
+    """A burst of records of one kind: its creates go out through the realm's client (whose
+    limiter paces the batches). Other work (reconciliation's reads) is not grouped."""
+
+    def batcher(work: PendingWork) -> WriteBatcher | None:
+        if find(work.kind) is None:
+            return None
+        return WriteBatcher(
+            deps.quickbooks.client(organization_id=work.organization_id, realm_id=work.lane)
+        )
+
+    return batcher

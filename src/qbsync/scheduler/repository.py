@@ -191,7 +191,11 @@ WHERE r.{column} = ANY(:values) AND r.state = 'RUNNING' AND EXISTS (
 
 
 async def _back_to_pending(
-    session: AsyncSession, *, lanes: Sequence[str] = (), ids: Sequence[int] = ()
+    session: AsyncSession,
+    *,
+    lanes: Sequence[str] = (),
+    ids: Sequence[int] = (),
+    unstarted: bool = False,
 ) -> None:
     """RUNNING work of these lanes (or these ids) that was never settled: pending again. A
     pending twin (a request that came in while it ran) already covers its record."""
@@ -204,7 +208,12 @@ async def _back_to_pending(
     await session.execute(
         update(PendingWork)
         .where(where, PendingWork.state == WorkState.RUNNING)
-        .values(state=WorkState.PENDING, claimed_by=None)
+        .values(
+            state=WorkState.PENDING,
+            claimed_by=None,
+            # A take whose work never started does not count: the work is no repeat.
+            claims=PendingWork.claims - 1 if unstarted else PendingWork.claims,
+        )
     )
 
 
@@ -398,10 +407,13 @@ async def park(
     )
 
 
-async def put_back(session: AsyncSession, work_ids: Sequence[int]) -> None:
-    """Work taken but not attempted (an outage, a shutdown): pending again, nothing counted."""
+async def put_back(
+    session: AsyncSession, work_ids: Sequence[int], *, unstarted: bool = False
+) -> None:
+    """Work taken but not attempted (an outage, a shutdown): pending again, nothing counted.
+    ``unstarted``: taken ahead and never started (a turn ended first): not even its take."""
     if work_ids:
-        await _back_to_pending(session, ids=work_ids)
+        await _back_to_pending(session, ids=work_ids, unstarted=unstarted)
 
 
 # --- results manual callers wait for --------------------------------------------------------

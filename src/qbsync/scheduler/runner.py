@@ -5,7 +5,8 @@ Each pass renews the leases this process holds, leases more realms while it has 
 share of the process's slots: one sync at a time per realm in turn, never more than
 ``realm_concurrency`` for a realm, and none while the realm's limiter would make the sync
 wait. It leases no more realms than its free slots can feed, leaving the others to
-instances with room. A realm with no due work is handed back at once; a realm served
+instances with room. A burst of one kind (two or more ready works of one organization and
+kind) runs as a group whose creates share batch requests (``_burst``). A realm with no due work is handed back at once; a realm served
 longer than ``turn_s`` is handed back when other realms wait and this process has no room
 for them (every slot busy, or ``max_realms`` held).
 """
@@ -21,7 +22,7 @@ import socket
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import URL
@@ -29,10 +30,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.config import SchedulerSettings
 from qbsync.metrics import REALM_LEASES, REALM_UTILISATION, SCHEDULER_PAUSED
+from qbsync.quickbooks.batch import MAX_BATCH_ITEMS
+from qbsync.quickbooks.batching import WriteBatcher, pooling_creates
 from qbsync.quickbooks.limiter import RealmLimiter, RealmLimiters
 from qbsync.scheduler import repository
 from qbsync.scheduler.errors import DatabaseUnavailable
 from qbsync.scheduler.execution import (
+    Batching,
     Execute,
     is_outage,
     park_crashed,
@@ -63,6 +67,22 @@ class _Lane:
     ready: deque[PendingWork] = field(default_factory=deque)
     ending: bool = False  # its turn is over: no new work, handed back once idle
     urgent: bool = False  # a person's work may be waiting: take it ahead of ``ready``
+    groups: int = 0  # bursts running (each counts as one sync against the realm's cap)
+    grouped: int = 0  # works of ``in_flight`` that run in those groups
+
+    @property
+    def load(self) -> int:
+        """Syncs running against the realm's cap: a group's creates leave as one request
+        at a time (its batches), so it counts once."""
+        return len(self.in_flight) - self.grouped + self.groups
+
+
+@dataclass
+class _Group:
+    """Works of one burst: their creates are pooled by one batcher while any of them runs."""
+
+    batcher: WriteBatcher
+    running: int
 
 
 class RealmPacing:
@@ -109,9 +129,11 @@ class Scheduler:
         holder: str | None = None,
         on_settled: Callable[[int], None] | None = None,
         listen: bool = True,
+        batching: Batching | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._execute = execute
+        self._batching = batching
         self._pacing = RealmPacing(limiters, lease_s=settings.lease_s)
         self._settings = settings
         self.holder = holder or instance_id()
@@ -119,6 +141,7 @@ class Scheduler:
         self._lanes: dict[str, _Lane] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._stranded: set[int] = set()  # taken, not attempted: pending again when we can
+        self._unstarted: set[int] = set()  # taken ahead, never started: likewise
         self._wakeup = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -283,7 +306,7 @@ class Scheduler:
             for lane in sorted(self._lanes.values(), key=lambda x: x.last_dispatch):
                 if self._free_slots() <= 0:
                     break
-                if lane.ending or len(lane.in_flight) >= self._lane_cap(lane):
+                if lane.ending or lane.load >= self._lane_cap(lane):
                     continue
                 wait = lane.limiter.ready_in() if lane.limiter is not None else 0.0
                 if wait > 0:
@@ -291,7 +314,11 @@ class Scheduler:
                     continue
                 if not lane.ready and not await self._take(lane):
                     continue
-                self._dispatch(lane, lane.ready.popleft())
+                burst = self._burst(lane)
+                if burst is not None:
+                    self._dispatch_group(lane, *burst)
+                else:
+                    self._dispatch(lane, lane.ready.popleft())
                 progress = True
         return next_look
 
@@ -355,9 +382,13 @@ class Scheduler:
         return bool(leases)
 
     async def _take(self, lane: _Lane) -> bool:
-        """Take the realm's next due work, a batch of up to ``realm_concurrency`` in one
-        transaction; False when none is due (the realm is handed back once idle)."""
-        taken = await self._take_due(lane, limit=self._settings.realm_concurrency)
+        """Take the realm's next due work, up to ``realm_concurrency`` in one transaction
+        (with batching: up to a batch request's 30 items, so a burst can fill one); False
+        when none is due (the realm is handed back once idle)."""
+        limit = self._settings.realm_concurrency
+        if self._batching is not None and lane.limiter is not None:
+            limit = max(limit, MAX_BATCH_ITEMS)
+        taken = await self._take_due(lane, limit=limit)
         lane.ready.extend(taken)
         if not taken:
             # The realm's slots free up as its last syncs end: look for another realm now
@@ -392,19 +423,63 @@ class Scheduler:
             log.error("work parked: taken repeatedly without an outcome", extra={"id": work.id})
         return [work for work in taken if work not in crashed]
 
-    def _dispatch(self, lane: _Lane, work: PendingWork) -> asyncio.Task[None]:
+    def _burst(self, lane: _Lane) -> tuple[list[PendingWork], WriteBatcher] | None:
+        """The ready works that go out with the next one as a group: those of its
+        organization and kind, up to a batch request's 30 and the free slots (each holds
+        its own transaction, so its own connection, until its batch is answered). Only
+        first sends: a work taken or tried before may have sent its create already, alone
+        or in a batch of other members, and only the same request again is answered from
+        QBO's replay store; it goes alone, as it did. None a person waits for (they go
+        alone, at once), and none while the realm's batch allowance for the minute is spent
+        by the groups already running (then single requests use the request allowance)."""
+        head = lane.ready[0]
+        if (
+            self._batching is None
+            or lane.limiter is None
+            or not _first_send(head)
+            or lane.limiter.batch_room() <= lane.groups
+        ):
+            return None
+        size = min(MAX_BATCH_ITEMS, self._free_slots())
+        burst = [
+            work
+            for work in lane.ready
+            if work.kind == head.kind
+            and work.organization_id == head.organization_id
+            and _first_send(work)
+        ][:size]
+        batcher = self._batching(head) if len(burst) > 1 else None
+        if batcher is None:  # a lone work, or a kind that is not grouped
+            return None
+        ids = {work.id for work in burst}
+        lane.ready = deque(work for work in lane.ready if work.id not in ids)
+        return burst, batcher
+
+    def _dispatch_group(self, lane: _Lane, works: list[PendingWork], batcher: WriteBatcher) -> None:
+        group = _Group(batcher, running=len(works))
+        lane.groups += 1
+        lane.grouped += len(works)
+        for work in works:
+            self._dispatch(lane, work, group)
+
+    def _dispatch(
+        self, lane: _Lane, work: PendingWork, group: _Group | None = None
+    ) -> asyncio.Task[None]:
         lane.in_flight.add(work.id)
         lane.last_dispatch = time.monotonic()
-        task = asyncio.create_task(self._run(lane, work), name=f"work-{work.id}")
+        task = asyncio.create_task(self._run(lane, work, group), name=f"work-{work.id}")
         self._tasks[work.id] = task
         return task
 
-    async def _run(self, lane: _Lane, work: PendingWork) -> None:
+    async def _run(self, lane: _Lane, work: PendingWork, group: _Group | None = None) -> None:
         settled = False
         try:
-            await run_attempt(
-                self._sessionmaker, self._execute, work, delays=self._settings.retry_delays_s
-            )
+            # Every member joins before any reaches its create (the tasks start in order):
+            # a batch leaves once each member still running waits on it.
+            with _pooled(group):
+                await run_attempt(
+                    self._sessionmaker, self._execute, work, delays=self._settings.retry_delays_s
+                )
             settled = True
         except DatabaseUnavailable:
             self._stranded.add(work.id)
@@ -417,6 +492,11 @@ class Scheduler:
             log.exception("work settlement failed; it runs again later")
         finally:
             lane.in_flight.discard(work.id)
+            if group is not None:
+                lane.grouped -= 1
+                group.running -= 1
+                if not group.running:
+                    lane.groups -= 1
             self._tasks.pop(work.id, None)
             self._wakeup.set()
             if settled and self._on_settled is not None:
@@ -428,16 +508,18 @@ class Scheduler:
 
     def _strand_ready(self, lane: _Lane) -> None:
         """Taken but not started: pending again (at the next pass, or at stop)."""
-        self._stranded.update(work.id for work in lane.ready)
+        self._unstarted.update(work.id for work in lane.ready)
         lane.ready.clear()
 
     async def _put_back_stranded(self) -> None:
-        if not self._stranded:
+        if not self._stranded and not self._unstarted:
             return
-        ids = list(self._stranded)
+        ids, unstarted = list(self._stranded), list(self._unstarted)
         async with self._sessionmaker.begin() as session:
             await repository.put_back(session, ids)
+            await repository.put_back(session, unstarted, unstarted=True)
         self._stranded.difference_update(ids)
+        self._unstarted.difference_update(unstarted)
 
     async def _hand_back_idle(self) -> None:
         for lane in [x for x in self._lanes.values() if x.ending and not x.in_flight]:
@@ -469,6 +551,19 @@ class Scheduler:
             if lane.limiter is not None:
                 starts, _ = lane.limiter.history(wall_now=time.time())
                 REALM_UTILISATION.labels(lane.lane).set(len(starts) / lane.limiter.per_minute)
+
+
+def _first_send(work: PendingWork) -> bool:
+    return work.priority != Priority.INTERACTIVE and work.attempts == 0 and work.claims <= 1
+
+
+@contextlib.contextmanager
+def _pooled(group: _Group | None) -> Iterator[None]:
+    if group is None:
+        yield
+        return
+    with pooling_creates(group.batcher), group.batcher.taking_part():
+        yield
 
 
 def _engine_url(sessionmaker: async_sessionmaker[AsyncSession]) -> URL:

@@ -18,6 +18,7 @@ from qbsync.scheduler.enqueuer import Enqueuer
 from qbsync.scheduler.errors import DatabaseUnavailable
 from qbsync.scheduler.execution import (
     Attempt,
+    Batching,
     Execute,
     is_outage,
     result_from,
@@ -44,6 +45,8 @@ class Scheduling:
     execute: Execute
     limiters: RealmLimiters
     settings: SchedulerSettings
+    # Bursts of one kind share batch requests (None: every work sends its own requests).
+    batching: Batching | None = None
     holder: str = field(default_factory=instance_id)
     scheduler: Scheduler | None = None
     # The token of a person waiting here, for the attempt that runs in this process: Aforo's
@@ -164,6 +167,7 @@ class Scheduling:
             settings=self.settings,
             holder=self.holder,
             on_settled=self._on_settled,
+            batching=self.batching,
         )
         return self.scheduler
 

@@ -7,7 +7,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.db.base import utcnow
-from qbsync.db.locks import lock_until_commit
+from qbsync.db.locks import lock_until_commit, try_lock_until_commit
+from qbsync.quickbooks.batching import stepping_aside
 from qbsync.sync.models import Mapping
 
 # The payload hash a voided invoice's mapping keeps (see sync/invoices.py).
@@ -18,7 +19,13 @@ async def lock_entity(
     session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str
 ) -> None:
     """Serialize work on one entity across every instance until the transaction ends."""
-    await lock_until_commit(session, f"{organization_id}:{entity_type}:{aforo_id}")
+    name = f"{organization_id}:{entity_type}:{aforo_id}"
+    if await try_lock_until_commit(session, name):
+        return
+    # Held by another sync until it commits: a batch of creates this sync takes part in
+    # must not wait for it meanwhile (that holder may be waiting on the batch).
+    with stepping_aside():
+        await lock_until_commit(session, name)
 
 
 async def get_mapping(

@@ -1,0 +1,318 @@
+"""Bursts of one kind go out through QuickBooks' batch endpoint, each record still its own
+sync (own transaction, sync-log row, settlement); a lone work is a plain create."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from qbo_emulator.control import EmulatorControl
+from qbsync.config import SchedulerSettings
+from qbsync.quickbooks.schemas import EmailAddress
+from qbsync.quickbooks.schemas.names import Customer
+from qbsync.resources import Resources
+from qbsync.scheduler import repository
+from qbsync.scheduler.executor import engine_batching, engine_executor
+from qbsync.scheduler.models import PendingWork, WorkState
+from qbsync.scheduler.runner import Scheduler
+from qbsync.sync.context import SyncDeps
+from qbsync.sync.models import Mapping, SyncLog
+from tests.fixtures.sync import AforoData, Org
+from tests.quickbooks.emulated import invoice_for
+
+from .conftest import work
+
+# Room for a full batch: each member of a burst holds its own transaction until its batch
+# is answered.
+SETTINGS = SchedulerSettings(concurrency=40, poll_interval_s=0.05, retry_delays_s=[0.1])
+
+
+@dataclass
+class World:
+    """A connected organization, its Aforo records and QuickBooks company, and a database
+    pool wide enough for a full burst."""
+
+    sessionmaker: async_sessionmaker[AsyncSession]
+    resources: Resources
+    deps: SyncDeps
+    org: Org
+    aforo: AforoData
+    emulator: EmulatorControl
+
+    def parts(
+        self,
+    ) -> tuple[
+        async_sessionmaker[AsyncSession], Resources, SyncDeps, Org, AforoData, EmulatorControl
+    ]:
+        return self.sessionmaker, self.resources, self.deps, self.org, self.aforo, self.emulator
+
+
+@pytest.fixture
+async def world(
+    database_url: str,
+    resources: Resources,
+    deps: SyncDeps,
+    org: Org,
+    aforo: AforoData,
+    emulator_control: EmulatorControl,
+) -> AsyncIterator[World]:
+    engine = create_async_engine(database_url, pool_size=SETTINGS.concurrency + 2)
+    yield World(
+        async_sessionmaker(engine, expire_on_commit=False),
+        resources,
+        deps,
+        org,
+        aforo,
+        emulator_control,
+    )
+    await engine.dispose()
+
+
+async def _drain(
+    sessionmaker: async_sessionmaker[AsyncSession], resources: Resources, deps: SyncDeps
+) -> None:
+    """Run a scheduler until no work is pending or running (parked work stays)."""
+    scheduler = Scheduler(
+        sessionmaker=sessionmaker,
+        execute=engine_executor(deps),
+        limiters=resources.quickbooks.limiters,
+        settings=SETTINGS,
+        batching=engine_batching(deps),
+        listen=False,
+    )
+    await scheduler.start()
+    try:
+        async with asyncio.timeout(60):
+            while True:
+                async with sessionmaker() as session:
+                    busy = await session.scalars(
+                        select(PendingWork.id).where(PendingWork.state != WorkState.PARKED)
+                    )
+                    if busy.first() is None:
+                        return
+                await asyncio.sleep(0.05)
+    finally:
+        await scheduler.stop()
+
+
+async def _enqueue(
+    sessionmaker: async_sessionmaker[AsyncSession], org: Org, kind: str, numbers: list[int]
+) -> None:
+    async with sessionmaker.begin() as session:
+        for number in numbers:
+            await repository.enqueue(session, work(org.organization_id, number, kind=kind))
+
+
+async def _writes_since(emulator: EmulatorControl, realm_id: str, start: int) -> list[str]:
+    """The POSTs QuickBooks received after ``start``: ``batch`` or the entity written alone."""
+    log = (await emulator.requests(realm_id))[start:]
+    return [r.path.rsplit("/", 1)[-1] for r in log if r.method == "POST"]
+
+
+async def _logged(
+    sessionmaker: async_sessionmaker[AsyncSession], org: Org, kind: str
+) -> dict[str, list[SyncLog]]:
+    async with sessionmaker() as session:
+        rows = await session.scalars(
+            select(SyncLog)
+            .where(SyncLog.organization_id == org.organization_id, SyncLog.entity_type == kind)
+            .order_by(SyncLog.id)
+        )
+    logged: dict[str, list[SyncLog]] = {}
+    for row in rows:
+        logged.setdefault(row.aforo_id, []).append(row)
+    return logged
+
+
+async def _mapped(
+    sessionmaker: async_sessionmaker[AsyncSession], org: Org, kind: str
+) -> dict[str, str]:
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            select(Mapping.aforo_id, Mapping.quickbooks_id).where(
+                Mapping.organization_id == org.organization_id, Mapping.entity_type == kind
+            )
+        )
+    return dict(rows.all())
+
+
+class TestBurst:
+    async def test_a_burst_rides_ceil_n_over_30_batches_and_a_lone_work_a_plain_create(
+        self, world: World
+    ) -> None:
+        wide, resources, deps, org, aforo, emulator_control = world.parts()
+        customer = await aforo.customer(customer_name="Month End Ltd")
+        invoices = [await aforo.invoice(customer) for _ in range(36)]
+        await _enqueue(wide, org, "INVOICE", [invoices[0].id])
+        await _drain(wide, resources, deps)
+        alone = await _writes_since(emulator_control, org.realm_id, 0)
+        assert alone[-1] == "invoice", "a lone work is a plain create"
+        assert "batch" not in alone
+
+        # The month-end burst: its customer and item are mapped by now.
+        start = len(await emulator_control.requests(org.realm_id))
+        await _enqueue(wide, org, "INVOICE", [i.id for i in invoices[1:]])
+        await _drain(wide, resources, deps)
+
+        import sys
+
+        sys.path.insert(0, "/tmp")
+
+        assert await _writes_since(emulator_control, org.realm_id, start) == ["batch", "batch"]
+        held = await emulator_control.live(org.realm_id, "Invoice")
+        assert sorted(r.body["DocNumber"] for r in held) == sorted(
+            i.invoice_number for i in invoices
+        )
+        mapped = await _mapped(wide, org, "INVOICE")
+        assert sorted(mapped.values()) == sorted(r.id for r in held)
+        logged = await _logged(wide, org, "INVOICE")
+        assert {aforo_id: len(rows) for aforo_id, rows in logged.items()} == {
+            f"invoice-{i.id}": 1 for i in invoices
+        }
+        assert {row.status for rows in logged.values() for row in rows} == {"SUCCESS"}
+
+
+class TestItemFaults:
+    async def test_duplicate_names_in_a_batch_are_adopted_or_suffixed_item_by_item(
+        self, world: World
+    ) -> None:
+        wide, resources, deps, org, aforo, emulator_control = world.parts()
+        qbo = resources.quickbooks.client(
+            organization_id=org.organization_id, realm_id=org.realm_id
+        )
+        ours = await aforo.customer(customer_name="Hooli", primary_email="ap@hooli.example")
+        theirs = await aforo.customer(customer_name="Globex", primary_email="ap@ours.example")
+        fresh = [await aforo.customer(customer_name=f"Fresh {n}") for n in range(3)]
+        hooli = await qbo.create(
+            Customer(
+                display_name="Hooli", primary_email_addr=EmailAddress(address="ap@hooli.example")
+            ),
+            request_id="hooli-by-hand",
+        )
+        await qbo.create(Customer(display_name="Globex"), request_id="somebody-else")
+
+        start = len(await emulator_control.requests(org.realm_id))
+        everyone = [ours, theirs, *fresh]
+        await _enqueue(wide, org, "CUSTOMER", [c.customer_id for c in everyone])
+        await _drain(wide, resources, deps)
+
+        # One batch of the five; each 6240 costs its own look-up; the customer already ours
+        # is updated (LINK), the other name taken gets its suffixed create (a batch of one).
+        writes = await _writes_since(emulator_control, org.realm_id, start)
+        assert writes[0] == "batch"
+        assert Counter(writes) == {"batch": 2, "query": 2, "customer": 1}
+        first = next(r for r in await emulator_control.requests(org.realm_id) if "batch" in r.path)
+        assert first.body is not None
+        assert len(json.loads(first.body)["BatchItemRequest"]) == 5
+        logged = await _logged(wide, org, "CUSTOMER")
+        actions = {
+            aforo_id: [(r.status, r.action) for r in rows] for aforo_id, rows in logged.items()
+        }
+        assert actions == {
+            f"CUST-{ours.customer_id}": [("SUCCESS", "LINK")],
+            f"CUST-{theirs.customer_id}": [("SUCCESS", "CREATE")],
+            **{f"CUST-{c.customer_id}": [("SUCCESS", "CREATE")] for c in fresh},
+        }
+        mapped = await _mapped(wide, org, "CUSTOMER")
+        assert mapped[f"CUST-{ours.customer_id}"] == hooli.id
+        names = Counter(
+            r.body["DisplayName"] for r in await emulator_control.live(org.realm_id, "Customer")
+        )
+        assert names == Counter(
+            ["Hooli", "Globex", f"Globex (CUST-{theirs.customer_id})"]
+            + [f"Fresh {n}" for n in range(3)]
+        )
+
+    async def test_a_number_held_by_another_customer_parks_that_invoice_only(
+        self, world: World
+    ) -> None:
+        wide, resources, deps, org, aforo, emulator_control = world.parts()
+        customer = await aforo.customer(customer_name="Initech")
+        invoices = [await aforo.invoice(customer) for _ in range(5)]
+        await _enqueue(wide, org, "INVOICE", [invoices[0].id])
+        await _drain(wide, resources, deps)
+        other = await aforo.customer(customer_name="Someone Else")
+        await _enqueue(wide, org, "CUSTOMER", [other.customer_id])
+        await _drain(wide, resources, deps)
+        other_id = (await _mapped(wide, org, "CUSTOMER"))[f"CUST-{other.customer_id}"]
+        items = await emulator_control.live(org.realm_id, "Item")
+        item_id = next(r.id for r in items if r.body["Type"] == "Service")
+        qbo = resources.quickbooks.client(
+            organization_id=org.organization_id, realm_id=org.realm_id
+        )
+        taken = invoices[3]
+        await qbo.create(
+            invoice_for(other_id, item_id, taken.invoice_number), request_id="by-hand-elsewhere"
+        )
+
+        start = len(await emulator_control.requests(org.realm_id))
+        await _enqueue(wide, org, "INVOICE", [i.id for i in invoices[1:]])
+        await _drain(wide, resources, deps)
+
+        assert (await _writes_since(emulator_control, org.realm_id, start))[0] == "batch"
+        logged = await _logged(wide, org, "INVOICE")
+        statuses = {aforo_id: [r.status for r in rows] for aforo_id, rows in logged.items()}
+        assert statuses == {
+            **{f"invoice-{i.id}": ["SUCCESS"] for i in invoices if i is not taken},
+            f"invoice-{taken.id}": ["FAILED"],
+        }
+        async with wide() as session:
+            parked = list(await session.scalars(select(PendingWork)))
+        assert [(p.aforo_id, p.state) for p in parked] == [(f"invoice-{taken.id}", "PARKED")]
+        assert f"invoice-{taken.id}" not in await _mapped(wide, org, "INVOICE")
+
+
+class TestLostAndFailedBatches:
+    async def test_a_lost_batch_answer_resent_writes_nothing_twice(self, world: World) -> None:
+        wide, resources, deps, org, aforo, emulator_control = world.parts()
+        customers = [await aforo.customer(customer_name=f"Lost {n}") for n in range(6)]
+        await emulator_control.queue_fault(
+            "lost_response", realm_id=org.realm_id, path_contains="batch"
+        )
+        start = len(await emulator_control.requests(org.realm_id))
+        await _enqueue(wide, org, "CUSTOMER", [c.customer_id for c in customers])
+        await _drain(wide, resources, deps)
+
+        sent = [
+            r
+            for r in (await emulator_control.requests(org.realm_id))[start:]
+            if r.path.endswith("/batch")
+        ]
+        assert len(sent) == 2
+        assert sent[0].requestid == sent[1].requestid
+        names = Counter(
+            r.body["DisplayName"] for r in await emulator_control.live(org.realm_id, "Customer")
+        )
+        assert names == Counter(f"Lost {n}" for n in range(6))
+        logged = await _logged(wide, org, "CUSTOMER")
+        assert [[r.status for r in rows] for rows in logged.values()] == [["SUCCESS"]] * 6
+
+    async def test_a_batch_that_failed_is_retried_record_by_record(self, world: World) -> None:
+        wide, resources, deps, org, aforo, emulator_control = world.parts()
+        customers = [await aforo.customer(customer_name=f"Retry {n}") for n in range(4)]
+        await emulator_control.queue_fault(
+            "http_503",
+            realm_id=org.realm_id,
+            path_contains="batch",
+            count=resources.settings.quickbooks.max_attempts,
+        )
+        start = len(await emulator_control.requests(org.realm_id))
+        await _enqueue(wide, org, "CUSTOMER", [c.customer_id for c in customers])
+        await _drain(wide, resources, deps)
+
+        writes = await _writes_since(emulator_control, org.realm_id, start)
+        attempts = resources.settings.quickbooks.max_attempts
+        # The second attempts go out alone: only the same request again is replayed by QBO.
+        assert writes == ["batch"] * attempts + ["customer"] * 4
+        logged = await _logged(wide, org, "CUSTOMER")
+        assert [[r.status for r in rows] for rows in logged.values()] == [
+            ["RETRYING", "SUCCESS"]
+        ] * 4
+        assert len(await emulator_control.live(org.realm_id, "Customer")) == 4
