@@ -49,6 +49,7 @@ class Options(BaseSettings):
     # not depend on n; fewer make a rerun cheaper.
     baseline_orgs: int | None = None
     target_ratio: float = 20.0
+    window_s: float = 10.0  # data.timeline's windows
     timeout_s: float = 600
 
 
@@ -137,6 +138,31 @@ def observed(
     )
 
 
+class Window(BaseModel):
+    start_s: float  # from the first publish
+    requests: int  # admitted QBO requests arriving in the window, all realms
+    realms: int  # realms with at least one of them
+
+
+async def timeline(stack: Stack, burst: runs.Run, *, window_s: float) -> list[Window]:
+    """Requests and busy realms per window of the run: a ramp, a plateau below the limits,
+    gaps while realms change hands show here."""
+    first = min(p.at for p in burst.published)
+    by_window: dict[int, tuple[int, set[str]]] = {}
+    for org_data in burst.data:
+        realm = org_data.org.realm_id
+        for entry in await stack.emulator.requests(realm):
+            if entry.status == 429:
+                continue
+            index = int((entry.at.timestamp() - first) // window_s)
+            count, realms = by_window.get(index, (0, set()))
+            by_window[index] = (count + 1, realms | {realm})
+    return [
+        Window(start_s=index * window_s, requests=count, realms=len(realms))
+        for index, (count, realms) in sorted(by_window.items())
+    ]
+
+
 def billable_reads(measured: runs.Measured) -> int:
     """Queries and reads by id (Intuit meters them; creates, updates and batches are free)."""
     return sum(
@@ -193,6 +219,7 @@ async def run() -> Result:
         await runs.publish(burst)
         measured = await runs.measure(burst, timeout_s=opts.timeout_s)
         machine_busy = busy_share(load)
+        windows = await timeline(stack, burst, window_s=opts.window_s)
         # The loop afterwards, alone on the machine, in fresh companies.
         base: BaselineRun | None = None
         if opts.baseline:
@@ -239,6 +266,7 @@ async def run() -> Result:
             "qbsync_over_baseline": ratio,
             "ceilings": limits.model_dump(),
             "observed": seen.model_dump(),
+            "timeline": [w.model_dump() for w in windows],
             "emulator_cpu_ms_per_record": emulator_ms,
             "billable_reads": reads,
             "billable_reads_per_record": reads_per_event,

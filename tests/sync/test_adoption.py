@@ -3,6 +3,8 @@ QuickBooks are adopted after a duplicate fault, or from a bulk index without any
 
 from __future__ import annotations
 
+import asyncio
+
 from qbsync.quickbooks.schemas import EmailAddress
 from qbsync.quickbooks.schemas.names import Customer
 from qbsync.sync.adoption import adopting_from, build_index
@@ -40,6 +42,30 @@ class TestCreateFirst:
             "POST customer",
             "POST invoice",
         ]
+
+    async def test_a_plans_first_invoices_at_once_make_its_item_once(
+        self, run, aforo, org, emulator_control
+    ) -> None:
+        plan = await aforo.rate_plan("Agency Plan")
+        invoices = [
+            await aforo.invoice(
+                await aforo.customer(customer_name=f"Sterling Cooper {n}"),
+                rate_plan_id=plan.rate_plan_id,
+            )
+            for n in range(3)
+        ]
+        org_id = org.organization_id
+        start = len(await emulator_control.requests(org.realm_id))
+        # A month-end burst: each invoice finds the plan's item unmapped and waits for its
+        # lock while the first one makes it.
+        results = await asyncio.gather(
+            *(run(sync, kind="invoice", organization_id=org_id, aforo_id=i.id) for i in invoices)
+        )
+        assert [r.action for r in results] == [SyncAction.CREATE] * 3
+        requests = await _requests_since(emulator_control, org.realm_id, start)
+        assert requests.count("POST item") == 1
+        queries = [r for r in requests if r.endswith(" query")]
+        assert queries == ["POST query"], "the income account, looked up once"
 
     async def test_an_invoice_already_holding_our_number_is_adopted_after_6140(
         self, run, aforo, org, emulator_control, resources

@@ -37,6 +37,11 @@ async def sync(
     aforo_id = ITEM_IDS.format(rate_plan_id or None)
 
     async def work() -> Written:
+        # Under the item's lock: the plan's first invoices of a month-end burst each start
+        # this sync before the first of them has mapped the item; the others find it here.
+        mapping = await ctx.mapping(ENTITY, aforo_id)
+        if mapping is not None:
+            return Written(SyncAction.SKIP, mapping.quickbooks_id, "already synced")
         chosen = _configured_item(ctx, rate_plan_id)
         if chosen is not None:
             return await _use_configured(ctx, aforo_id, chosen)
