@@ -116,7 +116,9 @@ async def open_resources(
                 ),
                 limiters=limiters,
                 settings=settings.scheduler,
-                batching=engine_batching(SyncDeps(quickbooks=quickbooks, aforo=aforo)),
+                batching=engine_batching(
+                    SyncDeps(quickbooks=quickbooks, aforo=aforo), sessionmaker
+                ),
             ),
             reads=reads,
         )

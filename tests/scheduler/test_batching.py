@@ -32,6 +32,9 @@ from .conftest import work
 # Room for a full batch: each member of a burst holds its own transaction until its batch
 # is answered.
 SETTINGS = SchedulerSettings(concurrency=40, poll_interval_s=0.05, retry_delays_s=[0.1])
+# No member here is held up for good: a batch leaves when every member waits on it, never
+# on the linger, however slowly a busy machine runs them.
+LINGER_S = 30.0
 
 
 @dataclass
@@ -84,7 +87,7 @@ async def _drain(
         execute=engine_executor(deps),
         limiters=resources.quickbooks.limiters,
         settings=SETTINGS,
-        batching=engine_batching(deps),
+        batching=engine_batching(deps, sessionmaker, linger_s=LINGER_S),
         listen=False,
     )
     await scheduler.start()
@@ -294,6 +297,38 @@ class TestLostAndFailedBatches:
         logged = await _logged(wide, org, "CUSTOMER")
         assert [[r.status for r in rows] for rows in logged.values()] == [["SUCCESS"]] * 6
 
+    async def test_a_batch_answer_lost_past_the_retries_is_replayed_by_each_repeat(
+        self, world: World
+    ) -> None:
+        wide, resources, deps, org, aforo, emulator_control = world.parts()
+        customers = [await aforo.customer(customer_name=f"Unknown {n}") for n in range(4)]
+        attempts = resources.settings.quickbooks.max_attempts
+        await emulator_control.queue_fault(
+            "lost_response", realm_id=org.realm_id, path_contains="batch", count=attempts
+        )
+        start = len(await emulator_control.requests(org.realm_id))
+        await _enqueue(wide, org, "CUSTOMER", [c.customer_id for c in customers])
+        await _drain(wide, resources, deps)
+
+        # QuickBooks wrote the four with the first batch; every answer was lost, so each
+        # record is tried again, alone: as that batch request again, answered from the
+        # replay store. No create goes out on its own.
+        sent = (await emulator_control.requests(org.realm_id))[start:]
+        writes = [r for r in sent if r.method == "POST"]
+        assert [r.path.rsplit("/", 1)[-1] for r in writes] == ["batch"] * (attempts + 4)
+        assert len({r.requestid for r in writes}) == 1
+        names = Counter(
+            r.body["DisplayName"] for r in await emulator_control.live(org.realm_id, "Customer")
+        )
+        assert names == Counter(f"Unknown {n}" for n in range(4))
+        logged = await _logged(wide, org, "CUSTOMER")
+        assert [[r.status for r in rows] for rows in logged.values()] == [
+            ["RETRYING", "SUCCESS"]
+        ] * 4
+        mapped = await _mapped(wide, org, "CUSTOMER")
+        held = await emulator_control.live(org.realm_id, "Customer")
+        assert sorted(mapped.values()) == sorted(r.id for r in held)
+
     async def test_a_batch_that_failed_is_retried_record_by_record(self, world: World) -> None:
         wide, resources, deps, org, aforo, emulator_control = world.parts()
         customers = [await aforo.customer(customer_name=f"Retry {n}") for n in range(4)]
@@ -309,8 +344,11 @@ class TestLostAndFailedBatches:
 
         writes = await _writes_since(emulator_control, org.realm_id, start)
         attempts = resources.settings.quickbooks.max_attempts
-        # The second attempts go out alone: only the same request again is replayed by QBO.
-        assert writes == ["batch"] * attempts + ["customer"] * 4
+        # The second attempts go out alone, each as that batch request again first: the
+        # first to arrive runs it (QuickBooks never did) with its own item, the others find
+        # it answered without theirs and create alone.
+        assert writes[:attempts] == ["batch"] * attempts
+        assert Counter(writes[attempts:]) == {"batch": 4, "customer": 3}
         logged = await _logged(wide, org, "CUSTOMER")
         assert [[r.status for r in rows] for rows in logged.values()] == [
             ["RETRYING", "SUCCESS"]

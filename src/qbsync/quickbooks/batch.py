@@ -94,6 +94,7 @@ class BatchResult:
     entity: QboEntity | None = None
     query_response: QueryResponse | None = None
     error: QuickBooksError | None = None
+    missing: bool = False  # the answer has no result for the item (its ``error`` says so)
 
     @property
     def ok(self) -> bool:
@@ -131,7 +132,7 @@ def read_batch_response(
             missing = QuickBooksUnavailable(
                 f"batch answer has no result for bId {item.b_id}", intuit_tid=intuit_tid
             )
-            results.append(BatchResult(item.b_id, error=missing))
+            results.append(BatchResult(item.b_id, error=missing, missing=True))
         elif answer.fault is not None:
             error = error_from_fault(answer.fault, status=None)
             error.intuit_tid = intuit_tid

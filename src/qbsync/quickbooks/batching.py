@@ -11,6 +11,14 @@ be alone), so the single-record code around the create (adopt on duplicate, mapp
 sync-log row) runs unchanged. The batch's ``requestid`` is derived from its items' own
 deterministic request ids: the same items resent after a lost answer are answered from
 QBO's replay store, not written twice.
+
+Only the very same request is replayed, so a create that went out in a batch must be
+repeated (a retry, a crash, an outage) as that batch request again, never alone or in
+another batch. With a ``SentLedger`` the batcher records each item's batch request and
+``bId`` before sending it, and a repeat (``resending``) or a later batch finds it there and
+sends that batch request again with the item alone: QBO answers from its replay store when
+the request reached it (the item's answer, or none for an item that was not in it: then the
+create goes out on its own, under its own ``requestid``), and runs it when it did not.
 """
 
 from __future__ import annotations
@@ -18,11 +26,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from qbsync.quickbooks.batch import MAX_BATCH_ITEMS, MAX_BATCH_REQUEST_ID, BatchItem
 from qbsync.quickbooks.errors import QuickBooksError
@@ -36,7 +44,23 @@ if TYPE_CHECKING:
 class _Waiting:
     entity: WritableEntity
     request_id: str
-    answer: asyncio.Future[WritableEntity]
+    answer: asyncio.Future[WritableEntity | None]  # None: send it alone
+
+
+@dataclass(frozen=True)
+class SentAs:
+    """Where a create went out: its batch request's ``requestid`` and its item's ``bId``."""
+
+    batch_request_id: str
+    b_id: str
+
+
+class SentLedger(Protocol):
+    """Durable, and written before the batch request is sent (in its own transaction)."""
+
+    async def earlier(self, realm_id: str, request_ids: Sequence[str]) -> dict[str, SentAs]: ...
+
+    async def record(self, realm_id: str, sent: dict[str, SentAs]) -> None: ...
 
 
 def batch_request_id(request_ids: list[str]) -> str:
@@ -53,9 +77,11 @@ class WriteBatcher:
         *,
         max_items: int = MAX_BATCH_ITEMS,
         linger_s: float = 0.5,
+        ledger: SentLedger | None = None,
     ) -> None:
         self.realm_id = client.realm_id
         self._client = client
+        self._ledger = ledger
         self._max_items = max_items
         self._linger_s = linger_s
         self._waiting: list[_Waiting] = []
@@ -89,8 +115,10 @@ class WriteBatcher:
         finally:
             self._taking_part += 1
 
-    async def create(self, entity: WritableEntity, *, request_id: str) -> WritableEntity:
-        answer: asyncio.Future[WritableEntity] = asyncio.get_running_loop().create_future()
+    async def create(self, entity: WritableEntity, *, request_id: str) -> WritableEntity | None:
+        """The written entity; None when the create must go out on its own (an earlier batch
+        request went without it)."""
+        answer: asyncio.Future[WritableEntity | None] = asyncio.get_running_loop().create_future()
         if not self._waiting:
             self._oldest = time.monotonic()
         self._waiting.append(_Waiting(entity, request_id, answer))
@@ -136,11 +164,20 @@ class WriteBatcher:
         # sent again under the same requestid is answered from QBO's replay store, and each
         # answer must reach the item it belongs to.
         taken = sorted(taken, key=lambda w: w.request_id)
-        items = [BatchItem.create(str(n), w.entity) for n, w in enumerate(taken)]
         try:
-            results = await self._client.batch(
-                items, request_id=batch_request_id([w.request_id for w in taken])
-            )
+            if self._ledger is not None:
+                taken = await self._repeat_earlier(taken)
+                if not taken:
+                    return
+            items = [BatchItem.create(str(n), w.entity) for n, w in enumerate(taken)]
+            request_id = batch_request_id([w.request_id for w in taken])
+            if self._ledger is not None:
+                sent = {
+                    w.request_id: SentAs(request_id, i.b_id)
+                    for w, i in zip(taken, items, strict=True)
+                }
+                await self._ledger.record(self.realm_id, sent)
+            results = await self._client.batch(items, request_id=request_id)
         except Exception as exc:  # every item shares the request's fate
             for waiting in taken:
                 if not waiting.answer.done():
@@ -160,10 +197,74 @@ class WriteBatcher:
                     QuickBooksError("batch answer has no entity for the item")
                 )
 
+    async def _repeat_earlier(self, taken: list[_Waiting]) -> list[_Waiting]:
+        """Items that already went out in a batch request go as that request again, each
+        on its own; the rest are returned for the new batch."""
+        assert self._ledger is not None
+        earlier = await self._ledger.earlier(self.realm_id, [w.request_id for w in taken])
+        for waiting in taken:
+            sent = earlier.get(waiting.request_id)
+            if sent is not None:
+                task = asyncio.create_task(self._send_again(waiting, sent))
+                self._sending.add(task)
+                task.add_done_callback(self._sending.discard)
+        return [w for w in taken if w.request_id not in earlier]
+
+    async def _send_again(self, waiting: _Waiting, sent: SentAs) -> None:
+        try:
+            waiting.answer.set_result(await send_again(self._client, waiting.entity, sent))
+        except Exception as exc:
+            waiting.answer.set_exception(exc)
+
+
+async def send_again(
+    client: QuickBooksClient, entity: WritableEntity, sent: SentAs
+) -> WritableEntity | None:
+    """The batch request a create went out in, again, with that create alone: its answer
+    from QBO's replay store (or from running it, if the request never reached QBO); None
+    when the request QBO holds went without it (nothing was written: create it alone)."""
+    item = BatchItem.create(sent.b_id, entity)
+    [result] = await client.batch([item], request_id=sent.batch_request_id)
+    if result.missing:
+        return None
+    if result.error is not None:
+        raise result.error
+    if not isinstance(result.entity, type(entity)):
+        raise QuickBooksError("batch answer has no entity for the item")
+    return result.entity
+
 
 _BATCHER: ContextVar[WriteBatcher | None] = ContextVar("qbsync_write_batcher", default=None)
 # The batcher the current unit of work takes part in.
 _MEMBER: ContextVar[WriteBatcher | None] = ContextVar("qbsync_batch_member", default=None)
+
+
+_RESENDING: ContextVar[SentLedger | None] = ContextVar("qbsync_resending", default=None)
+
+
+@contextmanager
+def resending(ledger: SentLedger) -> Iterator[None]:
+    """Creates made inside the block repeat an earlier attempt that may have sent them in a
+    batch: each looks itself up in ``ledger`` first (``sent_before``)."""
+    token = _RESENDING.set(ledger)
+    try:
+        yield
+    finally:
+        _RESENDING.reset(token)
+
+
+async def sent_before(
+    client: QuickBooksClient, entity: WritableEntity, request_id: str
+) -> WritableEntity | None:
+    """Inside ``resending``: the create's earlier batch request again (``send_again``), when
+    it went out in one; None when it did not, or that request went without it."""
+    ledger = _RESENDING.get()
+    if ledger is None:
+        return None
+    sent = (await ledger.earlier(client.realm_id, [request_id])).get(request_id)
+    if sent is None:
+        return None
+    return await send_again(client, entity, sent)
 
 
 def batcher_for(realm_id: str) -> WriteBatcher | None:

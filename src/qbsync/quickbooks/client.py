@@ -15,7 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 from qbsync.config import QuickBooksSettings
 from qbsync.quickbooks import wire
 from qbsync.quickbooks.batch import BatchItem, BatchResult, check_batch, read_batch_response
-from qbsync.quickbooks.batching import batcher_for
+from qbsync.quickbooks.batching import batcher_for, sent_before
 from qbsync.quickbooks.errors import QuickBooksError
 from qbsync.quickbooks.limiter import RealmLimiter
 from qbsync.quickbooks.query import (
@@ -123,6 +123,10 @@ class QuickBooksClient:
         if pooled is not None:
             # Concurrent syncs of one realm: this create rides in a batch request.
             written = await pooled.create(entity, request_id=check_request_id(request_id))
+        else:
+            # A repeat whose create may have gone out in a batch: that request again.
+            written = await sent_before(self, entity, check_request_id(request_id))
+        if written is not None:
             return written  # type: ignore[return-value]
         response = await self._post(type(entity).url_segment(), entity, request_id=request_id)
         return self._entity(type(entity), response)

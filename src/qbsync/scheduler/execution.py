@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -65,9 +66,18 @@ class Attempt:
 
 
 Execute = Callable[[AsyncSession, Attempt], Awaitable[SyncResult]]
-# The batcher whose batch requests carry the creates of a burst of this work's organization
-# and kind (its realm); None: that kind is not grouped.
-Batching = Callable[[PendingWork], WriteBatcher | None]
+
+
+class Batching(Protocol):
+    """How bursts of one kind share batch requests (``runner.Scheduler._burst``)."""
+
+    def batcher(self, work: PendingWork) -> WriteBatcher | None:
+        """Pools the creates of a burst of ``work``'s organization and kind (its realm);
+        None: that kind is not grouped."""
+
+    def repeating(self) -> AbstractContextManager[None]:
+        """Around a repeat: a create that went out in a batch goes out as that batch
+        request again."""
 
 
 def result_document(result: SyncResult) -> dict[str, Any]:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from qbsync.quickbooks.batching import WriteBatcher
+from qbsync.quickbooks.batching import SentLedger, WriteBatcher, resending
 from qbsync.quickbooks.limiter import URGENT
-from qbsync.scheduler.execution import Attempt, Batching, Execute
+from qbsync.scheduler.execution import Attempt, Execute
 from qbsync.scheduler.models import PendingWork, Priority
+from qbsync.scheduler.sent_batches import SentBatches
 from qbsync.sync.context import SyncDeps
 from qbsync.sync.engine import SyncOptions, sync
 from qbsync.sync.mappers.payments import PaymentFacts
@@ -54,15 +56,38 @@ def engine_executor(deps: SyncDeps) -> Execute:
     return execute
 
 
-def engine_batching(deps: SyncDeps) -> Batching:
+class EngineBatching:
     """A burst of records of one kind: its creates go out through the realm's client (whose
-    limiter paces the batches). Other work (reconciliation's reads) is not grouped."""
+    limiter paces the batches), each batch recorded in ``ledger`` before it is sent. Other
+    work (reconciliation's reads) is not grouped."""
 
-    def batcher(work: PendingWork) -> WriteBatcher | None:
+    def __init__(self, deps: SyncDeps, ledger: SentLedger, *, linger_s: float) -> None:
+        self._deps = deps
+        self._ledger = ledger
+        self._linger_s = linger_s
+
+    def batcher(self, work: PendingWork) -> WriteBatcher | None:
         if find(work.kind) is None:
             return None
-        return WriteBatcher(
-            deps.quickbooks.client(organization_id=work.organization_id, realm_id=work.lane)
+        client = self._deps.quickbooks.client(
+            organization_id=work.organization_id, realm_id=work.lane
         )
+        return WriteBatcher(client, ledger=self._ledger, linger_s=self._linger_s)
 
-    return batcher
+    def repeating(self) -> AbstractContextManager[None]:
+        return resending(self._ledger)
+
+
+# How long a burst's batch waits for a member that is neither at its create nor done, after
+# the last create arrived (at most four times this after the first): members held up by a
+# slow Aforo read or a busy process still arrive; one that never will costs its group this.
+BURST_LINGER_S = 1.0
+
+
+def engine_batching(
+    deps: SyncDeps,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    linger_s: float = BURST_LINGER_S,
+) -> EngineBatching:
+    return EngineBatching(deps, SentBatches(sessionmaker), linger_s=linger_s)

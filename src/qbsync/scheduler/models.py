@@ -111,3 +111,19 @@ class WorkResult(Base):
     work_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     result: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class SentBatchItem(Base):
+    """A create that went out in a batch request: which request, and its item's ``bId``
+    there. A repeat of the create sends that request again, since only the very same
+    request is answered from QuickBooks' replay store (``quickbooks/batching.py``)."""
+
+    __tablename__ = "quickbooks_batch_item_sent"
+
+    realm_id: Mapped[str] = mapped_column(String(50), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(50), primary_key=True)  # the create's own
+    batch_request_id: Mapped[str] = mapped_column(String(36))
+    b_id: Mapped[str] = mapped_column(String(14))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    __table_args__ = (Index(None, "sent_at"),)

@@ -448,12 +448,23 @@ class Scheduler:
             and work.organization_id == head.organization_id
             and _first_send(work)
         ][:size]
-        batcher = self._batching(head) if len(burst) > 1 else None
+        batcher = self._batching.batcher(head) if len(burst) > 1 else None
         if batcher is None:  # a lone work, or a kind that is not grouped
             return None
         ids = {work.id for work in burst}
         lane.ready = deque(work for work in lane.ready if work.id not in ids)
         return burst, batcher
+
+    def _writing(
+        self, work: PendingWork, group: _Group | None
+    ) -> contextlib.AbstractContextManager[None]:
+        """How the work's creates go out: in its group's batches, or, for a repeat, as the
+        batch request an earlier attempt sent them in (if it did), or alone."""
+        if group is not None:
+            return _pooled(group.batcher)
+        if self._batching is not None and _repeat(work):
+            return self._batching.repeating()
+        return contextlib.nullcontext()
 
     def _dispatch_group(self, lane: _Lane, works: list[PendingWork], batcher: WriteBatcher) -> None:
         group = _Group(batcher, running=len(works))
@@ -476,7 +487,7 @@ class Scheduler:
         try:
             # Every member joins before any reaches its create (the tasks start in order):
             # a batch leaves once each member still running waits on it.
-            with _pooled(group):
+            with self._writing(work, group):
                 await run_attempt(
                     self._sessionmaker, self._execute, work, delays=self._settings.retry_delays_s
                 )
@@ -554,15 +565,17 @@ class Scheduler:
 
 
 def _first_send(work: PendingWork) -> bool:
-    return work.priority != Priority.INTERACTIVE and work.attempts == 0 and work.claims <= 1
+    return work.priority != Priority.INTERACTIVE and not _repeat(work)
+
+
+def _repeat(work: PendingWork) -> bool:
+    """Tried before, or taken before without an outcome: its create may have gone out."""
+    return work.attempts > 0 or work.claims > 1
 
 
 @contextlib.contextmanager
-def _pooled(group: _Group | None) -> Iterator[None]:
-    if group is None:
-        yield
-        return
-    with pooling_creates(group.batcher), group.batcher.taking_part():
+def _pooled(batcher: WriteBatcher) -> Iterator[None]:
+    with pooling_creates(batcher), batcher.taking_part():
         yield
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from qbsync.config import SchedulerSettings
 from qbsync.db.base import utcnow
 from qbsync.quickbooks.limiter import RealmLimiters
-from qbsync.scheduler import repository
+from qbsync.scheduler import repository, sent_batches
 from qbsync.scheduler.enqueuer import Enqueuer
 from qbsync.scheduler.errors import DatabaseUnavailable
 from qbsync.scheduler.execution import (
@@ -31,6 +31,9 @@ from qbsync.sync.models import SyncTrigger
 from qbsync.sync.results import SyncResult
 
 RESULTS_KEPT = timedelta(minutes=10)
+# Where batched creates went out: a repeat comes within the retry delays (an hour), or when
+# an operator replays parked work, well within this.
+SENT_BATCHES_KEPT = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -172,5 +175,7 @@ class Scheduling:
         return self.scheduler
 
     async def purge_results(self) -> int:
+        """Manual syncs' results nobody waits for any more, and old batch ledger rows."""
         async with self.sessionmaker.begin() as session:
+            await sent_batches.purge(session, older_than=utcnow() - SENT_BATCHES_KEPT)
             return await repository.purge_results(session, older_than=utcnow() - RESULTS_KEPT)

@@ -1,0 +1,53 @@
+"""Which batch request each batched create went out in, kept before the request is sent:
+the ledger a repeat of the create consults (``quickbooks.batching.SentLedger``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from qbsync.quickbooks.batching import SentAs
+from qbsync.scheduler.models import SentBatchItem
+
+
+class SentBatches:
+    """Each call is its own short transaction, apart from the syncs' own: what it records
+    must outlive a sync that rolls back, or a process that dies while the batch is out."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def earlier(self, realm_id: str, request_ids: Sequence[str]) -> dict[str, SentAs]:
+        async with self._sessionmaker() as session:
+            rows = await session.execute(
+                select(
+                    SentBatchItem.request_id, SentBatchItem.batch_request_id, SentBatchItem.b_id
+                ).where(
+                    SentBatchItem.realm_id == realm_id,
+                    SentBatchItem.request_id.in_(list(request_ids)),
+                )
+            )
+            return {request_id: SentAs(batch, b_id) for request_id, batch, b_id in rows}
+
+    async def record(self, realm_id: str, sent: dict[str, SentAs]) -> None:
+        rows = [
+            {
+                "realm_id": realm_id,
+                "request_id": request_id,
+                "batch_request_id": as_.batch_request_id,
+                "b_id": as_.b_id,
+            }
+            for request_id, as_ in sent.items()
+        ]
+        async with self._sessionmaker.begin() as session:
+            await session.execute(insert(SentBatchItem).values(rows).on_conflict_do_nothing())
+
+
+async def purge(session: AsyncSession, *, older_than: datetime) -> int:
+    """Batched creates sent long ago: nothing repeats them any more."""
+    result = await session.execute(delete(SentBatchItem).where(SentBatchItem.sent_at < older_than))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
