@@ -1,8 +1,9 @@
 """Enqueue in batches: requests that arrive while a commit is under way share the next one.
 
 A consumer acks a message only once its work is committed. Under a burst, sixteen
-deliveries enqueue at once; one transaction for all of them costs Postgres one commit
-instead of sixteen, and adds no wait when nothing else is being committed.
+deliveries enqueue at once; one transaction for all of them (one INSERT of every row, one
+statement for the realms' lease rows) costs Postgres one commit instead of sixteen, and
+adds no wait when nothing else is being committed.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class Enqueuer:
 
     async def _commit(self, batch: list[_Waiting]) -> None:
         async with self._sessionmaker.begin() as session:
-            queued = [await repository.enqueue(session, request) for request, _ in batch]
+            queued = await repository.enqueue_many(session, [request for request, _ in batch])
         for (request, done), enqueued in zip(batch, queued, strict=True):
             self._on_committed(request, enqueued)
             if not done.done():

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, literal_column, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Float,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from qbsync.connections import repository as connections
+from qbsync.connections.models import QuickBooksConnection
+from qbsync.db.base import table_of
 from qbsync.scheduler.models import PendingWork, Priority, RealmLease, WorkResult, WorkState
 from qbsync.scheduler.wakeups import CHANNEL
 
@@ -40,75 +61,169 @@ class Enqueued:
     coalesced: bool  # merged into a request that was already pending
 
 
-def lane_for(organization_id: int, realm_id: str | None) -> str:
-    """The realm governs the work; an organization with no connection gets a lane of its own
-    (its work only logs SKIPPED, without calling QuickBooks)."""
-    return realm_id if realm_id else f"org:{organization_id}"
-
-
 async def enqueue(session: AsyncSession, request: WorkRequest) -> Enqueued:
-    connection = await connections.get_connection(session, request.organization_id)
-    lane = lane_for(request.organization_id, connection.realm_id if connection else None)
-    new = insert(PendingWork).values(
-        organization_id=request.organization_id,
-        kind=request.kind,
-        aforo_id=request.aforo_id,
-        lane=lane,
-        priority=int(request.priority),
-        state=WorkState.PENDING,
-        run_at=func.now() + timedelta(seconds=request.delay_s),
-        max_attempts=request.max_attempts,
-        trigger=request.trigger,
-        correlation_id=request.correlation_id[:100] if request.correlation_id else None,
-        details=request.details,
-        keep_result=request.keep_result,
+    (queued,) = await enqueue_many(session, [request])
+    return queued
+
+
+async def enqueue_many(session: AsyncSession, requests: Sequence[WorkRequest]) -> list[Enqueued]:
+    """Enqueue a batch, in order: one INSERT … ON CONFLICT for all of it (a record asked for
+    twice in the batch takes a second round), then one statement for the realms' lease rows
+    and notifications."""
+    queued: dict[int, Enqueued] = {}
+    for positions in _rounds(requests):
+        batch = [requests[i] for i in positions]
+        rows = await session.execute(_ENQUEUE, _enqueue_params(batch))
+        by_record = {(r.organization_id, r.kind, r.aforo_id): r for r in rows}
+        for i, request in zip(positions, batch, strict=True):
+            row = by_record[(request.organization_id, request.kind, request.aforo_id)]
+            queued[i] = Enqueued(work_id=row.id, lane=row.lane, coalesced=not row.inserted)
+    answers = [queued[i] for i in range(len(requests))]
+    # The result of an earlier attempt of such a row is not the answer to this request.
+    kept = [q.work_id for q, r in zip(answers, requests, strict=True) if r.keep_result]
+    if kept:
+        await session.execute(delete(WorkResult).where(WorkResult.work_id.in_(kept)))
+    lanes: dict[str, bool] = {}
+    for q, r in zip(answers, requests, strict=True):
+        lanes[q.lane] = lanes.get(q.lane, False) or r.priority == Priority.INTERACTIVE
+    await session.execute(
+        text(_LEASE_ROWS_AND_NOTIFY),
+        {"lanes": list(lanes), "urgent": list(lanes.values()), "channel": CHANNEL},
     )
-    incoming = new.excluded
-    more_urgent = incoming.priority < PendingWork.priority
-    statement: Any = new.on_conflict_do_update(
-        index_elements=[PendingWork.organization_id, PendingWork.kind, PendingWork.aforo_id],
+    return answers
+
+
+def _rounds(requests: Sequence[WorkRequest]) -> list[list[int]]:
+    """Positions of the requests, each record at most once per round: one INSERT … ON
+    CONFLICT DO UPDATE cannot touch a row twice."""
+    rounds: list[list[int]] = []
+    seen: dict[tuple[int, str, str], int] = {}
+    for i, r in enumerate(requests):
+        key = (r.organization_id, r.kind, r.aforo_id)
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(i)
+    return rounds
+
+
+def _enqueue_params(batch: Sequence[WorkRequest]) -> dict[str, list[Any]]:
+    return {
+        "organization_id": [r.organization_id for r in batch],
+        "kind": [r.kind for r in batch],
+        "aforo_id": [r.aforo_id for r in batch],
+        "priority": [int(r.priority) for r in batch],
+        "delay_s": [float(r.delay_s) for r in batch],
+        "max_attempts": [r.max_attempts for r in batch],
+        "trigger": [r.trigger for r in batch],
+        "correlation_id": [r.correlation_id[:100] if r.correlation_id else None for r in batch],
+        "details": [json.dumps(r.details) if r.details is not None else None for r in batch],
+        "keep_result": [r.keep_result for r in batch],
+    }
+
+
+def _build_enqueue() -> Any:
+    """The batch's rows come in as one array per column (one statement text whatever the
+    batch's size); each goes to its realm's lane (or its organization's, not connected)."""
+    work, connection = table_of(PendingWork), table_of(QuickBooksConnection)
+    arrays = {
+        "organization_id": BigInteger,
+        "kind": Text,
+        "aforo_id": Text,
+        "priority": SmallInteger,
+        "delay_s": Float,
+        "max_attempts": Integer,
+        "trigger": Text,
+        "correlation_id": Text,
+        "details": Text,  # JSON text: cast below (arrays of jsonb do not bind cleanly)
+        "keep_result": Boolean,
+    }
+    incoming = (
+        func.unnest(*(bindparam(name, type_=ARRAY(kind)) for name, kind in arrays.items()))
+        .table_valued(*arrays, name="incoming")
+        .render_derived()
+    )
+    realm = func.nullif(connection.c.realm_id, "")
+    rows = select(
+        incoming.c.organization_id,
+        incoming.c.kind,
+        incoming.c.aforo_id,
+        func.coalesce(realm, func.concat("org:", incoming.c.organization_id)),
+        incoming.c.priority,
+        literal(WorkState.PENDING, String),
+        func.now() + incoming.c.delay_s * literal_column("interval '1 second'"),
+        incoming.c.max_attempts,
+        incoming.c.trigger,
+        incoming.c.correlation_id,
+        cast(incoming.c.details, JSONB),
+        incoming.c.keep_result,
+    ).select_from(
+        incoming.outerjoin(connection, connection.c.organization_id == incoming.c.organization_id)
+    )
+    new = insert(work).from_select(
+        [
+            "organization_id",
+            "kind",
+            "aforo_id",
+            "lane",
+            "priority",
+            "state",
+            "run_at",
+            "max_attempts",
+            "trigger",
+            "correlation_id",
+            "details",
+            "keep_result",
+        ],
+        rows,
+    )
+    incoming_row, pending = new.excluded, work.c
+    more_urgent = incoming_row.priority < pending.priority
+    return new.on_conflict_do_update(
+        index_elements=[pending.organization_id, pending.kind, pending.aforo_id],
         index_where=text("state = 'PENDING'"),
         set_={
-            "priority": func.least(PendingWork.priority, incoming.priority),
+            "priority": func.least(pending.priority, incoming_row.priority),
             # A new request means fresh data: it runs no later than it asks, even when the
             # pending one waits for a retry.
-            "run_at": func.least(PendingWork.run_at, incoming.run_at),
-            "max_attempts": func.greatest(PendingWork.max_attempts, incoming.max_attempts),
-            "keep_result": PendingWork.keep_result | incoming.keep_result,
-            "details": func.coalesce(incoming.details, PendingWork.details),
-            "lane": incoming.lane,
-            "trigger": case((more_urgent, incoming.trigger), else_=PendingWork.trigger),
+            "run_at": func.least(pending.run_at, incoming_row.run_at),
+            "max_attempts": func.greatest(pending.max_attempts, incoming_row.max_attempts),
+            "keep_result": pending.keep_result | incoming_row.keep_result,
+            "details": func.coalesce(incoming_row.details, pending.details),
+            "lane": incoming_row.lane,
+            "trigger": case((more_urgent, incoming_row.trigger), else_=pending.trigger),
             "correlation_id": case(
-                (more_urgent, incoming.correlation_id), else_=PendingWork.correlation_id
+                (more_urgent, incoming_row.correlation_id), else_=pending.correlation_id
             ),
-            "coalesced": PendingWork.coalesced + 1,
+            "coalesced": pending.coalesced + 1,
             "updated_at": func.now(),
         },
-    ).returning(PendingWork.id, literal_column("xmax = 0").label("inserted"))
-    row = (await session.execute(statement)).one()
-    if request.keep_result:
-        # The result of an earlier attempt of this row is not the answer to this request.
-        await session.execute(delete(WorkResult).where(WorkResult.work_id == row.id))
-    await session.execute(
-        text(_LEASE_ROW_AND_NOTIFY),
-        {
-            "lane": lane,
-            "channel": CHANNEL,
-            "urgent": request.priority == Priority.INTERACTIVE,
-        },
+    ).returning(
+        pending.id,
+        pending.organization_id,
+        pending.kind,
+        pending.aforo_id,
+        pending.lane,
+        literal_column("xmax = 0").label("inserted"),
     )
-    return Enqueued(work_id=row.id, lane=lane, coalesced=not row.inserted)
 
 
-# The realm's lease row, and a notification (sent at commit) when nobody serves the realm
-# or a person waits: a realm's holder takes its new work itself, without being told.
-_LEASE_ROW_AND_NOTIFY = """
+_ENQUEUE = _build_enqueue()
+
+
+# The realms' lease rows, and a notification (sent at commit) for each realm nobody serves
+# or where a person waits: a realm's holder takes its new work itself, without being told.
+_LEASE_ROWS_AND_NOTIFY = """
 WITH lease AS (
-    INSERT INTO quickbooks_realm_lease (lane) VALUES (:lane) ON CONFLICT DO NOTHING
+    INSERT INTO quickbooks_realm_lease (lane) SELECT unnest(CAST(:lanes AS text[]))
+    ON CONFLICT DO NOTHING
 )
-SELECT pg_notify(:channel, :lane) WHERE :urgent OR NOT EXISTS (
+SELECT pg_notify(:channel, x.lane)
+FROM unnest(CAST(:lanes AS text[]), CAST(:urgent AS boolean[])) AS x(lane, urgent)
+WHERE x.urgent OR NOT EXISTS (
     SELECT 1 FROM quickbooks_realm_lease l
-    WHERE l.lane = :lane AND l.holder IS NOT NULL AND l.lease_until > now())
+    WHERE l.lane = x.lane AND l.holder IS NOT NULL AND l.lease_until > now())
 """
 
 
@@ -495,7 +610,7 @@ async def replay(session: AsyncSession, work: PendingWork, *, max_attempts: int)
     except IntegrityError:
         await session.execute(delete(PendingWork).where(PendingWork.id == work.id))
     await session.execute(
-        text(_LEASE_ROW_AND_NOTIFY), {"lane": work.lane, "channel": CHANNEL, "urgent": False}
+        text(_LEASE_ROWS_AND_NOTIFY), {"lanes": [work.lane], "urgent": [False], "channel": CHANNEL}
     )
 
 
