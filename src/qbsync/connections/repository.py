@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import time
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.connections.models import ConnectionStatus, OAuthState, QuickBooksConnection
+from qbsync.db.base import table_of
 
 
 async def get_connection(
@@ -20,6 +23,27 @@ async def get_connection(
         query = query.with_for_update()
     result: QuickBooksConnection | None = await session.scalar(query)
     return result
+
+
+# lastSyncAt is for people (the connection's status page): each process writes it at most
+# this often per organization, not with every synced record (an UPDATE of the connection
+# row per record was a tenth of a sync's statements).
+LAST_SYNC_EVERY_S = 60.0
+_last_sync_written: dict[int, float] = {}
+_TOUCH_LAST_SYNC = (
+    update(table_of(QuickBooksConnection))  # Core: no ORM bookkeeping for one column
+    .where(table_of(QuickBooksConnection).c.organization_id == bindparam("org"))
+    .values(last_sync_at=bindparam("at"))
+)
+
+
+async def note_sync(session: AsyncSession, organization_id: int, *, at: datetime) -> None:
+    """A record of the organization was synced at ``at`` (in the caller's unit of work)."""
+    now = time.monotonic()
+    if now - _last_sync_written.get(organization_id, -math.inf) < LAST_SYNC_EVERY_S:
+        return
+    _last_sync_written[organization_id] = now
+    await session.execute(_TOUCH_LAST_SYNC, {"org": organization_id, "at": at})
 
 
 async def add_state(session: AsyncSession, state: OAuthState) -> None:

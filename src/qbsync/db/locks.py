@@ -7,6 +7,9 @@ import hashlib
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
+
 
 def _key(name: str) -> int:
     digest = hashlib.blake2b(name.encode(), digest_size=8)
@@ -15,12 +18,10 @@ def _key(name: str) -> int:
 
 async def lock_until_commit(session: AsyncSession, name: str) -> None:
     """Wait for the lock called ``name``; it is released when the transaction ends."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _key(name)})
+    await session.execute(_LOCK, {"key": _key(name)})
 
 
 async def try_lock_until_commit(session: AsyncSession, name: str) -> bool:
     """Take the lock called ``name`` if nobody holds it (True), without waiting."""
-    taken = await session.scalar(
-        text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _key(name)}
-    )
+    taken = await session.scalar(_TRY_LOCK, {"key": _key(name)})
     return bool(taken)

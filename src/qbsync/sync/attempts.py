@@ -18,6 +18,7 @@ from qbsync.sync.context import LogScope, SyncContext
 from qbsync.sync.hints import error_code, hint_for
 from qbsync.sync.models import SyncAction, SyncLog, SyncStatus
 from qbsync.sync.redact import redact
+from qbsync.sync.repository import LatestAttempt
 from qbsync.sync.results import SyncResult, Written
 
 log = logging.getLogger(__name__)
@@ -85,14 +86,11 @@ def _message(error: QbsyncError) -> str:
 NOT_FOUND_CHAIN_S = 120.0
 
 
-async def _chain_waiting(ctx: SyncContext, *, entity_type: str, aforo_id: str) -> SyncLog | None:
+def _chain_waiting(ctx: SyncContext, latest: LatestAttempt | None) -> LatestAttempt | None:
     """Another event's retry chain already waits out Aforo's "not found" for this record:
     a second webhook for an invoice metering does not know must not start a second chain."""
     if ctx.attempt != 1 or not ctx.will_retry:
         return None
-    latest = await sync_log.latest_decisive_log(
-        ctx.session, organization_id=ctx.organization_id, entity_type=entity_type, aforo_id=aforo_id
-    )
     if (
         latest is None
         or latest.status != SyncStatus.RETRYING
@@ -105,7 +103,7 @@ async def _chain_waiting(ctx: SyncContext, *, entity_type: str, aforo_id: str) -
 
 
 async def _coalesce(
-    ctx: SyncContext, waiting: SyncLog, *, entity_type: str, aforo_id: str
+    ctx: SyncContext, waiting: LatestAttempt, *, entity_type: str, aforo_id: str
 ) -> SyncResult:
     message = (
         f"already waiting for Aforo to know it: attempt {waiting.id} of event "
@@ -138,7 +136,8 @@ async def run_attempt(
             entity_type=entity_type,
             aforo_id=aforo_id,
         )
-        waiting = await _chain_waiting(ctx, entity_type=entity_type, aforo_id=aforo_id)
+        state = await ctx.read_state(entity_type, aforo_id)
+        waiting = _chain_waiting(ctx, state.latest)
         if waiting is not None:
             return await _coalesce(ctx, waiting, entity_type=entity_type, aforo_id=aforo_id)
         started = time.perf_counter()

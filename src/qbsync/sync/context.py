@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from qbsync.connections.access import QuickBooksAccess
 from qbsync.connections.models import QuickBooksConnection
 from qbsync.connections.schemas import ConnectionSettings
 from qbsync.quickbooks.client import QuickBooksClient
-from qbsync.sync import repository
+from qbsync.sync import repository, sync_log
 from qbsync.sync.models import Mapping, SyncTrigger
 
 
@@ -58,6 +59,10 @@ class SyncContext:
     caller_token: str | None = field(default=None, repr=False)
     attempt: int = 1
     will_retry: bool = False
+    # What this unit of work read of its records, by (entity type, Aforo id): mappings (a
+    # save forgets the record's), and the refused writes of each record it attempted.
+    _mappings: dict[tuple[str, str], Mapping | None] = field(default_factory=dict, repr=False)
+    _refused: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
 
     @property
     def organization_id(self) -> int:
@@ -75,10 +80,51 @@ class SyncContext:
 
     async def mapping(self, entity_type: str, aforo_id: str) -> Mapping | None:
         """The record's mapping in this organization's connected company."""
+        key = (entity_type, aforo_id)
+        if key in self._mappings:
+            return self._mappings[key]
         return await repository.get_mapping(
             self.session,
             organization_id=self.organization_id,
             realm_id=self.realm_id,
+            entity_type=entity_type,
+            aforo_id=aforo_id,
+        )
+
+    async def read_mappings(self, records: Sequence[tuple[str, str]]) -> None:
+        """Read these records' mappings in one query, for ``mapping`` to answer from."""
+        self._mappings |= await repository.get_mappings(
+            self.session,
+            organization_id=self.organization_id,
+            realm_id=self.realm_id,
+            records=records,
+        )
+
+    async def read_state(self, entity_type: str, aforo_id: str) -> repository.RecordState:
+        """The state of a record whose lock this unit of work holds (one query); its mapping
+        and refused writes are then answered without another."""
+        state = await repository.record_state(
+            self.session,
+            organization_id=self.organization_id,
+            realm_id=self.realm_id,
+            entity_type=entity_type,
+            aforo_id=aforo_id,
+        )
+        self._mappings[(entity_type, aforo_id)] = state.mapping
+        self._refused[(entity_type, aforo_id)] = state.refused_writes
+        return state
+
+    def saved(self, entity_type: str, aforo_id: str) -> None:
+        """The record's mapping was written: read it again when asked."""
+        self._mappings.pop((entity_type, aforo_id), None)
+
+    async def refused_writes(self, entity_type: str, aforo_id: str) -> int:
+        known = self._refused.get((entity_type, aforo_id))
+        if known is not None:
+            return known
+        return await sync_log.refused_writes(
+            self.session,
+            organization_id=self.organization_id,
             entity_type=entity_type,
             aforo_id=aforo_id,
         )

@@ -19,7 +19,7 @@ from qbsync.sync import repository
 from qbsync.sync.attempts import run_attempt
 from qbsync.sync.company import company_setup
 from qbsync.sync.context import AforoClients, SyncContext
-from qbsync.sync.engine import ensure
+from qbsync.sync.engine import ensure, ensure_all
 from qbsync.sync.invoice_money import with_money_fields
 from qbsync.sync.mappers.credit_memos import (
     CREDIT_MEMO_IDS,
@@ -74,13 +74,7 @@ async def read(
 
 
 async def _mapping(ctx: SyncContext, aforo_id: str) -> Mapping | None:
-    return await repository.get_mapping(
-        ctx.session,
-        organization_id=ctx.organization_id,
-        realm_id=ctx.realm_id,
-        entity_type=ENTITY,
-        aforo_id=aforo_id,
-    )
+    return await ctx.mapping(ENTITY, aforo_id)
 
 
 async def sync(ctx: SyncContext, key: str, details: Details | None = None) -> SyncResult:
@@ -115,8 +109,10 @@ async def sync(ctx: SyncContext, key: str, details: Details | None = None) -> Sy
             currency, rate = invoice.currency, invoice.tax_rate
             aforo_tax = -invoice.tax_amount if invoice.tax_amount is not None else None
             what = f"credit invoice {invoice.invoice_number}"
-        customer_qbo_id = await ensure(ctx, EntityType.CUSTOMER, customer_id)
-        item_ref = Ref(value=await ensure(ctx, EntityType.ITEM, rate_plan_id or None))
+        customer_qbo_id, item_id = await ensure_all(
+            ctx, (EntityType.CUSTOMER, customer_id), (EntityType.ITEM, rate_plan_id or None)
+        )
+        item_ref = Ref(value=item_id)
         mapped: MappedCredit = (
             map_credit_note(note, customer_qbo_id=customer_qbo_id, item_ref=item_ref)
             if source == "note"
@@ -285,6 +281,7 @@ async def _delete(ctx: SyncContext, mapping: Mapping | None, why: str) -> Writte
         sync_token=None,
         payload_hash=repository.VOIDED,
     )
+    ctx.saved(ENTITY, mapping.aforo_id)
     note = f"{why}: QuickBooks cannot void a credit memo, so it was deleted"
     if removed:
         note += f" (after removing its applications {', '.join(removed)})"

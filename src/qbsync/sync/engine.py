@@ -111,8 +111,15 @@ async def sync(
         return ctx  # not connected: logged as such, nothing else to do
     result = await found.sync(ctx, key, details)
     if result.error is None:
-        ctx.connection.last_sync_at = utcnow()
+        await connections.note_sync(session, organization_id, at=utcnow())
     return result
+
+
+async def ensure_all(ctx: SyncContext, *needs: tuple[str | Kind, AforoKey]) -> list[str]:
+    """``ensure`` for each record, their mappings read in one query."""
+    found = [(get(kind), key) for kind, key in needs]
+    await ctx.read_mappings([(kind.entity_type, kind.aforo_id(key)) for kind, key in found])
+    return [await ensure(ctx, kind, key) for kind, key in found]
 
 
 async def ensure(ctx: SyncContext, kind: str | Kind, key: AforoKey) -> str:

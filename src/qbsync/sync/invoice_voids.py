@@ -77,6 +77,7 @@ async def _unlink(ctx: SyncContext, mapping: Mapping, payment_id: str) -> str:
             sync_token=None,
             payload_hash=None,
         )
+        ctx.saved(EntityType.PAYMENT, owner.aforo_id)
     return (
         f"payment {payment_id} unlinked ({money(applied)} left as the customer's unapplied credit)"
     )

@@ -16,7 +16,7 @@ from qbsync.sync.adoption import current_index
 from qbsync.sync.attempts import run_attempt
 from qbsync.sync.company import company_setup
 from qbsync.sync.context import AforoClients, SyncContext
-from qbsync.sync.engine import ensure
+from qbsync.sync.engine import ensure_all
 from qbsync.sync.errors import DependencyFailed
 from qbsync.sync.invoice_money import tax_note, with_money_fields
 from qbsync.sync.invoice_voids import void_invoice
@@ -68,8 +68,12 @@ async def sync(ctx: SyncContext, invoice_id: int, details: Details | None = None
         if is_credit(invoice):
             return await _as_credit_memo(ctx, invoice_id, invoice.invoice_number)
         await _customer_in_its_currency(ctx, invoice.customer_id, invoice.currency)
-        customer_qbo_id = await ensure(ctx, EntityType.CUSTOMER, invoice.customer_id)
-        item_ref = Ref(value=await ensure(ctx, EntityType.ITEM, invoice.rate_plan_id or None))
+        customer_qbo_id, item_id = await ensure_all(
+            ctx,
+            (EntityType.CUSTOMER, invoice.customer_id),
+            (EntityType.ITEM, invoice.rate_plan_id or None),
+        )
+        item_ref = Ref(value=item_id)
         payload, totals = map_invoice(
             invoice,
             customer_qbo_id=customer_qbo_id,

@@ -1,15 +1,24 @@
-"""Named queries for mappings and sync-log rows; all sync SQL lives here."""
+"""Named queries for mappings and sync-log rows; all sync SQL lives here.
+
+The statements a sync runs for every record are built once, with bound parameters: built
+per call, SQLAlchemy spent more time constructing them and computing their cache keys
+than the database spent running them."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, func, select, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from qbsync.db.base import utcnow
+from qbsync.db.base import table_of, utcnow
 from qbsync.db.locks import lock_until_commit, try_lock_until_commit
 from qbsync.quickbooks.batching import stepping_aside
-from qbsync.sync.models import Mapping
+from qbsync.sync.models import Mapping, SyncLog, SyncStatus
 
 # The payload hash a voided invoice's mapping keeps (see sync/invoices.py).
 VOIDED = "void"
@@ -28,18 +37,147 @@ async def lock_entity(
         await lock_until_commit(session, name)
 
 
+_MAPPINGS = table_of(Mapping)
+_LOG = table_of(SyncLog)
+
+
+def _same_record(table: Any) -> Any:
+    return and_(
+        table.c.organization_id == bindparam("organization_id"),
+        table.c.entity_type == bindparam("entity_type"),
+        table.c.aforo_id == bindparam("aforo_id"),
+    )
+
+
+_MAPPING_OF_RECORD = and_(_same_record(_MAPPINGS), _MAPPINGS.c.realm_id == bindparam("realm_id"))
+_GET_MAPPING = select(_MAPPINGS).where(_MAPPING_OF_RECORD)
+_GET_MAPPINGS = select(_MAPPINGS).where(
+    _MAPPINGS.c.organization_id == bindparam("organization_id"),
+    _MAPPINGS.c.realm_id == bindparam("realm_id"),
+    tuple_(_MAPPINGS.c.entity_type, _MAPPINGS.c.aforo_id).in_(bindparam("records", expanding=True)),
+)
+
+
+def _mapping_of(row: Row[Any] | None) -> Mapping | None:
+    """A mapping read with Core (no identity map, no ORM loading): the sync reads it, never
+    changes it through the ORM."""
+    if row is None or row.id is None:
+        return None
+    return Mapping(**{column.key: getattr(row, column.key) for column in _MAPPINGS.columns})
+
+
 async def get_mapping(
     session: AsyncSession, *, organization_id: int, realm_id: str, entity_type: str, aforo_id: str
 ) -> Mapping | None:
-    result: Mapping | None = await session.scalar(
-        select(Mapping).where(
-            Mapping.organization_id == organization_id,
-            Mapping.realm_id == realm_id,
-            Mapping.entity_type == entity_type,
-            Mapping.aforo_id == aforo_id,
-        )
+    rows = await session.execute(
+        _GET_MAPPING,
+        {
+            "organization_id": organization_id,
+            "realm_id": realm_id,
+            "entity_type": entity_type,
+            "aforo_id": aforo_id,
+        },
     )
-    return result
+    return _mapping_of(rows.first())
+
+
+async def get_mappings(
+    session: AsyncSession,
+    *,
+    organization_id: int,
+    realm_id: str,
+    records: Sequence[tuple[str, str]],
+) -> dict[tuple[str, str], Mapping | None]:
+    """Several records' mappings in one query, by (entity type, Aforo id); None: not mapped."""
+    found: dict[tuple[str, str], Mapping | None] = dict.fromkeys(records)
+    if records:
+        rows = await session.execute(
+            _GET_MAPPINGS,
+            {"organization_id": organization_id, "realm_id": realm_id, "records": list(records)},
+        )
+        for row in rows:
+            found[(row.entity_type, row.aforo_id)] = _mapping_of(row)
+    return found
+
+
+@dataclass(frozen=True)
+class LatestAttempt:
+    """The newest attempt on a record that was not itself skipped."""
+
+    id: int
+    status: str
+    error_code: str | None
+    correlation_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordState:
+    """What an attempt needs to know of its record, read in one query once it holds the
+    record's lock: its mapping, its latest decisive attempt, and how many of its writes
+    QuickBooks refused (the ``requestid`` generation, see writes.write_key)."""
+
+    mapping: Mapping | None
+    latest: LatestAttempt | None
+    refused_writes: int
+
+
+def _build_record_state() -> Any:
+    refused = (
+        select(func.count())
+        .where(
+            _same_record(_LOG),
+            _LOG.c.status == SyncStatus.FAILED,
+            _LOG.c.error_code.regexp_match("^[0-9]+$"),
+        )
+        .scalar_subquery()
+    )
+    latest = (
+        select(
+            _LOG.c.id.label("latest_id"),
+            _LOG.c.status.label("latest_status"),
+            _LOG.c.error_code.label("latest_error_code"),
+            _LOG.c.correlation_id.label("latest_correlation_id"),
+            _LOG.c.created_at.label("latest_created_at"),
+        )
+        .where(_same_record(_LOG), _LOG.c.status != SyncStatus.SKIPPED)
+        .order_by(_LOG.c.id.desc())
+        .limit(1)
+        .subquery("latest")
+    )
+    record = select(refused.label("refused_writes")).subquery("record")  # always one row
+    return select(record, latest, _MAPPINGS).select_from(
+        record.outerjoin(latest, true()).outerjoin(_MAPPINGS, _MAPPING_OF_RECORD)
+    )
+
+
+_RECORD_STATE = _build_record_state()
+
+
+async def record_state(
+    session: AsyncSession, *, organization_id: int, realm_id: str, entity_type: str, aforo_id: str
+) -> RecordState:
+    row = (
+        await session.execute(
+            _RECORD_STATE,
+            {
+                "organization_id": organization_id,
+                "realm_id": realm_id,
+                "entity_type": entity_type,
+                "aforo_id": aforo_id,
+            },
+        )
+    ).one()
+    latest = None
+    if row.latest_id is not None:
+        latest = LatestAttempt(
+            row.latest_id,
+            row.latest_status,
+            row.latest_error_code,
+            row.latest_correlation_id,
+            row.latest_created_at,
+        )
+    return RecordState(_mapping_of(row), latest, int(row.refused_writes))
 
 
 async def find_by_quickbooks_id(
@@ -55,6 +193,24 @@ async def find_by_quickbooks_id(
     return result
 
 
+def _build_save_mapping() -> Any:
+    new = insert(_MAPPINGS)  # the columns: the parameters' names
+    return new.on_conflict_do_update(
+        index_elements=["organization_id", "realm_id", "entity_type", "aforo_id"],
+        set_={
+            "quickbooks_id": new.excluded.quickbooks_id,
+            "sync_token": new.excluded.sync_token,
+            "payload_hash": new.excluded.payload_hash,
+            "sync_version": _MAPPINGS.c.sync_version + 1,
+            "last_synced_at": new.excluded.last_synced_at,
+            "updated_at": new.excluded.updated_at,
+        },
+    )
+
+
+_SAVE_MAPPING = _build_save_mapping()
+
+
 async def save_mapping(
     session: AsyncSession,
     *,
@@ -68,31 +224,21 @@ async def save_mapping(
 ) -> None:
     """Insert or update the mapping; every write bumps ``sync_version``."""
     now = utcnow()
-    statement = insert(Mapping).values(
-        organization_id=organization_id,
-        realm_id=realm_id,
-        entity_type=entity_type,
-        aforo_id=aforo_id,
-        quickbooks_id=quickbooks_id,
-        sync_token=sync_token,
-        payload_hash=payload_hash,
-        sync_version=1,
-        last_synced_at=now,
-        created_at=now,
-        updated_at=now,
-    )
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["organization_id", "realm_id", "entity_type", "aforo_id"],
-            set_={
-                "quickbooks_id": statement.excluded.quickbooks_id,
-                "sync_token": statement.excluded.sync_token,
-                "payload_hash": statement.excluded.payload_hash,
-                "sync_version": Mapping.sync_version + 1,
-                "last_synced_at": now,
-                "updated_at": now,
-            },
-        )
+        _SAVE_MAPPING,
+        {
+            "organization_id": organization_id,
+            "realm_id": realm_id,
+            "entity_type": entity_type,
+            "aforo_id": aforo_id,
+            "quickbooks_id": quickbooks_id,
+            "sync_token": sync_token,
+            "payload_hash": payload_hash,
+            "sync_version": 1,
+            "last_synced_at": now,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
 
 

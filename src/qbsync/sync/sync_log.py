@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from qbsync.db.base import table_of, utcnow
 from qbsync.sync.models import SyncLog, SyncStatus
 
 
@@ -42,8 +43,8 @@ async def write(
     duration_ms: int | None = None,
     correlation_id: str | None = None,
 ) -> SyncLog:
-    """Add one row in the caller's unit of work (flushed, so it has its id). Text is made
-    storable and cut to its column."""
+    """Add one row in the caller's unit of work (written now, so it has its id). Text is
+    made storable and cut to its column."""
     entry = SyncLog(
         organization_id=organization_id,
         realm_id=realm_id,
@@ -62,10 +63,17 @@ async def write(
         response_payload=response_payload,
         duration_ms=duration_ms,
         correlation_id=storable(correlation_id)[:100] if correlation_id else None,
+        created_at=utcnow(),
     )
-    session.add(entry)
-    await session.flush()
+    # One INSERT … RETURNING, without the ORM's flush (its bookkeeping cost more than the
+    # row); the row is not in the session's identity map, which nothing here needs.
+    values = {column.key: getattr(entry, column.key) for column in _INSERTED}
+    entry.id = (await session.execute(_INSERT, values)).scalar_one()
     return entry
+
+
+_INSERTED = [column for column in table_of(SyncLog).columns if column.key != "id"]
+_INSERT = insert(table_of(SyncLog)).returning(table_of(SyncLog).c.id)  # columns: the parameters
 
 
 @dataclass(frozen=True)
@@ -128,24 +136,6 @@ async def latest_logs_for(
         .limit(limit)
     )
     return list(rows)
-
-
-async def latest_decisive_log(
-    session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str
-) -> SyncLog | None:
-    """The newest attempt on the entity that was not itself skipped."""
-    row: SyncLog | None = await session.scalar(
-        select(SyncLog)
-        .where(
-            SyncLog.organization_id == organization_id,
-            SyncLog.entity_type == entity_type,
-            SyncLog.aforo_id == aforo_id,
-            SyncLog.status != "SKIPPED",
-        )
-        .order_by(SyncLog.id.desc())
-        .limit(1)
-    )
-    return row
 
 
 async def purge_logs(session: AsyncSession, *, older_than: datetime) -> int:

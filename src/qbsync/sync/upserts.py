@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TypeVar
 
 from qbsync.quickbooks.schemas.base import WritableEntity
-from qbsync.sync import repository
 from qbsync.sync.context import SyncContext
 from qbsync.sync.mappers.text import payload_hash
 from qbsync.sync.models import SyncAction
@@ -22,13 +21,7 @@ async def upsert(
     """The outcome (``what`` names the document in its message) and QuickBooks' answer
     (None when skipped)."""
     hash_ = payload_hash(payload)
-    mapping = await repository.get_mapping(
-        ctx.session,
-        organization_id=ctx.organization_id,
-        realm_id=ctx.realm_id,
-        entity_type=entity_type,
-        aforo_id=aforo_id,
-    )
+    mapping = await ctx.mapping(entity_type, aforo_id)
     if mapping is not None:
         if mapping.payload_hash == hash_:
             return Written(

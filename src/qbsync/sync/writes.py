@@ -8,7 +8,7 @@ from typing import TypeVar
 from qbsync.quickbooks.errors import QuickBooksStaleObject
 from qbsync.quickbooks.schemas.base import WritableEntity
 from qbsync.snapshots import repository as snapshots
-from qbsync.sync import repository, sync_log
+from qbsync.sync import repository
 from qbsync.sync.context import SyncContext
 from qbsync.sync.mappers.text import payload_hash, request_id
 from qbsync.sync.models import EntityType, SyncAction
@@ -23,9 +23,7 @@ async def write_key(ctx: SyncContext, *, entity_type: str, aforo_id: str, operat
     """The deterministic ``requestid`` of a write. QBO answers a repeated requestid with the
     first answer, even a refusal; so the key moves on once a refusal is on record (nothing
     was written then), and stays put across crashes and lost answers (no such record)."""
-    generation = await sync_log.refused_writes(
-        ctx.session, organization_id=ctx.organization_id, entity_type=entity_type, aforo_id=aforo_id
-    )
+    generation = await ctx.refused_writes(entity_type, aforo_id)
     return request_id(ctx.realm_id, entity_type, aforo_id, operation, generation)
 
 
@@ -131,6 +129,7 @@ async def save_mapping(
         sync_token=written.sync_token,
         payload_hash=payload_hash,
     )
+    ctx.saved(entity_type, aforo_id)
     if entity_type == EntityType.INVOICE:
         # The invoice pages answer from this, not from a QuickBooks read per page view.
         await snapshots.save(
