@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import select, update
 
+from qbo_emulator import batch as emulator_batch
+from qbo_emulator import faults as emulator_faults
 from qbsync.backfill import batched, service
 from qbsync.backfill.models import BackfillJob, BackfillStatus
 from qbsync.quickbooks.schemas import EmailAddress
 from qbsync.quickbooks.schemas.names import Customer
+from qbsync.sync.mappers.customers import CUSTOMER_IDS
 from qbsync.sync.models import SyncLog
 
 CUSTOMERS = 40
@@ -106,6 +110,25 @@ async def test_a_batch_that_keeps_failing_is_retried_and_nothing_is_lost(
     await emulator_control.queue_fault(
         "http_503", realm_id=org.realm_id, path_contains="/batch", count=attempts
     )
+    job_id = await _customers_job(resources, org, sessionmaker)
+    await batched.write(resources, job_id)
+
+    held = await emulator_control.live(org.realm_id, "Customer")
+    assert sorted(r.body["DisplayName"] for r in held) == sorted(c.customer_name for c in customers)
+    async with sessionmaker() as session:
+        progress = await service.progress(session, job_id)
+        statuses = list(
+            await session.scalars(
+                select(SyncLog.status).where(
+                    SyncLog.correlation_id.like(service.correlation_prefix(job_id) + "%")
+                )
+            )
+        )
+    assert (progress.done, progress.failed, progress.retrying) == (12, 0, 0)
+    assert statuses.count("RETRYING") == 12, "the failed attempt is on record"
+
+
+async def _customers_job(resources, org, sessionmaker) -> int:
     async with sessionmaker.begin() as session:
         job = await service.create_job(
             session,
@@ -116,18 +139,95 @@ async def test_a_batch_that_keeps_failing_is_retried_and_nothing_is_lost(
             date_to=None,
             caller_token=None,
         )
-    await batched.write(resources, job.id)
+    return job.id
+
+
+async def _log_rows(sessionmaker, job_id: int) -> list[SyncLog]:
+    async with sessionmaker() as session:
+        query = select(SyncLog).where(
+            SyncLog.correlation_id.like(service.correlation_prefix(job_id) + "%")
+        )
+        return list(await session.scalars(query.order_by(SyncLog.id)))
+
+
+async def test_a_backfill_stopped_mid_way_resumes_past_its_saved_pages_without_duplicates(
+    resources, org, aforo, emulator_control, sessionmaker, monkeypatch
+) -> None:
+    customers = await asyncio.gather(
+        *(aforo.customer(customer_name=f"Resumed Customer {n:03d}") for n in range(90))
+    )
+    monkeypatch.setattr(batched, "PAGE", 30)
+    job_id = await _customers_job(resources, org, sessionmaker)
+    advance = batched._advance
+    running: asyncio.Task[None] | None = None
+
+    async def advance_then_stop(resources, job_id: int, end: int) -> None:
+        if end <= 30:
+            await advance(resources, job_id, end)
+            return
+        assert running is not None
+        running.cancel()  # the process stops before it saves the second page
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(batched, "_advance", advance_then_stop)
+    running = asyncio.create_task(batched.write(resources, job_id))
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    async with sessionmaker() as session:
+        stopped = await session.get(BackfillJob, job_id)
+    assert stopped is not None
+    assert (stopped.published, stopped.status) == (30, BackfillStatus.PUBLISHING)
+    before = await _log_rows(sessionmaker, job_id)
+    # Every record of the saved page is written, each once.
+    first_page = {CUSTOMER_IDS.format(t["id"]) for t in stopped.targets[:30]}
+    assert first_page <= {row.aforo_id for row in before if row.status == "SUCCESS"}
+
+    monkeypatch.setattr(batched, "_advance", advance)
+    sent = len(await emulator_control.requests(org.realm_id))
+    await batched.write(resources, job_id)
 
     held = await emulator_control.live(org.realm_id, "Customer")
     assert sorted(r.body["DisplayName"] for r in held) == sorted(c.customer_name for c in customers)
+    after = (await _log_rows(sessionmaker, job_id))[len(before) :]
+    assert not first_page & {row.aforo_id for row in after}, "the saved page is not redone"
+    resumed = list((await emulator_control.requests(org.realm_id))[sent:])
+    items = sum(e.body.count('"bId"') for e in resumed if e.path.endswith("/batch"))
+    assert items <= 60, "only the unsaved pages' records not written before are sent again"
     async with sessionmaker() as session:
-        progress = await service.progress(session, job.id)
-        statuses = list(
-            await session.scalars(
-                select(SyncLog.status).where(
-                    SyncLog.correlation_id.like(service.correlation_prefix(job.id) + "%")
-                )
-            )
-        )
-    assert (progress.done, progress.failed, progress.retrying) == (12, 0, 0)
-    assert statuses.count("RETRYING") == 12, "the failed attempt is on record"
+        done = await session.get(BackfillJob, job_id)
+        progress = await service.progress(session, job_id)
+    assert done is not None
+    assert done.published == done.total == 90
+    # Records of the unsaved pages written before the stop are found mapped: SKIPPED, unchanged.
+    assert (progress.done + progress.skipped, progress.failed, progress.retrying) == (90, 0, 0)
+
+
+async def test_an_item_quickbooks_refused_for_a_passing_reason_is_retried_alone(
+    resources, org, aforo, emulator_control, sessionmaker, monkeypatch
+) -> None:
+    customers = await asyncio.gather(
+        *(aforo.customer(customer_name=f"Itemised Customer {n:02d}") for n in range(45))
+    )
+    flaky = customers[7].customer_name
+    refused: list[str] = []
+    run_item = emulator_batch._run_item
+
+    def refuse_once(realm, item, *, include):
+        name = item.get("Customer", {}).get("DisplayName")
+        if name == flaky and not refused:
+            refused.append(name)
+            raise emulator_faults.system_failure()  # fault 10000 in the item, the batch a 200
+        return run_item(realm, item, include=include)
+
+    monkeypatch.setattr(emulator_batch, "_run_item", refuse_once)
+    job_id = await _customers_job(resources, org, sessionmaker)
+    await batched.write(resources, job_id)
+
+    assert refused == [flaky]
+    held = await emulator_control.live(org.realm_id, "Customer")
+    assert sorted(r.body["DisplayName"] for r in held) == sorted(c.customer_name for c in customers)
+    rows = await _log_rows(sessionmaker, job_id)
+    flaky_id = CUSTOMER_IDS.format(customers[7].customer_id)
+    assert [row.status for row in rows if row.aforo_id == flaky_id] == ["RETRYING", "SUCCESS"]
+    others = [row.status for row in rows if row.aforo_id != flaky_id]
+    assert others == ["SUCCESS"] * 44, "the rest of its batch is written once"

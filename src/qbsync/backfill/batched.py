@@ -1,16 +1,26 @@
-"""Backfills written through QuickBooks' batch endpoint: each page of one kind is synced by
-concurrent units of work whose creates ride 30 to a batch request, after one bulk adoption
-index per page (``IN`` queries of 1,000) instead of a look-up per record.
+"""Backfills written through QuickBooks' batch endpoint: the job's records stream through a
+bounded number of concurrent units of work whose creates ride 30 to a batch request, after
+one bulk adoption index per page (``IN`` queries of 1,000) instead of a look-up per record.
 
 Every record still goes through the engine's own sync (``engine.sync``): the same sync-log
 row (with the job's correlation id, so progress reads as before), the same mapping, the same
-adopt-on-duplicate; only the create is pooled (``quickbooks.batching``). Resumable like
-publishing: the job's ``published`` position moves on after each page, and a page run again
-finds its records mapped, or in the index, or answered from QBO's requestid replay.
+adopt-on-duplicate; only the create is pooled (``quickbooks.batching``).
 
-The pages run in the process that started the job, paced by that process's limiter for the
-realm (docs/quickbooks-cost.md: until the scheduler batches a lease's same-kind work, a
-worker syncing the same realm meanwhile shares its limits only through 429 back-off).
+What keeps the realm's batch window full (docs/quickbooks-cost.md): there is no barrier
+between the pages of one kind, so the next page's records are prepared while the current
+page's last batches wait for the limiter; the next page's index is read while the current
+one runs; and a batch leaves only full (30 creates) or when every record still to write is
+waiting on it, never part-filled because a record was slow to get ready: QuickBooks allows
+40 batch requests a minute whatever their size. Invoices start once every customer is
+written (they need their customers' QuickBooks ids).
+
+Resumable like publishing: the job's ``published`` position moves past a page only when it
+and every page before it are fully written (each record's last attempt on record), and a
+page run again finds its records mapped, or in the index, or answered from QBO's requestid
+replay.
+
+The records are written by the process that started the job, paced by that process's
+limiter for the realm; why not under the scheduler's realm lease: docs/quickbooks-cost.md.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -33,6 +43,7 @@ from qbsync.db.session import create_sessionmaker
 from qbsync.errors import QbsyncError
 from qbsync.quickbooks.batch import MAX_BATCH_ITEMS
 from qbsync.quickbooks.batching import WriteBatcher, pooling_creates
+from qbsync.quickbooks.client import QuickBooksClient
 from qbsync.resources import Resources
 from qbsync.sync.adoption import AdoptionIndex, adopting_from, build_index
 from qbsync.sync.context import SyncDeps
@@ -44,13 +55,25 @@ from qbsync.sync.results import SyncResult
 
 log = logging.getLogger(__name__)
 
-# Attempts per record within a page run, and the pause before the second (then doubled...).
+# Attempts per record, and the pause before the second (then doubled...).
 ATTEMPTS = 3
 RETRY_AFTER_S = 2.0
 
-# A minute of batch requests (QBO allows 40) a page: fewer part-filled batches at page
-# ends, and the index costs one or two reads per page.
+# A minute of batch requests (QBO allows 40) a page: the index costs one or two reads per
+# page, and progress is saved page by page.
 PAGE = 40 * MAX_BATCH_ITEMS
+
+# Records being written at once: two batches' worth, so that one batch gets ready while the
+# one before it waits for its answer or for the realm's batch window. Each holds a database
+# connection (its transaction keeps the record's lock) until its batch is answered. A
+# multiple of 30, so that no part-filled batch lingers while full ones wait for the window.
+CONCURRENCY = 2 * MAX_BATCH_ITEMS
+
+# A batch leaves full, or when every record holding a unit waits on it (or steps aside for
+# another's lock), or after this long without a new create (at most four times that): long
+# enough for a record to get ready on a busy machine, as a part-filled batch costs a whole
+# slot of the realm's batch window.
+LINGER_S = 5.0
 
 
 def _pages(targets: Sequence[dict[str, Any]], start: int) -> list[tuple[int, int]]:
@@ -68,7 +91,7 @@ def _pages(targets: Sequence[dict[str, Any]], start: int) -> list[tuple[int, int
 
 @dataclass
 class _Listed:
-    """The organization's records as Aforo lists them, read once per job (two requests)
+    """The organization's records as Aforo lists them, read once per run (two requests)
     instead of once per record, for the pages' bulk look-ups."""
 
     customers: dict[str, AforoCustomer]
@@ -82,127 +105,278 @@ class _Listed:
 
 
 async def _index(
-    qbo: Any, listed: _Listed, page: Sequence[dict[str, Any]]
-) -> tuple[AdoptionIndex, list[dict[str, Any]]]:
-    """Names or DocNumbers the page's records will be written under, looked up in bulk; and
-    the page's first invoice of each rate plan, to run ahead (its item is created under a
-    lock every other invoice of the plan would otherwise wait on, one at a time)."""
+    qbo: QuickBooksClient, listed: _Listed, page: Sequence[dict[str, Any]]
+) -> AdoptionIndex:
+    """Names or DocNumbers the page's records will be written under, looked up in bulk."""
     if page[0]["type"] == EntityType.CUSTOMER:
         names = []
         for target in page:
             customer = listed.customers.get(str(target["id"]))
             if customer is not None:
                 names += [base_display_name(customer), suffixed_display_name(customer)]
-        return await build_index(qbo, names=names), []
-    plans: dict[int | None, dict[str, Any]] = {}
+        return await build_index(qbo, names=names)
     doc_numbers = []
     for target in page:
         invoice = listed.invoices.get(str(target["id"]))
-        if invoice is not None:
-            plans.setdefault(invoice.rate_plan_id, target)
-            if invoice.invoice_number:
-                doc_numbers.append(invoice.invoice_number)
-    return await build_index(qbo, doc_numbers=doc_numbers), list(plans.values())
+        if invoice is not None and invoice.invoice_number:
+            doc_numbers.append(invoice.invoice_number)
+    return await build_index(qbo, doc_numbers=doc_numbers)
 
 
-async def _run_page(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    deps: SyncDeps,
-    job: BackfillJob,
-    listed: _Listed,
-    page: Sequence[dict[str, Any]],
-) -> None:
-    async with sessionmaker() as session:
-        connection = ensure_usable(
-            job.organization_id, await connections.get_connection(session, job.organization_id)
-        )
-    qbo = deps.quickbooks.client(organization_id=job.organization_id, realm_id=connection.realm_id)
-    index, leaders = await _index(qbo, listed, page)
-    batcher = WriteBatcher(qbo)
-    gate = asyncio.Semaphore(MAX_BATCH_ITEMS)
-    prefix = correlation_prefix(job.id)
+@dataclass
+class _Page:
+    start: int
+    end: int
+    targets: list[dict[str, Any]]
+    index: asyncio.Task[AdoptionIndex]
+    left: int = 0  # records whose last attempt is not on record yet
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    broken: bool = False  # a record's attempt raised instead of being logged
 
-    async def one(target: dict[str, Any], attempt: int = 1) -> SyncResult:
+    def finished_one(self) -> None:
+        self.left -= 1
+        if self.left == 0:
+            self.done.set()
+
+
+class _Writer:
+    """One run of a job: its records, page after page of each kind, as one stream."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        deps: SyncDeps,
+        job: BackfillJob,
+        listed: _Listed,
+        qbo: QuickBooksClient,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._deps = deps
+        self._job = job
+        self._listed = listed
+        self._qbo = qbo
+        self._prefix = correlation_prefix(job.id)
+        self._gate = asyncio.Semaphore(CONCURRENCY)
+        self._starting = 0  # records admitted that have not taken the gate yet
+        self._started = asyncio.Event()
+        self.batcher = WriteBatcher(qbo, linger_s=LINGER_S)
+        self._units: set[asyncio.Task[None]] = set()
+        self._plans_led: set[int | None] = set()
+        self.failure: BaseException | None = None
+
+    def page(self, start: int, end: int, targets: list[dict[str, Any]]) -> _Page:
+        """The page, its index read from now on (ahead of its records)."""
+        index = asyncio.create_task(_index(self._qbo, self._listed, targets))
+        return _Page(start, end, targets, index, left=len(targets))
+
+    async def _sync(self, target: dict[str, Any], attempt: int) -> SyncResult:
         kind = get(target["type"])
         options = SyncOptions(
             trigger=SyncTrigger.BACKFILL,
-            correlation_id=prefix + kind.aforo_id(str(target["id"])),
+            correlation_id=self._prefix + kind.aforo_id(str(target["id"])),
             attempt=attempt,
             will_retry=attempt < ATTEMPTS,
         )
-        # Taking part from the start: a batch waits for the units still getting a connection.
-        with batcher.taking_part():
-            async with gate, sessionmaker.begin() as session:
-                return await sync(
-                    session,
-                    deps,
-                    organization_id=job.organization_id,
-                    kind=kind,
-                    aforo_id=target["id"],
-                    options=options,
-                )
-
-    with adopting_from(index), pooling_creates(batcher):
-        results = [await one(leader) for leader in leaders]
-        rest = [target for target in page if all(target is not lead for lead in leaders)]
-        results += await asyncio.gather(*(one(target) for target in rest))
-        # What failed for a passing reason (a 5xx, a throttle, an outage) gets the retries a
-        # queued event would have had; each attempt is logged, the last one as FAILED.
-        targets = [*leaders, *rest]
-        for attempt in range(2, ATTEMPTS + 1):
-            again = [
-                target
-                for target, result in zip(targets, results, strict=True)
-                if result.error is not None and result.error.retryable
-            ]
-            if not again:
-                break
-            await asyncio.sleep(RETRY_AFTER_S * (attempt - 1))
-            targets, results = (
-                again,
-                list(await asyncio.gather(*(one(target, attempt) for target in again))),
+        async with self._sessionmaker.begin() as session:
+            return await sync(
+                session,
+                self._deps,
+                organization_id=self._job.organization_id,
+                kind=kind,
+                aforo_id=target["id"],
+                options=options,
             )
-    log.info(
-        "backfill page written",
-        extra={
-            "job_id": job.id,
-            "records": len(page),
-            "batches": batcher.batches,
-            "index_reads": index.reads,
-        },
-    )
+
+    async def _attempts(self, target: dict[str, Any], *, gated: bool) -> None:
+        """Until the record is written or failed for good. What failed for a passing reason
+        (a 5xx, a throttle, an outage) gets the retries a queued event would have had; each
+        attempt is logged, the last one as FAILED."""
+        for attempt in range(1, ATTEMPTS + 1):
+            if attempt > 1:
+                await asyncio.sleep(RETRY_AFTER_S * 2 ** (attempt - 2))
+            if gated:
+                async with self._gate:
+                    if attempt == 1:
+                        self._took_gate()
+                    # Only records holding a unit take part: a batch leaves when every one
+                    # of them that can reach its create waits on it.
+                    with self.batcher.taking_part():
+                        result = await self._sync(target, attempt)
+            else:
+                result = await self._sync(target, attempt)
+            if result.error is None or not result.error.retryable:
+                return
+
+    def _took_gate(self) -> None:
+        self._starting -= 1
+        if self._starting == 0:
+            self._started.set()
+
+    async def lead(self, page: _Page) -> None:
+        """The page's first invoice of each rate plan not led yet, one at a time and not
+        pooled: its item is created under a lock every other invoice of the plan would
+        otherwise wait on, while holding back a batch that waits for them."""
+        if page.targets[0]["type"] != EntityType.INVOICE:
+            return
+        leaders = []
+        for target in page.targets:
+            invoice = self._listed.invoices.get(str(target["id"]))
+            if invoice is not None and invoice.rate_plan_id not in self._plans_led:
+                self._plans_led.add(invoice.rate_plan_id)
+                leaders.append(target)
+        if not leaders:
+            return
+        index = await page.index
+        with adopting_from(index):
+            for target in leaders:
+                await self._attempts(target, gated=False)
+                page.finished_one()
+        page.targets = [t for t in page.targets if all(t is not lead for lead in leaders)]
+
+    def admit(self, page: _Page) -> None:
+        """Start the page's records; they take the gate in order, after those admitted
+        before them."""
+        index = page.index.result()
+        self._starting += len(page.targets)
+        if page.targets:
+            self._started.clear()
+        for target in page.targets:
+            task = asyncio.create_task(self._unit(page, index, target))
+            self._units.add(task)
+            task.add_done_callback(self._units.discard)
+
+    async def _unit(self, page: _Page, index: AdoptionIndex, target: dict[str, Any]) -> None:
+        try:
+            with adopting_from(index), pooling_creates(self.batcher):
+                await self._attempts(target, gated=True)
+        except Exception as exc:  # the database gone: the job waits for a resume
+            self.failure = self.failure or exc
+            page.broken = True
+        finally:
+            page.finished_one()
+
+    async def all_started(self) -> None:
+        """Until every admitted record has taken the gate: the next page's may queue."""
+        if self._starting:
+            await self._started.wait()
+
+    async def settle(self) -> None:
+        """Until every admitted record is written."""
+        while self._units:
+            await asyncio.gather(*self._units, return_exceptions=True)
+
+    def stop(self) -> None:
+        """The run was stopped (its process shutting down): records in flight roll back."""
+        for unit in self._units:
+            unit.cancel()
+
+
+async def _advance(resources: Resources, job_id: int, end: int) -> None:
+    async with resources.sessionmaker.begin() as session:
+        saved = await session.get(BackfillJob, job_id, with_for_update=True)
+        assert saved is not None
+        saved.published = max(saved.published, end)
+        if saved.published >= saved.total:
+            saved.status = BackfillStatus.RUNNING
+
+
+async def _write_pages(
+    resources: Resources, writer: _Writer, job: BackfillJob, pages: list[tuple[int, int]]
+) -> None:
+    """Admit page after page (one kind after the other), each page's index read while the
+    page before it runs; save progress as pages end, in order."""
+    if not pages:
+        return
+    targets = list(job.targets)
+    finishing: asyncio.Queue[_Page | None] = asyncio.Queue()
+
+    async def save_progress() -> None:
+        while (page := await finishing.get()) is not None:
+            await page.done.wait()
+            if page.broken:
+                return
+            await _advance(resources, job.id, page.end)
+
+    saving = asyncio.create_task(save_progress())
+    following = writer.page(*pages[0], targets[pages[0][0] : pages[0][1]])
+    kind = None
+    try:
+        failed: Exception | None = None
+        try:
+            for n in range(len(pages)):
+                page = following
+                if kind is not None and page.targets[0]["type"] != kind:
+                    await writer.settle()  # invoices need their customers written
+                kind = page.targets[0]["type"]
+                await page.index
+                if n + 1 < len(pages):
+                    start, end = pages[n + 1]
+                    following = writer.page(start, end, targets[start:end])
+                await writer.lead(page)
+                writer.admit(page)
+                finishing.put_nowait(page)
+                await writer.all_started()
+                if writer.failure is not None:
+                    break
+        except Exception as exc:  # a look-up failed: what was started still ends and is saved
+            failed = exc
+        await writer.settle()
+        finishing.put_nowait(None)
+        await saving
+        if failed is not None:
+            raise failed
+    except asyncio.CancelledError:
+        # Stopped (the process shutting down): what is in flight rolls back, as in a crash.
+        writer.stop()
+        saving.cancel()
+        await writer.settle()
+        await asyncio.gather(saving, return_exceptions=True)
+        raise
+    finally:
+        _forget(following.index)
+    if writer.failure is not None:
+        raise writer.failure
+
+
+def _forget(task: asyncio.Task[Any]) -> None:
+    """A look-up read ahead for a page that is not written now."""
+    if task.done():
+        if not task.cancelled():
+            task.exception()
+    else:
+        task.cancel()
 
 
 async def write(resources: Resources, job_id: int) -> None:
-    """Write the job's records page by page from where it stopped; safe to run again."""
+    """Write the job's records from where it stopped; safe to run again."""
     async with resources.sessionmaker() as session:
         job = await session.get(BackfillJob, job_id)
         if job is None or job.status != BackfillStatus.PUBLISHING:
             return
-        targets, position = list(job.targets), job.published
-    # One connection per concurrent unit of work of a page, apart from the shared pool.
+        connection = await connections.get_connection(session, job.organization_id)
+    pages = _pages(job.targets, job.published)
+    # One connection per record being written (and the leaders), apart from the shared pool.
     engine = create_async_engine(
-        resources.settings.db.url, pool_size=MAX_BATCH_ITEMS, max_overflow=4, pool_pre_ping=True
+        resources.settings.db.url, pool_size=CONCURRENCY, max_overflow=4, pool_pre_ping=True
     )
-    sessionmaker = create_sessionmaker(engine)
-    listed: _Listed | None = None
     try:
-        for start, end in _pages(targets, position):
-            try:
-                listed = listed or await _Listed.read(resources.sync_deps, job.organization_id)
-                await _run_page(sessionmaker, resources.sync_deps, job, listed, targets[start:end])
-            except QbsyncError as exc:  # not connected, Aforo down: the job waits for a resume
-                log.warning("backfill page failed", extra={"job_id": job_id, "code": exc.code})
-                return
-            async with resources.sessionmaker.begin() as session:
-                saved = await session.get(BackfillJob, job_id, with_for_update=True)
-                assert saved is not None
-                saved.published = max(saved.published, end)
-                if saved.published >= saved.total:
-                    saved.status = BackfillStatus.RUNNING
+        try:
+            usable = ensure_usable(job.organization_id, connection)
+            listed = await _Listed.read(resources.sync_deps, job.organization_id)
+            qbo = resources.sync_deps.quickbooks.client(
+                organization_id=job.organization_id, realm_id=usable.realm_id
+            )
+            writer = _Writer(create_sessionmaker(engine), resources.sync_deps, job, listed, qbo)
+            await _write_pages(resources, writer, job, pages)
+        except QbsyncError as exc:  # not connected, Aforo down: the job waits for a resume
+            log.warning("backfill stopped", extra={"job_id": job_id, "code": exc.code})
+            return
     finally:
         await engine.dispose()
-    log.info("backfill written", extra={"job_id": job_id, "records": len(targets)})
+    log.info(
+        "backfill written",
+        extra={"job_id": job_id, "records": len(job.targets), "batches": writer.batcher.batches},
+    )
 
 
 async def run(resources: Resources, job_id: int) -> None:
