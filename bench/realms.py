@@ -220,7 +220,7 @@ async def run() -> Result:
         measured = await runs.measure(burst, timeout_s=opts.timeout_s)
         machine_busy = busy_share(load)
         windows = await timeline(stack, burst, window_s=opts.window_s)
-        # The loop afterwards, alone on the machine, in fresh companies.
+        # The loop afterwards (not taking qbsync's CPU), in fresh companies.
         base: BaselineRun | None = None
         if opts.baseline:
             base = await run_baseline(stack, burst.data[: opts.baseline_orgs])
