@@ -12,6 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from qbsync.connections.models import ConnectionStatus, OAuthState, QuickBooksConnection
 from qbsync.db.base import table_of
 
+_CONNECTIONS = table_of(QuickBooksConnection)
+_READ_CONNECTION = select(_CONNECTIONS).where(_CONNECTIONS.c.organization_id == bindparam("org"))
+
+
+async def read_connection(
+    session: AsyncSession, organization_id: int
+) -> QuickBooksConnection | None:
+    """The organization's connection as it is now, to read, not to change (it is not in the
+    session's identity map): what every sync starts from, without the ORM's loading."""
+    row = (await session.execute(_READ_CONNECTION, {"org": organization_id})).first()
+    return None if row is None else QuickBooksConnection(**row._mapping)
+
 
 async def get_connection(
     session: AsyncSession, organization_id: int, *, for_update: bool = False
@@ -31,8 +43,8 @@ async def get_connection(
 LAST_SYNC_EVERY_S = 60.0
 _last_sync_written: dict[int, float] = {}
 _TOUCH_LAST_SYNC = (
-    update(table_of(QuickBooksConnection))  # Core: no ORM bookkeeping for one column
-    .where(table_of(QuickBooksConnection).c.organization_id == bindparam("org"))
+    update(_CONNECTIONS)  # Core: no ORM bookkeeping for one column
+    .where(_CONNECTIONS.c.organization_id == bindparam("org"))
     .values(last_sync_at=bindparam("at"))
 )
 

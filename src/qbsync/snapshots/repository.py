@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from qbsync.db.base import utcnow
+from qbsync.db.base import table_of, utcnow
 from qbsync.quickbooks import wire
 from qbsync.quickbooks.schemas.base import QboEntity
 from qbsync.quickbooks.schemas.invoice import Invoice
@@ -25,30 +25,46 @@ EntityT = TypeVar("EntityT", bound=QboEntity)
 INVOICE = "INVOICE"
 
 
+def _build_upsert() -> Any:
+    table = table_of(RecordSnapshot)
+    new = insert(table).values(
+        realm_id=bindparam("snapshot_realm_id"),
+        entity_type=bindparam("snapshot_entity_type"),
+        quickbooks_id=bindparam("snapshot_quickbooks_id"),
+        body=bindparam("snapshot_body"),
+        updated_at=bindparam("snapshot_updated_at"),
+    )
+    return new.on_conflict_do_update(
+        index_elements=[table.c.realm_id, table.c.entity_type, table.c.quickbooks_id],
+        set_={"body": new.excluded.body, "updated_at": new.excluded.updated_at},
+    )
+
+
+# Built once; its parameters are named apart from any column's, so that the mappings' upsert
+# can carry it as a CTE (one statement for a write's mapping and snapshot).
+UPSERT = _build_upsert()
+
+
+def upsert_params(*, realm_id: str, entity_type: str, entity: QboEntity) -> dict[str, Any]:
+    """``UPSERT``'s parameters: ``entity`` as QuickBooks holds it now (the answer to a write,
+    or a read), everything QuickBooks answered, read-only fields too (MetaData, sparse)."""
+    assert entity.id is not None
+    dumped = entity.model_dump(mode="python", by_alias=True, exclude_none=True)
+    return {
+        "snapshot_realm_id": realm_id,
+        "snapshot_entity_type": entity_type,
+        "snapshot_quickbooks_id": entity.id,
+        "snapshot_body": wire.dumps(dumped).decode("utf-8"),
+        "snapshot_updated_at": utcnow(),
+    }
+
+
 async def save(
     session: AsyncSession, *, realm_id: str, entity_type: str, entity: QboEntity
 ) -> None:
     """Keep ``entity`` as QuickBooks holds it now (the answer to a write, or a read)."""
-    assert entity.id is not None
-    # Everything QuickBooks answered, read-only fields too (MetaData, domain, sparse).
-    dumped = entity.model_dump(mode="python", by_alias=True, exclude_none=True)
-    body = wire.dumps(dumped).decode("utf-8")
-    statement = insert(RecordSnapshot).values(
-        realm_id=realm_id,
-        entity_type=entity_type,
-        quickbooks_id=entity.id,
-        body=body,
-        updated_at=utcnow(),
-    )
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[
-                RecordSnapshot.realm_id,
-                RecordSnapshot.entity_type,
-                RecordSnapshot.quickbooks_id,
-            ],
-            set_={"body": statement.excluded.body, "updated_at": statement.excluded.updated_at},
-        )
+        UPSERT, upsert_params(realm_id=realm_id, entity_type=entity_type, entity=entity)
     )
 
 

@@ -40,7 +40,7 @@ async def _context(
     aforo_id: str,
     options: SyncOptions,
 ) -> SyncContext | SyncResult:
-    connection = await connections.get_connection(session, organization_id)
+    connection = await connections.read_connection(session, organization_id)
     try:
         usable = ensure_usable(organization_id, connection)
     except QbsyncError as error:

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from qbsync.db.base import table_of, utcnow
 from qbsync.db.locks import lock_until_commit, try_lock_until_commit
 from qbsync.quickbooks.batching import stepping_aside
+from qbsync.quickbooks.schemas.base import QboEntity
+from qbsync.snapshots import repository as snapshots
 from qbsync.sync.models import Mapping, SyncLog, SyncStatus
 
 # The payload hash a voided invoice's mapping keeps (see sync/invoices.py).
@@ -209,6 +211,8 @@ def _build_save_mapping() -> Any:
 
 
 _SAVE_MAPPING = _build_save_mapping()
+# The same, with the written record's snapshot in the same statement.
+_SAVE_MAPPING_AND_SNAPSHOT = _build_save_mapping().add_cte(snapshots.UPSERT.cte("snapshot"))
 
 
 async def save_mapping(
@@ -221,12 +225,18 @@ async def save_mapping(
     quickbooks_id: str,
     sync_token: str | None,
     payload_hash: str | None,
+    snapshot: QboEntity | None = None,
 ) -> None:
-    """Insert or update the mapping; every write bumps ``sync_version``."""
+    """Insert or update the mapping; every write bumps ``sync_version``. ``snapshot``: the
+    record as QuickBooks answered the write, kept with it (snapshots.save)."""
     now = utcnow()
+    kept = {}
+    if snapshot is not None:
+        kept = snapshots.upsert_params(realm_id=realm_id, entity_type=entity_type, entity=snapshot)
     await session.execute(
-        _SAVE_MAPPING,
-        {
+        _SAVE_MAPPING if snapshot is None else _SAVE_MAPPING_AND_SNAPSHOT,
+        kept
+        | {
             "organization_id": organization_id,
             "realm_id": realm_id,
             "entity_type": entity_type,

@@ -7,7 +7,6 @@ from typing import TypeVar
 
 from qbsync.quickbooks.errors import QuickBooksStaleObject
 from qbsync.quickbooks.schemas.base import WritableEntity
-from qbsync.snapshots import repository as snapshots
 from qbsync.sync import repository
 from qbsync.sync.context import SyncContext
 from qbsync.sync.mappers.text import payload_hash, request_id
@@ -128,10 +127,7 @@ async def save_mapping(
         quickbooks_id=written.id,
         sync_token=written.sync_token,
         payload_hash=payload_hash,
+        # The invoice pages answer from this, not from a QuickBooks read per page view.
+        snapshot=written if entity_type == EntityType.INVOICE else None,
     )
     ctx.saved(entity_type, aforo_id)
-    if entity_type == EntityType.INVOICE:
-        # The invoice pages answer from this, not from a QuickBooks read per page view.
-        await snapshots.save(
-            ctx.session, realm_id=ctx.realm_id, entity_type=entity_type, entity=written
-        )
