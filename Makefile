@@ -71,7 +71,7 @@ bench: install services
 	$(BIN)/python -m bench
 
 # One benchmark or group at a time (see bench/README.md): bench-throughput, bench-faults, …
-BENCH_TARGETS := client throughput overhead backfill realms scaleout fairness manual kill outage qbo_faults \
+BENCH_TARGETS := client throughput overhead backfill realms burst scaleout fairness manual kill outage qbo_faults \
 	hostile fuzz money_month drift_month intuit_webhooks console perf faults sched
 .PHONY: $(addprefix bench-,$(BENCH_TARGETS))
 $(addprefix bench-,$(BENCH_TARGETS)): bench-%: install services

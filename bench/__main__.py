@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, str] = {
     "overhead": "bench.overhead",
     "backfill": "bench.backfill",
     "realms": "bench.realms",
+    "burst": "bench.burst",
     "scaleout": "bench.scaleout",
     "fairness": "bench.fairness",
     "manual": "bench.manual",
@@ -39,7 +40,7 @@ BENCHMARKS: dict[str, str] = {
 }
 GROUPS = {
     "faults": ["kill", "outage", "qbo_faults", "hostile"],
-    "perf": ["client", "throughput", "overhead", "backfill", "realms", "scaleout"],
+    "perf": ["client", "throughput", "overhead", "backfill", "realms", "burst", "scaleout"],
     # The scheduler of QuickBooks work (issue #14): fairness, scale-out, a person waiting.
     "sched": ["fairness", "scaleout", "manual"],
 }

@@ -150,6 +150,9 @@ class SchedulerSettings(BaseModel):
     )
     # How long a manual sync route waits for its result before answering 202 (queued).
     manual_wait_s: float = 60.0
+    # A realm's burst of one kind shares batch requests (docs/scheduling.md, "Bursts");
+    # false: every work sends its own requests.
+    batch_bursts: bool = True
 
     _split = field_validator("retry_delays_s", mode="before")(_split_csv)
 

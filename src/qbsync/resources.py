@@ -116,9 +116,9 @@ async def open_resources(
                 ),
                 limiters=limiters,
                 settings=settings.scheduler,
-                batching=engine_batching(
-                    SyncDeps(quickbooks=quickbooks, aforo=aforo), sessionmaker
-                ),
+                batching=engine_batching(SyncDeps(quickbooks=quickbooks, aforo=aforo), sessionmaker)
+                if settings.scheduler.batch_bursts
+                else None,
             ),
             reads=reads,
         )

@@ -6,9 +6,10 @@ share of the process's slots: one sync at a time per realm in turn, never more t
 ``realm_concurrency`` for a realm, and none while the realm's limiter would make the sync
 wait. It leases no more realms than its free slots can feed, leaving the others to
 instances with room. A burst of one kind (two or more ready works of one organization and
-kind) runs as a group whose creates share batch requests (``_burst``). A realm with no due work is handed back at once; a realm served
-longer than ``turn_s`` is handed back when other realms wait and this process has no room
-for them (every slot busy, or ``max_realms`` held).
+kind) runs as a group whose creates share batch requests (``_burst``). A realm with no due
+work is handed back at once; a realm served longer than ``turn_s`` is handed back when
+other realms wait and this process has no room for them (every slot busy, or
+``max_realms`` held).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import os
 import socket
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -68,6 +69,7 @@ class _Lane:
     ending: bool = False  # its turn is over: no new work, handed back once idle
     urgent: bool = False  # a person's work may be waiting: take it ahead of ``ready``
     groups: int = 0  # bursts running (each counts as one sync against the realm's cap)
+    running: Counter[tuple[int, str]] = field(default_factory=Counter)  # groups by key
     grouped: int = 0  # works of ``in_flight`` that run in those groups
 
     @property
@@ -82,6 +84,7 @@ class _Group:
     """Works of one burst: their creates are pooled by one batcher while any of them runs."""
 
     batcher: WriteBatcher
+    key: tuple[int, str]
     running: int
 
 
@@ -314,11 +317,13 @@ class Scheduler:
                     continue
                 if not lane.ready and not await self._take(lane):
                     continue
-                burst = self._burst(lane)
-                if burst is not None:
-                    self._dispatch_group(lane, *burst)
+                sending = await self._next(lane)
+                if sending is None:
+                    continue  # its works wait to join the next group
+                if isinstance(sending, PendingWork):
+                    self._dispatch(lane, sending)
                 else:
-                    self._dispatch(lane, lane.ready.popleft())
+                    self._dispatch_group(lane, *sending)
                 progress = True
         return next_look
 
@@ -423,37 +428,62 @@ class Scheduler:
             log.error("work parked: taken repeatedly without an outcome", extra={"id": work.id})
         return [work for work in taken if work not in crashed]
 
-    def _burst(self, lane: _Lane) -> tuple[list[PendingWork], WriteBatcher] | None:
-        """The ready works that go out with the next one as a group: those of its
-        organization and kind, up to a batch request's 30 and the free slots (each holds
-        its own transaction, so its own connection, until its batch is answered). Only
-        first sends: a work taken or tried before may have sent its create already, alone
-        or in a batch of other members, and only the same request again is answered from
-        QBO's replay store; it goes alone, as it did. None a person waits for (they go
-        alone, at once), and none while the realm's batch allowance for the minute is spent
-        by the groups already running (then single requests use the request allowance)."""
-        head = lane.ready[0]
-        if (
-            self._batching is None
-            or lane.limiter is None
-            or not _first_send(head)
-            or lane.limiter.batch_room() <= lane.groups
-        ):
-            return None
-        size = min(MAX_BATCH_ITEMS, self._free_slots())
-        burst = [
-            work
-            for work in lane.ready
-            if work.kind == head.kind
-            and work.organization_id == head.organization_id
-            and _first_send(work)
-        ][:size]
-        batcher = self._batching.batcher(head) if len(burst) > 1 else None
-        if batcher is None:  # a lone work, or a kind that is not grouped
-            return None
-        ids = {work.id for work in burst}
-        lane.ready = deque(work for work in lane.ready if work.id not in ids)
-        return burst, batcher
+    async def _next(
+        self, lane: _Lane
+    ) -> tuple[list[PendingWork], WriteBatcher] | PendingWork | None:
+        """What the realm sends next: a group, one work alone, or nothing for now.
+
+        A group is up to a full group (``_full_group``) of ready works of one organization
+        and kind, within the free slots (each member holds its own transaction, so its own
+        connection, until its batch is answered). Only first sends: a work taken or tried
+        before may have sent its create already, and only that same request again is
+        answered from QBO's replay store (``Batching.repeating``); none a person waits for
+        (they go alone, at once).
+
+        The realm's 40 batch requests a minute are the scarce part, so batches go as full
+        as they can: a full group starts whenever they allow; a part-filled one only while
+        no group of its organization and kind runs: until then its works wait and join the
+        next (a burst that arrives over time fills its batches), and the realm's other
+        works go on. Once the minute's batches are spent, works go alone on the request
+        allowance."""
+        limiter = lane.limiter
+        if self._batching is None or limiter is None or limiter.batch_room() <= lane.groups:
+            return lane.ready.popleft()
+        full = self._full_group()
+        filling: set[tuple[int, str]] = set()
+        topped_up = False
+        for key in list(dict.fromkeys(k for k in map(_key, lane.ready) if k is not None)):
+            burst = _burst_of(lane, key)
+            if len(burst) < 2:
+                continue  # a lone work: it goes alone
+            size = min(full, self._free_slots())
+            if len(burst) < full or size < full:
+                if lane.running[key] or size < 2:
+                    filling.add(key)  # it joins the next group
+                    continue
+                if not topped_up and len(burst) < full:  # due since: one take per group
+                    topped_up = True
+                    lane.ready.extend(await self._take_due(lane, limit=full - len(burst)))
+                    burst = _burst_of(lane, key)
+            burst = burst[:size]
+            batcher = self._batching.batcher(burst[0])
+            if batcher is None:  # a kind that is not grouped
+                continue
+            ids = {work.id for work in burst}
+            lane.ready = deque(work for work in lane.ready if work.id not in ids)
+            return burst, batcher
+        for work in lane.ready:
+            if _key(work) not in filling:
+                lane.ready.remove(work)
+                return work
+        return None
+
+    def _full_group(self) -> int:
+        """A batch request's 30, or the realm's fair share of the process's slots when it
+        serves several realms (one busy realm must not take every slot for its groups)."""
+        serving = sum(1 for lane in self._lanes.values() if not lane.ending)
+        share = self._settings.concurrency // max(1, serving)
+        return max(2, min(MAX_BATCH_ITEMS, share))
 
     def _writing(
         self, work: PendingWork, group: _Group | None
@@ -467,8 +497,9 @@ class Scheduler:
         return contextlib.nullcontext()
 
     def _dispatch_group(self, lane: _Lane, works: list[PendingWork], batcher: WriteBatcher) -> None:
-        group = _Group(batcher, running=len(works))
+        group = _Group(batcher, (works[0].organization_id, works[0].kind), running=len(works))
         lane.groups += 1
+        lane.running[group.key] += 1
         lane.grouped += len(works)
         for work in works:
             self._dispatch(lane, work, group)
@@ -508,6 +539,7 @@ class Scheduler:
                 group.running -= 1
                 if not group.running:
                     lane.groups -= 1
+                    lane.running[group.key] -= 1
             self._tasks.pop(work.id, None)
             self._wakeup.set()
             if settled and self._on_settled is not None:
@@ -562,6 +594,15 @@ class Scheduler:
             if lane.limiter is not None:
                 starts, _ = lane.limiter.history(wall_now=time.time())
                 REALM_UTILISATION.labels(lane.lane).set(len(starts) / lane.limiter.per_minute)
+
+
+def _burst_of(lane: _Lane, key: tuple[int, str]) -> list[PendingWork]:
+    return [work for work in lane.ready if _key(work) == key]
+
+
+def _key(work: PendingWork) -> tuple[int, str] | None:
+    """The burst ``work`` may join: its organization and kind, if it is a first send."""
+    return (work.organization_id, work.kind) if _first_send(work) else None
 
 
 def _first_send(work: PendingWork) -> bool:
