@@ -12,9 +12,11 @@ from sqlalchemy import select, update
 from qbo_emulator import batch as emulator_batch
 from qbo_emulator import faults as emulator_faults
 from qbsync.backfill import batched, service
+from qbsync.backfill.listing import Listed, unit_of_work
 from qbsync.backfill.models import BackfillJob, BackfillStatus
 from qbsync.quickbooks.schemas import EmailAddress
 from qbsync.quickbooks.schemas.names import Customer
+from qbsync.sync.engine import sync
 from qbsync.sync.mappers.customers import CUSTOMER_IDS
 from qbsync.sync.models import SyncLog
 
@@ -231,3 +233,39 @@ async def test_an_item_quickbooks_refused_for_a_passing_reason_is_retried_alone(
     assert [row.status for row in rows if row.aforo_id == flaky_id] == ["RETRYING", "SUCCESS"]
     others = [row.status for row in rows if row.aforo_id != flaky_id]
     assert others == ["SUCCESS"] * 44, "the rest of its batch is written once"
+
+
+async def test_a_record_is_written_from_the_listing_only_while_quickbooks_has_none_of_it(
+    resources, org, aforo, stubs, sessionmaker
+) -> None:
+    renamed = await aforo.customer(customer_name="Renamed After The Listing")
+    new = await aforo.customer(customer_name="Listed Only")
+    listed = await Listed.read(resources.sync_deps, org.organization_id)
+    # The listing is older than a rename that an event has synced meanwhile.
+    stale = listed.customers[str(renamed.customer_id)]
+    listed.customers[str(renamed.customer_id)] = stale.model_copy(
+        update={"customer_name": "Old Name"}
+    )
+    async with sessionmaker.begin() as session:
+        await sync(
+            session,
+            resources.sync_deps,
+            organization_id=org.organization_id,
+            kind="customer",
+            aforo_id=renamed.customer_id,
+        )
+    deps = listed.serving(resources.sync_deps)
+    await stubs.clear_requests()
+
+    async with sessionmaker.begin() as session:
+        with unit_of_work(session, org.organization_id, org.realm_id):
+            mapped = await deps.aforo.orgs.get_customer(
+                renamed.customer_id, org_id=org.organization_id
+            )
+            unmapped = await deps.aforo.orgs.get_customer(
+                new.customer_id, org_id=org.organization_id
+            )
+
+    assert mapped.customer_name == "Renamed After The Listing", "read fresh: it is mapped"
+    assert unmapped is listed.customers[str(new.customer_id)], "created from the listing"
+    assert len(await stubs.requests("org")) == 1

@@ -4,7 +4,8 @@ one bulk adoption index per page (``IN`` queries of 1,000) instead of a look-up 
 
 Every record still goes through the engine's own sync (``engine.sync``): the same sync-log
 row (with the job's correlation id, so progress reads as before), the same mapping, the same
-adopt-on-duplicate; only the create is pooled (``quickbooks.batching``).
+adopt-on-duplicate; only the create is pooled (``quickbooks.batching``), and a record not in
+QuickBooks yet is read from the run's Aforo listing rather than on its own (``listing``).
 
 What keeps the realm's batch window full (docs/quickbooks-cost.md): there is no barrier
 between the pages of one kind, so the next page's records are prepared while the current
@@ -33,8 +34,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from qbsync.aforo.billing import AforoInvoice
-from qbsync.aforo.orgs import AforoCustomer
+from qbsync.backfill.listing import Listed, unit_of_work
 from qbsync.backfill.models import BackfillJob, BackfillStatus
 from qbsync.backfill.service import correlation_prefix, publish
 from qbsync.connections import repository as connections
@@ -89,23 +89,8 @@ def _pages(targets: Sequence[dict[str, Any]], start: int) -> list[tuple[int, int
     return pages
 
 
-@dataclass
-class _Listed:
-    """The organization's records as Aforo lists them, read once per run (two requests)
-    instead of once per record, for the pages' bulk look-ups."""
-
-    customers: dict[str, AforoCustomer]
-    invoices: dict[str, AforoInvoice]
-
-    @classmethod
-    async def read(cls, deps: SyncDeps, organization_id: int) -> _Listed:
-        customers = await deps.aforo.orgs.list_active_customers(org_id=organization_id)
-        invoices = await deps.aforo.billing.list_invoices(org_id=organization_id)
-        return cls({str(c.customer_id): c for c in customers}, {str(i.id): i for i in invoices})
-
-
 async def _index(
-    qbo: QuickBooksClient, listed: _Listed, page: Sequence[dict[str, Any]]
+    qbo: QuickBooksClient, listed: Listed, page: Sequence[dict[str, Any]]
 ) -> AdoptionIndex:
     """Names or DocNumbers the page's records will be written under, looked up in bulk."""
     if page[0]["type"] == EntityType.CUSTOMER:
@@ -147,11 +132,11 @@ class _Writer:
         sessionmaker: async_sessionmaker[AsyncSession],
         deps: SyncDeps,
         job: BackfillJob,
-        listed: _Listed,
+        listed: Listed,
         qbo: QuickBooksClient,
     ) -> None:
         self._sessionmaker = sessionmaker
-        self._deps = deps
+        self._deps = listed.serving(deps)
         self._job = job
         self._listed = listed
         self._qbo = qbo
@@ -178,14 +163,15 @@ class _Writer:
             will_retry=attempt < ATTEMPTS,
         )
         async with self._sessionmaker.begin() as session:
-            return await sync(
-                session,
-                self._deps,
-                organization_id=self._job.organization_id,
-                kind=kind,
-                aforo_id=target["id"],
-                options=options,
-            )
+            with unit_of_work(session, self._job.organization_id, self._qbo.realm_id):
+                return await sync(
+                    session,
+                    self._deps,
+                    organization_id=self._job.organization_id,
+                    kind=kind,
+                    aforo_id=target["id"],
+                    options=options,
+                )
 
     async def _attempts(self, target: dict[str, Any], *, gated: bool) -> None:
         """Until the record is written or failed for good. What failed for a passing reason
@@ -362,7 +348,7 @@ async def write(resources: Resources, job_id: int) -> None:
     try:
         try:
             usable = ensure_usable(job.organization_id, connection)
-            listed = await _Listed.read(resources.sync_deps, job.organization_id)
+            listed = await Listed.read(resources.sync_deps, job.organization_id)
             qbo = resources.sync_deps.quickbooks.client(
                 organization_id=job.organization_id, realm_id=usable.realm_id
             )

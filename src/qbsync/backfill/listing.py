@@ -1,0 +1,118 @@
+"""The organization's customers and invoices as Aforo listed them at the start of a backfill
+run (two requests): the pages' bulk look-ups, and the record a unit of work creates.
+
+A record QuickBooks does not hold for this organization yet (no mapping, looked at under the
+record's lock in the unit's own transaction) is created from the listing instead of a read
+of its own: that read was a third of a backfilled record's CPU. A record that is mapped by
+then (an event synced it meanwhile) is read fresh as always, so a listing older than a
+change is never written over what that change's sync wrote; the listing only ever creates,
+and a change after it comes with its own event, whose sync updates the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from qbsync.aforo.billing import AforoInvoice, BillingClient
+from qbsync.aforo.orgs import AforoCustomer, OrgClient
+from qbsync.sync import repository
+from qbsync.sync.context import SyncDeps
+from qbsync.sync.mappers.customers import CUSTOMER_IDS
+from qbsync.sync.mappers.invoices import INVOICE_IDS
+from qbsync.sync.models import EntityType
+
+
+@dataclass(frozen=True)
+class _Unit:
+    session: AsyncSession
+    organization_id: int
+    realm_id: str
+
+
+T = TypeVar("T")
+
+_UNIT: ContextVar[_Unit | None] = ContextVar("qbsync_backfill_unit", default=None)
+
+
+@contextmanager
+def unit_of_work(session: AsyncSession, organization_id: int, realm_id: str) -> Iterator[None]:
+    """Reads inside the block may be answered from the listing, checked in ``session``."""
+    token = _UNIT.set(_Unit(session, organization_id, realm_id))
+    try:
+        yield
+    finally:
+        _UNIT.reset(token)
+
+
+async def _if_unmapped(
+    record: T | None, organization_id: int, entity_type: str, aforo_id: str
+) -> T | None:
+    """The listed record, when QuickBooks holds nothing of it for the organization yet."""
+    unit = _UNIT.get()
+    if record is None or unit is None or unit.organization_id != organization_id:
+        return None
+    mapping = await repository.get_mapping(
+        unit.session,
+        organization_id=organization_id,
+        realm_id=unit.realm_id,
+        entity_type=entity_type,
+        aforo_id=aforo_id,
+    )
+    return record if mapping is None else None
+
+
+@dataclass
+class Listed:
+    customers: dict[str, AforoCustomer]
+    invoices: dict[str, AforoInvoice]
+
+    @classmethod
+    async def read(cls, deps: SyncDeps, organization_id: int) -> Listed:
+        customers = await deps.aforo.orgs.list_active_customers(org_id=organization_id)
+        invoices = await deps.aforo.billing.list_invoices(org_id=organization_id)
+        return cls({str(c.customer_id): c for c in customers}, {str(i.id): i for i in invoices})
+
+    def serving(self, deps: SyncDeps) -> SyncDeps:
+        """``deps`` whose customer and invoice reads answer from the listing where they may."""
+        aforo = replace(
+            deps.aforo,
+            orgs=_ListedOrgs(deps.aforo.orgs, self),
+            billing=_ListedBilling(deps.aforo.billing, self),
+        )
+        return replace(deps, aforo=aforo)
+
+
+class _ListedOrgs(OrgClient):
+    def __init__(self, client: OrgClient, listed: Listed) -> None:
+        self.__dict__.update(client.__dict__)  # the same connection and credentials
+        self._listed = listed
+
+    async def get_customer(
+        self, customer_id: int, *, org_id: int, caller_token: str | None = None
+    ) -> AforoCustomer:
+        aforo_id = CUSTOMER_IDS.format(customer_id)
+        listed = self._listed.customers.get(str(customer_id))
+        return await _if_unmapped(
+            listed, org_id, EntityType.CUSTOMER, aforo_id
+        ) or await super().get_customer(customer_id, org_id=org_id, caller_token=caller_token)
+
+
+class _ListedBilling(BillingClient):
+    def __init__(self, client: BillingClient, listed: Listed) -> None:
+        self.__dict__.update(client.__dict__)
+        self._listed = listed
+
+    async def get_invoice(
+        self, invoice_id: int, *, org_id: int, caller_token: str | None = None
+    ) -> AforoInvoice:
+        aforo_id = INVOICE_IDS.format(invoice_id)
+        listed = self._listed.invoices.get(str(invoice_id))
+        return await _if_unmapped(
+            listed, org_id, EntityType.INVOICE, aforo_id
+        ) or await super().get_invoice(invoice_id, org_id=org_id, caller_token=caller_token)
