@@ -5,24 +5,25 @@ from __future__ import annotations
 import math
 import time
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.connections.models import ConnectionStatus, OAuthState, QuickBooksConnection
 from qbsync.db.base import table_of
 
 _CONNECTIONS = table_of(QuickBooksConnection)
-_READ_CONNECTION = select(_CONNECTIONS).where(_CONNECTIONS.c.organization_id == bindparam("org"))
+# Every sync starts from its organization's connection: read with Core (sync/repository.py
+# adds the record's lock to it), and turned into a model to read, not to change (it is not in
+# the session's identity map).
+READ_CONNECTION = select(_CONNECTIONS).where(_CONNECTIONS.c.organization_id == bindparam("org"))
 
 
-async def read_connection(
-    session: AsyncSession, organization_id: int
-) -> QuickBooksConnection | None:
-    """The organization's connection as it is now, to read, not to change (it is not in the
-    session's identity map): what every sync starts from, without the ORM's loading."""
-    row = (await session.execute(_READ_CONNECTION, {"org": organization_id})).first()
-    return None if row is None else QuickBooksConnection(**row._mapping)
+def connection_of(row: Row[Any] | None) -> QuickBooksConnection | None:
+    if row is None:
+        return None
+    return QuickBooksConnection(**{c.key: getattr(row, c.key) for c in _CONNECTIONS.columns})
 
 
 async def get_connection(

@@ -11,17 +11,18 @@ _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
 
 
-def _key(name: str) -> int:
+def lock_key(name: str) -> int:
+    """The advisory lock's number for ``name``."""
     digest = hashlib.blake2b(name.encode(), digest_size=8)
     return int.from_bytes(digest.digest(), "big", signed=True)
 
 
 async def lock_until_commit(session: AsyncSession, name: str) -> None:
     """Wait for the lock called ``name``; it is released when the transaction ends."""
-    await session.execute(_LOCK, {"key": _key(name)})
+    await session.execute(_LOCK, {"key": lock_key(name)})
 
 
 async def try_lock_until_commit(session: AsyncSession, name: str) -> bool:
     """Take the lock called ``name`` if nobody holds it (True), without waiting."""
-    taken = await session.scalar(_TRY_LOCK, {"key": _key(name)})
+    taken = await session.scalar(_TRY_LOCK, {"key": lock_key(name)})
     return bool(taken)

@@ -13,7 +13,7 @@ from qbsync.db.base import utcnow
 from qbsync.errors import ErrorCategory, QbsyncError
 from qbsync.logging import log_context
 from qbsync.metrics import SYNCS
-from qbsync.sync import repository, sync_log
+from qbsync.sync import sync_log
 from qbsync.sync.context import LogScope, SyncContext
 from qbsync.sync.hints import error_code, hint_for
 from qbsync.sync.models import SyncAction, SyncLog, SyncStatus
@@ -130,12 +130,7 @@ async def run_attempt(
     with log_context(
         entity=entity_type, aforo_id=aforo_id, org_id=ctx.organization_id, realm_id=ctx.realm_id
     ):
-        await repository.lock_entity(
-            ctx.session,
-            organization_id=ctx.organization_id,
-            entity_type=entity_type,
-            aforo_id=aforo_id,
-        )
+        await ctx.lock(entity_type, aforo_id)
         state = await ctx.read_state(entity_type, aforo_id)
         waiting = _chain_waiting(ctx, state.latest)
         if waiting is not None:

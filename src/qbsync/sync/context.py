@@ -63,6 +63,8 @@ class SyncContext:
     # save forgets the record's), and the refused writes of each record it attempted.
     _mappings: dict[tuple[str, str], Mapping | None] = field(default_factory=dict, repr=False)
     _refused: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
+    # Records whose lock this unit of work already holds.
+    _locks: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
     @property
     def organization_id(self) -> int:
@@ -90,6 +92,22 @@ class SyncContext:
             entity_type=entity_type,
             aforo_id=aforo_id,
         )
+
+    def locked(self, entity_type: str, aforo_id: str) -> None:
+        """This unit of work holds the record's lock (until it ends)."""
+        self._locks.add((entity_type, aforo_id))
+
+    async def lock(self, entity_type: str, aforo_id: str) -> None:
+        """Hold the record's lock (repository.lock_entity) unless this unit of work does."""
+        if (entity_type, aforo_id) in self._locks:
+            return
+        await repository.lock_entity(
+            self.session,
+            organization_id=self.organization_id,
+            entity_type=entity_type,
+            aforo_id=aforo_id,
+        )
+        self._locks.add((entity_type, aforo_id))
 
     async def read_mappings(self, records: Sequence[tuple[str, str]]) -> None:
         """Read these records' mappings in one query, for ``mapping`` to answer from."""

@@ -13,6 +13,7 @@ from qbsync.connections.tokens import ensure_usable
 from qbsync.db.base import utcnow
 from qbsync.errors import InvalidInput, QbsyncError
 from qbsync.ids import AforoKey
+from qbsync.sync import repository
 from qbsync.sync.attempts import failure_status, record
 from qbsync.sync.context import LogScope, SyncContext, SyncDeps
 from qbsync.sync.errors import DependencyFailed
@@ -40,7 +41,9 @@ async def _context(
     aforo_id: str,
     options: SyncOptions,
 ) -> SyncContext | SyncResult:
-    connection = await connections.read_connection(session, organization_id)
+    connection, locked = await repository.connection_and_lock(
+        session, organization_id=organization_id, entity_type=entity_type, aforo_id=aforo_id
+    )
     try:
         usable = ensure_usable(organization_id, connection)
     except QbsyncError as error:
@@ -71,7 +74,7 @@ async def _context(
             entry.id,
             error,
         )
-    return SyncContext(
+    ctx = SyncContext(
         session=session,
         deps=deps,
         connection=usable,
@@ -82,6 +85,9 @@ async def _context(
         attempt=options.attempt,
         will_retry=options.will_retry,
     )
+    if locked:
+        ctx.locked(entity_type, aforo_id)
+    return ctx
 
 
 async def sync(

@@ -15,8 +15,10 @@ from sqlalchemy import Row, and_, bindparam, func, select, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from qbsync.connections import repository as connections
+from qbsync.connections.models import QuickBooksConnection
 from qbsync.db.base import table_of, utcnow
-from qbsync.db.locks import lock_until_commit, try_lock_until_commit
+from qbsync.db.locks import lock_key, lock_until_commit, try_lock_until_commit
 from qbsync.quickbooks.batching import stepping_aside
 from qbsync.quickbooks.schemas.base import QboEntity
 from qbsync.snapshots import repository as snapshots
@@ -26,17 +28,39 @@ from qbsync.sync.models import Mapping, SyncLog, SyncStatus
 VOIDED = "void"
 
 
+def _lock_name(organization_id: int, entity_type: str, aforo_id: str) -> str:
+    return f"{organization_id}:{entity_type}:{aforo_id}"
+
+
 async def lock_entity(
     session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str
 ) -> None:
     """Serialize work on one entity across every instance until the transaction ends."""
-    name = f"{organization_id}:{entity_type}:{aforo_id}"
+    name = _lock_name(organization_id, entity_type, aforo_id)
     if await try_lock_until_commit(session, name):
         return
     # Held by another sync until it commits: a batch of creates this sync takes part in
     # must not wait for it meanwhile (that holder may be waiting on the batch).
     with stepping_aside():
         await lock_until_commit(session, name)
+
+
+_CONNECTION_AND_LOCK = connections.READ_CONNECTION.add_columns(
+    func.pg_try_advisory_xact_lock(bindparam("lock_key")).label("locked")
+)
+
+
+async def connection_and_lock(
+    session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str
+) -> tuple[QuickBooksConnection | None, bool]:
+    """The organization's connection and, in the same statement, the entity's lock when
+    nobody holds it (True: taken; ``lock_entity`` then has nothing to do). No connection, no
+    lock: such a sync only logs that it is not connected."""
+    key = lock_key(_lock_name(organization_id, entity_type, aforo_id))
+    row = (
+        await session.execute(_CONNECTION_AND_LOCK, {"org": organization_id, "lock_key": key})
+    ).first()
+    return connections.connection_of(row), bool(row is not None and row.locked)
 
 
 _MAPPINGS = table_of(Mapping)
