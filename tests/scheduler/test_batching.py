@@ -20,8 +20,9 @@ from qbsync.quickbooks.schemas.names import Customer
 from qbsync.resources import Resources
 from qbsync.scheduler import repository
 from qbsync.scheduler.executor import engine_batching, engine_executor
-from qbsync.scheduler.models import PendingWork, WorkState
+from qbsync.scheduler.models import PendingWork, Priority, WorkState
 from qbsync.scheduler.runner import Scheduler
+from qbsync.scheduler.service import Scheduling
 from qbsync.sync.context import SyncDeps
 from qbsync.sync.models import Mapping, SyncLog
 from tests.fixtures.sync import AforoData, Org
@@ -78,11 +79,10 @@ async def world(
     await engine.dispose()
 
 
-async def _drain(
+def _scheduler(
     sessionmaker: async_sessionmaker[AsyncSession], resources: Resources, deps: SyncDeps
-) -> None:
-    """Run a scheduler until no work is pending or running (parked work stays)."""
-    scheduler = Scheduler(
+) -> Scheduler:
+    return Scheduler(
         sessionmaker=sessionmaker,
         execute=engine_executor(deps),
         limiters=resources.quickbooks.limiters,
@@ -90,6 +90,13 @@ async def _drain(
         batching=engine_batching(deps, sessionmaker, linger_s=LINGER_S),
         listen=False,
     )
+
+
+async def _drain(
+    sessionmaker: async_sessionmaker[AsyncSession], resources: Resources, deps: SyncDeps
+) -> None:
+    """Run a scheduler until no work is pending or running (parked work stays)."""
+    scheduler = _scheduler(sessionmaker, resources, deps)
     await scheduler.start()
     try:
         async with asyncio.timeout(60):
@@ -354,3 +361,54 @@ class TestLostAndFailedBatches:
             ["RETRYING", "SUCCESS"]
         ] * 4
         assert len(await emulator_control.live(org.realm_id, "Customer")) == 4
+
+
+class TestPersonFirst:
+    async def test_a_person_is_served_alone_while_a_burst_waits_on_its_batch(
+        self, world: World
+    ) -> None:
+        wide, resources, deps, org, aforo, emulator_control = world.parts()
+        customer = await aforo.customer(customer_name="Busy Month Ltd")
+        invoices = [await aforo.invoice(customer) for _ in range(4)]
+        await _enqueue(wide, org, "INVOICE", [invoices[0].id])
+        await _drain(wide, resources, deps)
+        # The burst's batch goes unanswered for a while (then the client sends it again).
+        await emulator_control.queue_fault("timeout", realm_id=org.realm_id, path_contains="batch")
+        await _enqueue(wide, org, "INVOICE", [i.id for i in invoices[1:]])
+        holder = _scheduler(wide, resources, deps)
+        await holder.start()
+        try:
+            async with asyncio.timeout(20):
+                while not any(  # noqa: ASYNC110 - polls the emulator, another process
+                    r.path.endswith("/batch") for r in await emulator_control.requests(org.realm_id)
+                ):
+                    await asyncio.sleep(0.02)
+            person = await aforo.customer(customer_name="Waiting Person Ltd")
+            scheduling = Scheduling(
+                sessionmaker=wide,
+                execute=engine_executor(deps),
+                limiters=resources.quickbooks.limiters,
+                settings=SETTINGS,
+                batching=engine_batching(deps, wide),
+                scheduler=holder,
+            )
+            request = scheduling.request(
+                organization_id=org.organization_id,
+                kind="CUSTOMER",
+                aforo_id=f"CUST-{person.customer_id}",
+                priority=Priority.INTERACTIVE,
+                trigger="MANUAL",
+            )
+            waited = await scheduling.wait_for(request)
+            assert waited.result is not None
+            assert (waited.result.status, waited.result.action) == ("SUCCESS", "CREATE")
+            async with wide() as session:
+                running = list(await session.scalars(select(PendingWork.aforo_id)))
+            # The burst was still waiting on its batch: the person's create went alone.
+            assert sorted(running) == sorted(f"invoice-{i.id}" for i in invoices[1:])
+            writes = await _writes_since(emulator_control, org.realm_id, 0)
+            assert writes[-2:] == ["batch", "customer"]
+        finally:
+            await holder.stop()
+        held = await emulator_control.live(org.realm_id, "Invoice")
+        assert len(held) == 4
