@@ -18,6 +18,9 @@ from qbsync.quickbooks.errors import (
 )
 from qbsync.quickbooks.query import Q
 from qbsync.quickbooks.schemas import Customer, Invoice, Payment
+from qbsync.quickbooks.schemas.batch import BatchItemResponse, QueryResponse
+from qbsync.quickbooks.schemas.credit import CreditMemo, RefundReceipt
+from qbsync.sync.registry import kinds
 
 from .conftest import fault, qbo_json, sent_json
 
@@ -109,6 +112,39 @@ class TestBatch:
         assert page.invoice[0].doc_number == "A-1"
         assert isinstance(results[5].entity, Payment)
         assert [r.ok for r in results] == [True, False, False, False, True, True]
+
+    async def test_credit_memo_and_refund_receipt_answers(
+        self, qbo: QuickBooksClient, qbo_mock: respx.Router
+    ) -> None:
+        # A burst of credit notes or refunds rides a batch like any other kind: each item's
+        # answer must come back as its entity, not as "no entity for the item".
+        answer = {
+            "BatchItemResponse": [
+                {"bId": "m1", "CreditMemo": {"Id": "301", "SyncToken": "0", "TotalAmt": 12.5}},
+                {"bId": "r2", "RefundReceipt": {"Id": "302", "SyncToken": "0", "TotalAmt": 7}},
+            ]
+        }
+        qbo_mock.post("/batch").mock(return_value=qbo_json(answer))
+        memo, refund = await qbo.batch(
+            [
+                BatchItem.create("m1", CreditMemo(doc_number="CN-1")),
+                BatchItem.create("r2", RefundReceipt(doc_number="RF-1")),
+            ],
+            request_id="b-credit",
+        )
+        assert isinstance(memo.entity, CreditMemo)
+        assert memo.entity.id == "301"
+        assert isinstance(refund.entity, RefundReceipt)
+        assert refund.entity.id == "302"
+
+    @pytest.mark.parametrize("kind", kinds(), ids=lambda kind: kind.entity_type)
+    def test_every_synced_entity_has_a_slot_in_answers(self, kind: Any) -> None:
+        name = kind.quickbooks_model.entity_name
+        body = {"Id": "1", "SyncToken": "0"}
+        answer = BatchItemResponse.model_validate({"bId": "1", name: body})
+        assert isinstance(answer.entity, kind.quickbooks_model)
+        page = QueryResponse.model_validate({name: [body]})
+        assert [type(found) for found in page.entities()] == [kind.quickbooks_model]
 
     async def test_missing_answer_is_unavailable(
         self, qbo: QuickBooksClient, qbo_mock: respx.Router

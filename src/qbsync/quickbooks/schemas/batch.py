@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from qbsync.quickbooks.schemas.base import QboEntity, QboModel
+from qbsync.quickbooks.schemas.credit import CreditMemo, RefundReceipt
 from qbsync.quickbooks.schemas.fault import Fault
 from qbsync.quickbooks.schemas.invoice import Invoice
 from qbsync.quickbooks.schemas.names import Account, Customer, Item, Vendor
@@ -24,11 +25,18 @@ class _EntitySlots(QboModel):
     account: Account | None = None
     invoice: Invoice | None = None
     payment: Payment | None = None
+    credit_memo: CreditMemo | None = None
+    refund_receipt: RefundReceipt | None = None
 
     @property
     def entity(self) -> QboEntity | None:
-        slots = (self.customer, self.vendor, self.item, self.account, self.invoice, self.payment)
+        slots = (getattr(self, name) for name in _ENTITY_SLOTS)
         return next((slot for slot in slots if slot is not None), None)
+
+
+# Every entity qbsync writes or reads needs a slot here and in ``QueryResponse``: an answer
+# keyed by an entity without one is dropped (a batch item "without an entity").
+_ENTITY_SLOTS = tuple(_EntitySlots.model_fields)
 
 
 class QueryResponse(QboModel):
@@ -43,9 +51,11 @@ class QueryResponse(QboModel):
     account: list[Account] | None = None
     invoice: list[Invoice] | None = None
     payment: list[Payment] | None = None
+    credit_memo: list[CreditMemo] | None = None
+    refund_receipt: list[RefundReceipt] | None = None
 
     def entities(self) -> list[QboEntity]:
-        lists = (self.customer, self.vendor, self.item, self.account, self.invoice, self.payment)
+        lists = (getattr(self, name) for name in _ENTITY_SLOTS)
         return [entity for found in lists if found for entity in found]
 
 
