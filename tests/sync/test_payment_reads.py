@@ -4,11 +4,12 @@ once when QuickBooks says what qbsync knew was out of date."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from qbsync.quickbooks.schemas import Ref
 from qbsync.quickbooks.schemas.invoice import LinkedTxn
@@ -56,7 +57,7 @@ async def _balance(emulator_control, org, qbo_id: str) -> Decimal:
 
 
 class TestFromWhatQbsyncWrote:
-    async def test_a_payment_against_an_invoice_qbsync_wrote_reads_nothing(
+    async def test_a_payment_against_an_invoice_qbsync_wrote_reads_only_to_confirm_an_overpayment(
         self, aforo, org, sync_one, emulator_control, requests_since
     ) -> None:
         invoice = await aforo.invoice(await aforo.customer(), status="ISSUED")
@@ -71,8 +72,9 @@ class TestFromWhatQbsyncWrote:
         rest = await sync_one("payment", second.id)
 
         assert [paid.action, rest.action] == [SyncAction.CREATE, SyncAction.CREATE]
-        assert await requests_since(start) == ["POST payment", "POST payment"]
-        # The second applied against the balance the first left (210 - 50), the rest unapplied.
+        # The second pays more than the balance the first left (210 - 50): before leaving 40.00
+        # unapplied, that balance is confirmed with one read.
+        assert await requests_since(start) == ["POST payment", "GET invoice", "POST payment"]
         assert "40.00 left unapplied" in rest.message
         assert await _balance(emulator_control, org, written.quickbooks_id) == D("0.00")
 
@@ -173,3 +175,34 @@ class TestReadOnlyWhenNeeded:
         assert len(ours) == 1
         assert D(str(ours[0].body["UnappliedAmt"])) == D("100.00")
         assert [row.status for row in await logs("PAYMENT")] == [SyncStatus.SUCCESS]
+
+    async def test_a_local_balance_too_low_is_confirmed_before_money_is_left_unapplied(
+        self, aforo, org, sync_one, sessionmaker, emulator_control, requests_since
+    ) -> None:
+        invoice = await aforo.invoice(await aforo.customer(), status="ISSUED")
+        written = await sync_one("invoice", invoice.id)
+        # qbsync believes 100.00 already paid (a payment since removed in QuickBooks, say,
+        # whose news has not come): its snapshot's balance is lower than the invoice's.
+        async with sessionmaker.begin() as session:
+            snapshot = await session.get(
+                RecordSnapshot, (org.realm_id, "INVOICE", written.quickbooks_id)
+            )
+            assert snapshot is not None
+            body = json.loads(snapshot.body)
+            assert D(str(body["Balance"])) == D("210.00")
+            body["Balance"] = "110.00"
+            await session.execute(
+                update(RecordSnapshot)
+                .where(RecordSnapshot.quickbooks_id == written.quickbooks_id)
+                .where(RecordSnapshot.realm_id == org.realm_id)
+                .values(body=json.dumps(body))
+            )
+        payment = await aforo.payment(invoice, "210.00")
+
+        start = await _mark(emulator_control, org)
+        result = await sync_one("payment", payment.id)
+
+        assert result.action == SyncAction.CREATE, result.message
+        assert "unapplied" not in result.message
+        assert await requests_since(start) == ["GET invoice", "POST payment"]
+        assert await _balance(emulator_control, org, written.quickbooks_id) == D("0.00")

@@ -127,6 +127,12 @@ async def sync(ctx: SyncContext, payment_id: str, details: Details | None = None
         )
         target = _Target(aforo_id, invoice_qbo_id, mapping, facts_hash)
         basis = await _basis(ctx, target, live=False)
+        if not basis.live and known.amount > basis.open_balance:
+            # A local balance is trusted only when it covers the payment: QuickBooks refuses a
+            # balance too high (handled below), but one too low (a payment removed or a credit
+            # taken back in QuickBooks, not yet reported) would leave money unapplied in
+            # silence. An overpayment is rare, so confirming it costs one read at most.
+            basis = await _basis(ctx, target, live=True)
         try:
             return await _write(ctx, known, target, basis)
         except (QuickBooksValidationError, QuickBooksNotFound) as error:
