@@ -85,8 +85,10 @@ def use_chart(
     points: list[tuple[datetime, int]], per_minute: int, start: datetime, end: datetime
 ) -> BarChart:
     slices = over_time(points, start, end, size=float)
+    # A minute with any request shows at least 1 %: one batch request can carry 30 records,
+    # and a realm at work must not look idle.
     columns = [
-        (at.strftime("%H:%M"), {"used": round(100 * used / per_minute)} if used else {})
+        (at.strftime("%H:%M"), {"used": max(1, round(100 * used / per_minute))} if used else {})
         for at, used in slices
     ]
     return stacked_bars(columns, USE_SERIES, width=480, height=200, labels=5, top=100, unit="%")
