@@ -117,7 +117,7 @@ def observed(
         binding = "qbsync's concurrency (every sync slot waiting on QuickBooks)"
     elif machine_busy is not None and machine_busy >= 0.85:
         binding = (
-            f"the machine's CPUs, {machine_busy:.0%} busy: qbsync {sum(shares)} and the "
+            f"the machine's CPUs, {machine_busy:.0%} busy: qbsync {round(sum(shares), 2)} and the "
             f"emulator {emulator} of {os.cpu_count()} cores, the rest Postgres, RabbitMQ, "
             "the bench and other work on the machine"
         )
