@@ -41,7 +41,7 @@ def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "jwt_secret": TEST_JWT_SECRET,
         "token_encryption_keys": [TEST_FERNET_KEY],
-        "db": {"url": TEST_DATABASE_URL, "pool_size": 8, "max_overflow": 8},
+        "db": {"url": TEST_DATABASE_URL, "pool_size": 8, "max_overflow": 10},
         "amqp": unique_amqp_names(),
         "server": {"run_consumers": False},
         "log": {"level": "WARNING"},

@@ -83,3 +83,19 @@ class TestQuickBooksBaseUrl:
         assert sandbox.base_url == "https://sandbox-quickbooks.api.intuit.com"
         production = sandbox.model_copy(update={"environment": "production"})
         assert production.base_url == "https://quickbooks.api.intuit.com"
+
+
+@pytest.mark.usefixtures("clean_env")
+class TestPoolRoom:
+    def test_the_pool_has_room_for_the_ledger_beside_every_running_sync(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("JWT_SECRET", "s" * 40)
+        monkeypatch.setenv("QBSYNC_TOKEN_ENCRYPTION_KEYS", "k1")
+        monkeypatch.setenv("QBSYNC_SCHEDULER__CONCURRENCY", "30")
+        monkeypatch.setenv("QBSYNC_DB__POOL_SIZE", "20")
+        monkeypatch.setenv("QBSYNC_DB__MAX_OVERFLOW", "10")
+        with pytest.raises(SettingsError, match=r"QBSYNC_SCHEDULER__CONCURRENCY \+ 2"):
+            load_settings()
+        monkeypatch.setenv("QBSYNC_DB__MAX_OVERFLOW", "12")
+        assert load_settings().scheduler.concurrency == 30

@@ -127,6 +127,11 @@ _LEGACY_QUEUES = {
 }
 
 
+# Connections beyond the scheduler's concurrency for the sent-batch ledger
+# (scheduler/sent_batches.py), whose short transactions run beside the syncs' own.
+LEDGER_ROOM = 2
+
+
 class SchedulerSettings(BaseModel):
     """Pending QuickBooks work, run per realm under a lease (docs/scheduling.md)."""
 
@@ -287,11 +292,15 @@ class Settings(BaseSettings):
                 "QBSYNC_DB__POOL_SIZE + QBSYNC_DB__MAX_OVERFLOW must be at least "
                 "QBSYNC_AMQP__CONCURRENCY, or handlers wait for database connections"
             )
-        # Each running sync holds one connection for its unit of work while it talks to QBO.
-        if self.db.pool_size + self.db.max_overflow < self.scheduler.concurrency:
+        # Each running sync holds one connection for its unit of work while it talks to QBO,
+        # and its creates consult the sent-batch ledger on another, briefly (a burst's
+        # batches record there too while every member holds its own): with no connection to
+        # spare they would all wait on each other until the pool times out.
+        if self.db.pool_size + self.db.max_overflow < self.scheduler.concurrency + LEDGER_ROOM:
             raise ValueError(
                 "QBSYNC_DB__POOL_SIZE + QBSYNC_DB__MAX_OVERFLOW must be at least "
-                "QBSYNC_SCHEDULER__CONCURRENCY, or syncs wait for database connections"
+                f"QBSYNC_SCHEDULER__CONCURRENCY + {LEDGER_ROOM}, or syncs wait for database "
+                "connections (the sent-batch ledger's reads and writes need room of their own)"
             )
         return self
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from qbo_emulator.aforo import StubInvoice
 from qbo_emulator.control import EmulatorControl
 from qbsync.config import SchedulerSettings
 from qbsync.quickbooks.schemas import EmailAddress
@@ -153,6 +154,16 @@ async def _mapped(
     return dict(rows.all())
 
 
+async def _invoices_after_one(world: World, customer_name: str, count: int) -> list[StubInvoice]:
+    """``count`` invoices of one customer, the first synced alone: its customer and item are
+    mapped by then, so the others' creates are invoices only."""
+    customer = await world.aforo.customer(customer_name=customer_name)
+    invoices = [await world.aforo.invoice(customer) for _ in range(count)]
+    await _enqueue(world.sessionmaker, world.org, "INVOICE", [invoices[0].id])
+    await _drain(world.sessionmaker, world.resources, world.deps)
+    return invoices
+
+
 class TestBurst:
     async def test_a_burst_rides_ceil_n_over_30_batches_and_a_lone_work_a_plain_create(
         self, world: World
@@ -170,10 +181,6 @@ class TestBurst:
         start = len(await emulator_control.requests(org.realm_id))
         await _enqueue(wide, org, "INVOICE", [i.id for i in invoices[1:]])
         await _drain(wide, resources, deps)
-
-        import sys
-
-        sys.path.insert(0, "/tmp")
 
         assert await _writes_since(emulator_control, org.realm_id, start) == ["batch", "batch"]
         held = await emulator_control.live(org.realm_id, "Invoice")
@@ -362,16 +369,105 @@ class TestLostAndFailedBatches:
         ] * 4
         assert len(await emulator_control.live(org.realm_id, "Customer")) == 4
 
+    async def test_a_replayed_record_of_a_lost_batch_goes_as_that_batch_again_not_alone(
+        self, world: World
+    ) -> None:
+        wide, resources, deps, org, _aforo, emulator_control = world.parts()
+        invoices = await _invoices_after_one(world, "Replayed Ltd", 3)
+        # QuickBooks writes the burst's batch, every answer to it is lost: each work waits
+        # for a retry that an operator pre-empts (parks, then replays one of them).
+        await emulator_control.queue_fault(
+            "lost_response",
+            realm_id=org.realm_id,
+            path_contains="batch",
+            count=resources.settings.quickbooks.max_attempts,
+        )
+        await _enqueue(wide, org, "INVOICE", [i.id for i in invoices[1:]])
+        scheduler = Scheduler(
+            sessionmaker=wide,
+            execute=engine_executor(deps),
+            limiters=resources.quickbooks.limiters,
+            settings=SETTINGS.model_copy(update={"retry_delays_s": [3600.0]}),
+            batching=engine_batching(deps, wide, linger_s=LINGER_S),
+            listen=False,
+        )
+        await scheduler.start()
+        try:
+            async with asyncio.timeout(60):
+                while True:
+                    async with wide() as session:
+                        tried = list(await session.scalars(select(PendingWork.attempts)))
+                    if tried == [1, 1]:
+                        break
+                    await asyncio.sleep(0.05)
+        finally:
+            await scheduler.stop()
+        async with wide.begin() as session:
+            rows = list(await session.scalars(select(PendingWork).order_by(PendingWork.id)))
+            for row in rows:
+                await repository.park(
+                    session, row.id, reason="attempts_exhausted", error=("x", "y", "z")
+                )
+            await repository.replay(session, rows[0], max_attempts=3)
+
+        start = len(await emulator_control.requests(org.realm_id))
+        await _drain(wide, resources, deps)
+
+        # A fresh row (no attempts, no claims) of a record that went out in a batch: that
+        # batch request again, answered from the replay store, never a create of its own.
+        assert await _writes_since(emulator_control, org.realm_id, start) == ["batch"]
+        held = await emulator_control.live(org.realm_id, "Invoice")
+        assert sorted(r.body["DocNumber"] for r in held) == sorted(
+            i.invoice_number for i in invoices
+        )
+        logged = await _logged(wide, org, "INVOICE")
+        assert [r.status for r in logged[f"invoice-{invoices[1].id}"]] == ["RETRYING", "SUCCESS"]
+
+    async def test_an_item_a_batch_answer_left_out_is_parked_never_created_alone(
+        self, world: World
+    ) -> None:
+        wide, resources, deps, org, _aforo, emulator_control = world.parts()
+        invoices = await _invoices_after_one(world, "Left Out Ltd", 4)
+        # QuickBooks runs the whole batch, but its answer (and so its replay) has no result
+        # for one item: whether that invoice was written is unknown.
+        await emulator_control.queue_fault(
+            "batch_item_omitted", realm_id=org.realm_id, path_contains="batch"
+        )
+        start = len(await emulator_control.requests(org.realm_id))
+        await _enqueue(wide, org, "INVOICE", [i.id for i in invoices[1:]])
+        await _drain(wide, resources, deps)
+
+        assert await _writes_since(emulator_control, org.realm_id, start) == ["batch"]
+        async with wide() as session:
+            [parked] = list(await session.scalars(select(PendingWork)))
+        assert (parked.state, parked.park_reason) == ("PARKED", "permanent_error")
+        assert parked.error_code == "quickbooks_outcome_unknown"
+        assert "QuickBooks" in (parked.error_message or "")
+        logged = await _logged(wide, org, "INVOICE")
+        assert [r.status for r in logged[parked.aforo_id]] == ["FAILED"]
+
+        # An operator replays it without looking: the batch request again, answered from
+        # the replay store still without the item; still no create of its own.
+        async with wide.begin() as session:
+            await repository.replay(session, parked, max_attempts=3)
+        start = len(await emulator_control.requests(org.realm_id))
+        await _drain(wide, resources, deps)
+        assert await _writes_since(emulator_control, org.realm_id, start) == ["batch"]
+        async with wide() as session:
+            [again] = list(await session.scalars(select(PendingWork)))
+        assert (again.state, again.error_code) == ("PARKED", "quickbooks_outcome_unknown")
+        held = await emulator_control.live(org.realm_id, "Invoice")
+        assert sorted(r.body["DocNumber"] for r in held) == sorted(
+            i.invoice_number for i in invoices
+        )
+
 
 class TestPersonFirst:
     async def test_a_person_is_served_alone_while_a_burst_waits_on_its_batch(
         self, world: World
     ) -> None:
         wide, resources, deps, org, aforo, emulator_control = world.parts()
-        customer = await aforo.customer(customer_name="Busy Month Ltd")
-        invoices = [await aforo.invoice(customer) for _ in range(4)]
-        await _enqueue(wide, org, "INVOICE", [invoices[0].id])
-        await _drain(wide, resources, deps)
+        invoices = await _invoices_after_one(world, "Busy Month Ltd", 4)
         # The burst's batch goes unanswered for a while (then the client sends it again).
         await emulator_control.queue_fault("timeout", realm_id=org.realm_id, path_contains="batch")
         await _enqueue(wide, org, "INVOICE", [i.id for i in invoices[1:]])

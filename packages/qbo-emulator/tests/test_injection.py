@@ -52,6 +52,23 @@ class TestQueuedFaults:
         assert fault_code(await qbo.post("customer", {"DisplayName": "Never"})) == "5010"
         assert (await qbo.post("customer", {"DisplayName": "Never"})).status_code == 200
 
+    async def test_a_batch_item_left_out_of_the_answer_still_ran_and_stays_left_out(
+        self, qbo: Qbo, control: EmulatorControl
+    ) -> None:
+        await control.queue_fault("batch_item_omitted", path_contains="/batch")
+        items = [
+            {"bId": str(n), "operation": "create", "Customer": {"DisplayName": f"Batched {n}"}}
+            for n in range(3)
+        ]
+        answers = []
+        for _ in range(2):  # the same requestid again: the replay store's copy
+            response = await qbo.post("batch", {"BatchItemRequest": items}, requestid="omit-1")
+            assert response.status_code == 200
+            answers.append([a["bId"] for a in body(response)["BatchItemResponse"]])
+        assert answers == [["0", "1"], ["0", "1"]]
+        held = await control.entities(SEED_REALM, "Customer")
+        assert sorted(r.body["DisplayName"] for r in held) == [f"Batched {n}" for n in range(3)]
+
     async def test_only_matching_requests_are_hit(self, qbo: Qbo, control: EmulatorControl) -> None:
         await control.queue_fault("throttle", method="POST", path_contains="/invoice", count=2)
         assert (await qbo.get("preferences")).status_code == 200

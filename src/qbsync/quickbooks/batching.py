@@ -19,6 +19,12 @@ another batch. With a ``SentLedger`` the batcher records each item's batch reque
 sends that batch request again with the item alone: QBO answers from its replay store when
 the request reached it (the item's answer, or none for an item that was not in it: then the
 create goes out on its own, under its own ``requestid``), and runs it when it did not.
+
+An answer that leaves out an item QBO ran (``BatchResult.missing``) says nothing of whether
+the item was written, and its replay leaves it out again. The batcher marks such an item in
+the ledger (``unanswered``) and fails it with ``QuickBooksOutcomeUnknown``; a repeat of a
+marked item that the replay still leaves out fails the same way. It is never created alone:
+a person checks QuickBooks.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from qbsync.quickbooks.batch import MAX_BATCH_ITEMS, MAX_BATCH_REQUEST_ID, BatchItem
-from qbsync.quickbooks.errors import QuickBooksError
+from qbsync.quickbooks.errors import QuickBooksError, QuickBooksOutcomeUnknown
 from qbsync.quickbooks.schemas.base import WritableEntity
 
 if TYPE_CHECKING:
@@ -49,10 +55,12 @@ class _Waiting:
 
 @dataclass(frozen=True)
 class SentAs:
-    """Where a create went out: its batch request's ``requestid`` and its item's ``bId``."""
+    """Where a create went out: its batch request's ``requestid`` and its item's ``bId``;
+    ``unanswered``: QBO's answer to that request left the item out (``SentLedger``)."""
 
     batch_request_id: str
     b_id: str
+    unanswered: bool = False
 
 
 class SentLedger(Protocol):
@@ -61,6 +69,9 @@ class SentLedger(Protocol):
     async def earlier(self, realm_id: str, request_ids: Sequence[str]) -> dict[str, SentAs]: ...
 
     async def record(self, realm_id: str, sent: dict[str, SentAs]) -> None: ...
+
+    async def unanswered(self, realm_id: str, request_ids: Sequence[str]) -> None:
+        """QBO answered these creates' batch request without them."""
 
 
 def batch_request_id(request_ids: list[str]) -> str:
@@ -178,6 +189,9 @@ class WriteBatcher:
                 }
                 await self._ledger.record(self.realm_id, sent)
             results = await self._client.batch(items, request_id=request_id)
+            left_out = [w.request_id for w, r in zip(taken, results, strict=True) if r.missing]
+            if left_out and self._ledger is not None:
+                await self._ledger.unanswered(self.realm_id, left_out)
         except Exception as exc:  # every item shares the request's fate
             for waiting in taken:
                 if not waiting.answer.done():
@@ -188,7 +202,9 @@ class WriteBatcher:
         for waiting, result in zip(taken, results, strict=True):
             if waiting.answer.done():
                 continue
-            if result.error is not None:
+            if result.missing:
+                waiting.answer.set_exception(_outcome_unknown(SentAs(request_id, result.b_id)))
+            elif result.error is not None:
                 waiting.answer.set_exception(result.error)
             elif isinstance(result.entity, type(waiting.entity)):
                 waiting.answer.set_result(result.entity)
@@ -222,16 +238,34 @@ async def send_again(
 ) -> WritableEntity | None:
     """The batch request a create went out in, again, with that create alone: its answer
     from QBO's replay store (or from running it, if the request never reached QBO); None
-    when the request QBO holds went without it (nothing was written: create it alone)."""
+    when the request QBO holds went without it (nothing was written: create it alone).
+
+    Raises ``QuickBooksOutcomeUnknown`` when QBO's answer to the original request left the
+    create out (``sent.unanswered``) and the replay still does: QBO ran it, and may have
+    written it, so it must not be created alone."""
     item = BatchItem.create(sent.b_id, entity)
     [result] = await client.batch([item], request_id=sent.batch_request_id)
     if result.missing:
+        if sent.unanswered:
+            raise _outcome_unknown(sent)
         return None
     if result.error is not None:
         raise result.error
     if not isinstance(result.entity, type(entity)):
         raise QuickBooksError("batch answer has no entity for the item")
     return result.entity
+
+
+def _outcome_unknown(sent: SentAs) -> QuickBooksOutcomeUnknown:
+    error = QuickBooksOutcomeUnknown(
+        f"QuickBooks answered batch request {sent.batch_request_id} without item"
+        f" {sent.b_id}: whether this record was written is unknown"
+    )
+    error.hint = (
+        "look for the record in QuickBooks; it is not created again on its own, as that"
+        " could write it twice"
+    )
+    return error
 
 
 _BATCHER: ContextVar[WriteBatcher | None] = ContextVar("qbsync_write_batcher", default=None)

@@ -10,6 +10,8 @@
         ├── QuickBooksDuplicateDocNumber  409  6140: DocNumber in use; look it up
         ├── QuickBooksNotFound            422  610: the object, or one it references, is gone
         ├── QuickBooksReadDeferred        429  ours: the month's read budget keeps this read back
+        ├── QuickBooksOutcomeUnknown      409  ours: a batch's answer, and its replay, left a
+        │                                      create out: whether it was written is unknown
         └── QuickBooksValidationError     422  any other fault (2xxx, 4xxx, 6xxx, other 4xx)
 
 ``parse_fault`` turns any answer (JSON ``Fault`` or ``fault``, a Fault inside a 200, XML
@@ -129,6 +131,15 @@ class QuickBooksReadDeferred(QuickBooksError):
 
     code = "quickbooks_read_deferred"
     status_code = 429
+
+
+class QuickBooksOutcomeUnknown(QuickBooksError):
+    """QBO's answer to a batch request left a create out, and the same request again (its
+    replay) still does: QBO ran the item, but nothing says whether it wrote the record.
+    Creating it alone could write it twice, so it is not retried: a person checks."""
+
+    code = "quickbooks_outcome_unknown"
+    status_code = 409
 
 
 class QuickBooksValidationError(QuickBooksError):

@@ -69,14 +69,15 @@ Execute = Callable[[AsyncSession, Attempt], Awaitable[SyncResult]]
 
 
 class Batching(Protocol):
-    """How bursts of one kind share batch requests (``runner.Scheduler._burst``)."""
+    """How bursts of one kind share batch requests (``runner.Scheduler._next``)."""
 
     def batcher(self, work: PendingWork) -> WriteBatcher | None:
         """Pools the creates of a burst of ``work``'s organization and kind (its realm);
         None: that kind is not grouped."""
 
     def repeating(self) -> AbstractContextManager[None]:
-        """Around a repeat: a create that went out in a batch goes out as that batch
+        """Around every work that is not grouped: a create that went out in a batch (by
+        an earlier attempt, or an earlier row of the same record) goes out as that batch
         request again."""
 
 

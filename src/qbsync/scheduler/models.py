@@ -124,6 +124,8 @@ class SentBatchItem(Base):
     request_id: Mapped[str] = mapped_column(String(50), primary_key=True)  # the create's own
     batch_request_id: Mapped[str] = mapped_column(String(36))
     b_id: Mapped[str] = mapped_column(String(14))
+    # QBO's answer to the batch request left the item out: its outcome is unknown.
+    unanswered: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     sent_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     __table_args__ = (Index(None, "sent_at"),)

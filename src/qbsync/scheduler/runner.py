@@ -6,7 +6,7 @@ share of the process's slots: one sync at a time per realm in turn, never more t
 ``realm_concurrency`` for a realm, and none while the realm's limiter would make the sync
 wait. It leases no more realms than its free slots can feed, leaving the others to
 instances with room. A burst of one kind (two or more ready works of one organization and
-kind) runs as a group whose creates share batch requests (``_burst``). A realm with no due
+kind) runs as a group whose creates share batch requests (``_next``). A realm with no due
 work is handed back at once; a realm served longer than ``turn_s`` is handed back when
 other realms wait and this process has no room for them (every slot busy, or
 ``max_realms`` held).
@@ -485,14 +485,18 @@ class Scheduler:
         share = self._settings.concurrency // max(1, serving)
         return max(2, min(MAX_BATCH_ITEMS, share))
 
-    def _writing(
-        self, work: PendingWork, group: _Group | None
-    ) -> contextlib.AbstractContextManager[None]:
-        """How the work's creates go out: in its group's batches, or, for a repeat, as the
-        batch request an earlier attempt sent them in (if it did), or alone."""
+    def _writing(self, group: _Group | None) -> contextlib.AbstractContextManager[None]:
+        """How the work's creates go out: in its group's batches, or alone; either way a
+        create that already went out in a batch goes as that batch request again.
+
+        That is the duplicate guard (the sent-batch ledger), and it is consulted for every
+        create, not only a repeat's: whether a record's create went out in a batch is a fact
+        about the record, not about this row. A fresh row (no attempts, no claims) may
+        serve a record that went out before: a replayed parked work, or a twin that took
+        over from a failed row. One indexed read per create."""
         if group is not None:
-            return _pooled(group.batcher)
-        if self._batching is not None and _repeat(work):
+            return _pooled(group.batcher)  # the batcher consults the ledger itself
+        if self._batching is not None:
             return self._batching.repeating()
         return contextlib.nullcontext()
 
@@ -518,7 +522,7 @@ class Scheduler:
         try:
             # Every member joins before any reaches its create (the tasks start in order):
             # a batch leaves once each member still running waits on it.
-            with self._writing(work, group):
+            with self._writing(group):
                 await run_attempt(
                     self._sessionmaker, self._execute, work, delays=self._settings.retry_delays_s
                 )
@@ -606,11 +610,15 @@ def _key(work: PendingWork) -> tuple[int, str] | None:
 
 
 def _first_send(work: PendingWork) -> bool:
+    """Whether the work may join a group. It only picks who is batched: a work that may
+    have sent its create already goes alone; the ledger (``_writing``) is what keeps any
+    create from going out twice."""
     return work.priority != Priority.INTERACTIVE and not _repeat(work)
 
 
 def _repeat(work: PendingWork) -> bool:
-    """Tried before, or taken before without an outcome: its create may have gone out."""
+    """Tried before, or taken before without an outcome: its create may have gone out (a
+    fresh row may too, see ``_writing``)."""
     return work.attempts > 0 or work.claims > 1
 
 

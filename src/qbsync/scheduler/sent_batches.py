@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,13 +25,19 @@ class SentBatches:
         async with self._sessionmaker() as session:
             rows = await session.execute(
                 select(
-                    SentBatchItem.request_id, SentBatchItem.batch_request_id, SentBatchItem.b_id
+                    SentBatchItem.request_id,
+                    SentBatchItem.batch_request_id,
+                    SentBatchItem.b_id,
+                    SentBatchItem.unanswered,
                 ).where(
                     SentBatchItem.realm_id == realm_id,
                     SentBatchItem.request_id.in_(list(request_ids)),
                 )
             )
-            return {request_id: SentAs(batch, b_id) for request_id, batch, b_id in rows}
+            return {
+                request_id: SentAs(batch, b_id, unanswered)
+                for request_id, batch, b_id, unanswered in rows
+            }
 
     async def record(self, realm_id: str, sent: dict[str, SentAs]) -> None:
         rows = [
@@ -45,6 +51,17 @@ class SentBatches:
         ]
         async with self._sessionmaker.begin() as session:
             await session.execute(insert(SentBatchItem).values(rows).on_conflict_do_nothing())
+
+    async def unanswered(self, realm_id: str, request_ids: Sequence[str]) -> None:
+        async with self._sessionmaker.begin() as session:
+            await session.execute(
+                update(SentBatchItem)
+                .where(
+                    SentBatchItem.realm_id == realm_id,
+                    SentBatchItem.request_id.in_(list(request_ids)),
+                )
+                .values(unanswered=True)
+            )
 
 
 async def purge(session: AsyncSession, *, older_than: datetime) -> int:

@@ -23,7 +23,7 @@ from qbo_emulator.injection import DroppedResponse, withhold
 from qbo_emulator.realm import Environment, LoggedRequest, Realm, StoredResponse
 from qbo_emulator.requestlog import logged
 from qbo_emulator.state import EmulatorState, get_state
-from qbo_emulator.wire import QBO_VERSION, dumps, json_response
+from qbo_emulator.wire import QBO_VERSION, dumps, json_response, loads
 
 router = APIRouter(include_in_schema=False)
 StateDep = Annotated[EmulatorState, Depends(get_state)]
@@ -45,6 +45,16 @@ def _injected_response(kind: FaultKind, state: EmulatorState) -> Response | None
     if kind == "stale":
         return json_response(faults.stale_object().body(), 400)
     return None
+
+
+def _without_last_item(stored: StoredResponse) -> StoredResponse:
+    """A batch answer that leaves out its last item (which ran): QBO does not promise every
+    item an answer, and its replay store keeps the answer as it was given."""
+    document = loads(stored.body)
+    items = document.get("BatchItemResponse")
+    if isinstance(items, list) and items:
+        document["BatchItemResponse"] = items[:-1]
+    return StoredResponse(stored.status, dumps(document), stored.media_type)
 
 
 def _to_response(answer: Answer | StoredResponse) -> Response:
@@ -94,6 +104,8 @@ async def _run(
         if stored is None:
             answer = dispatch(realm, api_request)
             stored = StoredResponse(answer.status, answer.body, answer.media_type)
+            if fault == "batch_item_omitted":
+                stored = _without_last_item(stored)
             if requestid:
                 # QBO answers a repeated requestid with the first response, not a new write.
                 realm.replay[requestid] = stored

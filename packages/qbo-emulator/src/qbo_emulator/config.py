@@ -6,7 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-FaultKind = Literal["http_500", "http_503", "timeout", "throttle", "lost_response", "stale"]
+FaultKind = Literal[
+    "http_500", "http_503", "timeout", "throttle", "lost_response", "stale", "batch_item_omitted"
+]
 ThrottleBody = Literal["xml", "json"]
 # What a refresh with an already rotated refresh token does. "grace": it still works for
 # ``refresh_token_grace_s`` (Intuit's documented 24 hours); "revoke": the reuse revokes the
