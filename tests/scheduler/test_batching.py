@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from qbo_emulator import batch as emulator_batch
+from qbo_emulator import faults as emulator_faults
 from qbo_emulator.aforo import StubInvoice
 from qbo_emulator.control import EmulatorControl
 from qbsync.config import SchedulerSettings
@@ -460,6 +462,37 @@ class TestLostAndFailedBatches:
         assert sorted(r.body["DocNumber"] for r in held) == sorted(
             i.invoice_number for i in invoices
         )
+
+    async def test_an_item_refused_for_a_passing_reason_is_written_on_retry(
+        self, world: World, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        wide, resources, deps, org, aforo, emulator_control = world.parts()
+        customers = [await aforo.customer(customer_name=f"Refused Once {n}") for n in range(4)]
+        refused: list[str] = []
+        run_item = emulator_batch._run_item
+
+        def refuse_once(realm, item, *, include):  # type: ignore[no-untyped-def]
+            name = item.get("Customer", {}).get("DisplayName")
+            if name == "Refused Once 2" and not refused:
+                refused.append(name)
+                raise emulator_faults.system_failure()  # fault 10000 in the item
+            return run_item(realm, item, include=include)
+
+        monkeypatch.setattr(emulator_batch, "_run_item", refuse_once)
+        await _enqueue(wide, org, "CUSTOMER", [c.customer_id for c in customers])
+        await _drain(wide, resources, deps)
+
+        # Its repeat does not replay the refusal stored with the batch request: it goes anew.
+        names = Counter(
+            r.body["DisplayName"] for r in await emulator_control.live(org.realm_id, "Customer")
+        )
+        assert names == Counter(f"Refused Once {n}" for n in range(4))
+        logged = await _logged(wide, org, "CUSTOMER")
+        flaky = f"CUST-{customers[2].customer_id}"
+        assert [r.status for r in logged[flaky]] == ["RETRYING", "SUCCESS"]
+        assert [[r.status for r in rows] for key, rows in logged.items() if key != flaky] == [
+            ["SUCCESS"]
+        ] * 3
 
 
 class TestPersonFirst:

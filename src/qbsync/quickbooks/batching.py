@@ -25,6 +25,10 @@ the item was written, and its replay leaves it out again. The batcher marks such
 the ledger (``unanswered``) and fails it with ``QuickBooksOutcomeUnknown``; a repeat of a
 marked item that the replay still leaves out fails the same way. It is never created alone:
 a person checks QuickBooks.
+
+An item QBO answered with a fault (the rest of its batch written, or not) was not written:
+the ledger forgets it (``forget``), or every repeat would replay that refusal, even one
+made for a passing reason (a fault 10000); its repeat goes out anew.
 """
 
 from __future__ import annotations
@@ -72,6 +76,9 @@ class SentLedger(Protocol):
 
     async def unanswered(self, realm_id: str, request_ids: Sequence[str]) -> None:
         """QBO answered these creates' batch request without them."""
+
+    async def forget(self, realm_id: str, request_ids: Sequence[str]) -> None:
+        """QBO refused these creates: a repeat must not replay that answer."""
 
 
 def batch_request_id(request_ids: list[str]) -> str:
@@ -192,6 +199,13 @@ class WriteBatcher:
             left_out = [w.request_id for w, r in zip(taken, results, strict=True) if r.missing]
             if left_out and self._ledger is not None:
                 await self._ledger.unanswered(self.realm_id, left_out)
+            refused = [
+                w.request_id
+                for w, r in zip(taken, results, strict=True)
+                if r.error is not None and not r.missing
+            ]
+            if refused and self._ledger is not None:
+                await self._ledger.forget(self.realm_id, refused)
         except Exception as exc:  # every item shares the request's fate
             for waiting in taken:
                 if not waiting.answer.done():
@@ -227,18 +241,32 @@ class WriteBatcher:
         return [w for w in taken if w.request_id not in earlier]
 
     async def _send_again(self, waiting: _Waiting, sent: SentAs) -> None:
+        assert self._ledger is not None
         try:
-            waiting.answer.set_result(await send_again(self._client, waiting.entity, sent))
+            written = await send_again(
+                self._client,
+                waiting.entity,
+                sent,
+                ledger=self._ledger,
+                request_id=waiting.request_id,
+            )
+            waiting.answer.set_result(written)
         except Exception as exc:
             waiting.answer.set_exception(exc)
 
 
 async def send_again(
-    client: QuickBooksClient, entity: WritableEntity, sent: SentAs
+    client: QuickBooksClient,
+    entity: WritableEntity,
+    sent: SentAs,
+    *,
+    ledger: SentLedger,
+    request_id: str,
 ) -> WritableEntity | None:
     """The batch request a create went out in, again, with that create alone: its answer
     from QBO's replay store (or from running it, if the request never reached QBO); None
-    when the request QBO holds went without it (nothing was written: create it alone).
+    when the request QBO holds went without it (nothing was written: create it alone). A
+    refusal is raised, and forgotten in ``ledger`` (the create's ``request_id``).
 
     Raises ``QuickBooksOutcomeUnknown`` when QBO's answer to the original request left the
     create out (``sent.unanswered``) and the replay still does: QBO ran it, and may have
@@ -250,6 +278,7 @@ async def send_again(
             raise _outcome_unknown(sent)
         return None
     if result.error is not None:
+        await ledger.forget(client.realm_id, [request_id])
         raise result.error
     if not isinstance(result.entity, type(entity)):
         raise QuickBooksError("batch answer has no entity for the item")
@@ -298,7 +327,7 @@ async def sent_before(
     sent = (await ledger.earlier(client.realm_id, [request_id])).get(request_id)
     if sent is None:
         return None
-    return await send_again(client, entity, sent)
+    return await send_again(client, entity, sent, ledger=ledger, request_id=request_id)
 
 
 def batcher_for(realm_id: str) -> WriteBatcher | None:

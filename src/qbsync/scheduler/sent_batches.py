@@ -63,6 +63,15 @@ class SentBatches:
                 .values(unanswered=True)
             )
 
+    async def forget(self, realm_id: str, request_ids: Sequence[str]) -> None:
+        async with self._sessionmaker.begin() as session:
+            await session.execute(
+                delete(SentBatchItem).where(
+                    SentBatchItem.realm_id == realm_id,
+                    SentBatchItem.request_id.in_(list(request_ids)),
+                )
+            )
+
 
 async def purge(session: AsyncSession, *, older_than: datetime) -> int:
     """Batched creates sent long ago: nothing repeats them any more."""
