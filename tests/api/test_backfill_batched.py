@@ -130,18 +130,26 @@ async def test_a_batch_that_keeps_failing_is_retried_and_nothing_is_lost(
     assert statuses.count("RETRYING") == 12, "the failed attempt is on record"
 
 
-async def _customers_job(resources, org, sessionmaker) -> int:
+async def _job(resources, org, sessionmaker, entities: str) -> int:
     async with sessionmaker.begin() as session:
         job = await service.create_job(
             session,
             resources.aforo,
             organization_id=org.organization_id,
-            entities=service.parse_entities(["customers"]),
+            entities=service.parse_entities([entities]),
             date_from=None,
             date_to=None,
             caller_token=None,
         )
     return job.id
+
+
+async def _customers_job(resources, org, sessionmaker) -> int:
+    return await _job(resources, org, sessionmaker, "customers")
+
+
+async def _invoices_job(resources, org, sessionmaker) -> int:
+    return await _job(resources, org, sessionmaker, "invoices")
 
 
 async def _log_rows(sessionmaker, job_id: int) -> list[SyncLog]:
@@ -269,3 +277,69 @@ async def test_a_record_is_written_from_the_listing_only_while_quickbooks_has_no
     assert mapped.customer_name == "Renamed After The Listing", "read fresh: it is mapped"
     assert unmapped is listed.customers[str(new.customer_id)], "created from the listing"
     assert len(await stubs.requests("org")) == 1
+
+
+async def test_a_batch_whose_answers_were_lost_is_replayed_on_retry_not_written_again(
+    resources, org, aforo, emulator_control, sessionmaker, monkeypatch
+) -> None:
+    customer = await aforo.customer(customer_name="Replayed Invoices Ltd")
+    invoices = [await aforo.invoice(customer) for _ in range(5)]
+    # Three records written at once: the first batch holds three of the four pooled invoices
+    # (the first is its plan's leader, written alone); its retry, right away, rides with the
+    # fourth, so a batch composed anew would carry a new requestid.
+    monkeypatch.setattr(batched, "CONCURRENCY", 3)
+    monkeypatch.setattr(batched, "RETRY_AFTER_S", 0.0)
+    # A company that allows duplicate numbers, QuickBooks' default: no 6140 gives a second
+    # write of an invoice away.
+    run_item = emulator_batch._run_item
+
+    def allowing_duplicates(realm, item, *, include):
+        return run_item(realm, item, include=include | {"allowduplicatedocnum"})
+
+    monkeypatch.setattr(emulator_batch, "_run_item", allowing_duplicates)
+    # QuickBooks writes the first batch; every answer the client waits for is lost.
+    await emulator_control.queue_fault(
+        "lost_response",
+        realm_id=org.realm_id,
+        path_contains="/batch",
+        count=resources.settings.quickbooks.max_attempts,
+    )
+    job_id = await _invoices_job(resources, org, sessionmaker)
+    await batched.write(resources, job_id)
+
+    held = await emulator_control.live(org.realm_id, "Invoice")
+    assert sorted(r.body["DocNumber"] for r in held) == sorted(i.invoice_number for i in invoices)
+    rows = await _log_rows(sessionmaker, job_id)
+    statuses = [row.status for row in rows if row.entity_type == "INVOICE"]
+    assert statuses.count("RETRYING") == 3, "the lost batch's records are tried again"
+    assert statuses.count("SUCCESS") == 5
+
+
+async def test_an_invoice_voided_after_the_listing_is_not_created_from_it(
+    resources, org, aforo, stubs, emulator_control, sessionmaker, monkeypatch
+) -> None:
+    customer = await aforo.customer(customer_name="Voided Meanwhile Ltd")
+    kept, voided = [await aforo.invoice(customer) for _ in range(2)]
+    job_id = await _invoices_job(resources, org, sessionmaker)
+    read = Listed.read
+
+    async def voided_after_the_listing(deps, organization_id: int) -> Listed:
+        listed = await read(deps, organization_id)
+        # Voided in Aforo once the listing was read; its event finds nothing to void yet.
+        await stubs.put_invoice(voided.model_copy(update={"status": "VOID"}))
+        async with sessionmaker.begin() as session:
+            event = await sync(
+                session, deps, organization_id=organization_id, kind="invoice", aforo_id=voided.id
+            )
+        assert (event.status, event.action) == ("SKIPPED", "SKIP")
+        return listed
+
+    monkeypatch.setattr(Listed, "read", voided_after_the_listing)
+    await batched.write(resources, job_id)
+
+    held = await emulator_control.live(org.realm_id, "Invoice")
+    assert [r.body["DocNumber"] for r in held] == [kept.invoice_number]
+    rows = await _log_rows(sessionmaker, job_id)
+    assert [(r.status, r.action) for r in rows if r.aforo_id == f"invoice-{voided.id}"] == [
+        ("SKIPPED", "SKIP")
+    ], "read fresh: VOID, and never synced"

@@ -18,7 +18,11 @@ written (they need their customers' QuickBooks ids).
 Resumable like publishing: the job's ``published`` position moves past a page only when it
 and every page before it are fully written (each record's last attempt on record), and a
 page run again finds its records mapped, or in the index, or answered from QBO's requestid
-replay.
+replay. Only the very same batch request is replayed, and a retry rides in a batch composed
+anew: so each batch's items are recorded before it is sent (``SentBatches``, the ledger the
+scheduler's bursts keep), and a create repeated later (this run's retry, a run resumed, the
+scheduler's syncs of the record) goes as that batch request again, answered from
+the replay store if QuickBooks ran it, not written twice.
 
 The records are written by the process that started the job, paced by that process's
 limiter for the realm; why not under the scheduler's realm lease: docs/quickbooks-cost.md.
@@ -42,9 +46,10 @@ from qbsync.connections.tokens import ensure_usable
 from qbsync.db.session import create_sessionmaker
 from qbsync.errors import QbsyncError
 from qbsync.quickbooks.batch import MAX_BATCH_ITEMS
-from qbsync.quickbooks.batching import WriteBatcher, pooling_creates
+from qbsync.quickbooks.batching import WriteBatcher, pooling_creates, resending
 from qbsync.quickbooks.client import QuickBooksClient
 from qbsync.resources import Resources
+from qbsync.scheduler.sent_batches import SentBatches
 from qbsync.sync.adoption import AdoptionIndex, adopting_from, build_index
 from qbsync.sync.context import SyncDeps
 from qbsync.sync.engine import SyncOptions, sync
@@ -68,6 +73,11 @@ PAGE = 40 * MAX_BATCH_ITEMS
 # connection (its transaction keeps the record's lock) until its batch is answered. A
 # multiple of 30, so that no part-filled batch lingers while full ones wait for the window.
 CONCURRENCY = 2 * MAX_BATCH_ITEMS
+
+# Connections besides the units': a batch's ledger entry is written (and a retry's looked
+# up) in a transaction of its own while its units hold theirs waiting on it, for each of the
+# CONCURRENCY / 30 batches at once; a leader (a unit outside the gate) and its look-up.
+LEDGER_ROOM = CONCURRENCY // MAX_BATCH_ITEMS + 2
 
 # A batch leaves full, or when every record holding a unit waits on it (or steps aside for
 # another's lock), or after this long without a new create (at most four times that): long
@@ -144,7 +154,8 @@ class _Writer:
         self._gate = asyncio.Semaphore(CONCURRENCY)
         self._starting = 0  # records admitted that have not taken the gate yet
         self._started = asyncio.Event()
-        self.batcher = WriteBatcher(qbo, linger_s=LINGER_S)
+        self._ledger = SentBatches(sessionmaker)
+        self.batcher = WriteBatcher(qbo, linger_s=LINGER_S, ledger=self._ledger)
         self._units: set[asyncio.Task[None]] = set()
         self._plans_led: set[int | None] = set()
         self.failure: BaseException | None = None
@@ -213,7 +224,8 @@ class _Writer:
         if not leaders:
             return
         index = await page.index
-        with adopting_from(index):
+        # Alone now, but a run before this one may have sent it in a batch.
+        with adopting_from(index), resending(self._ledger):
             for target in leaders:
                 await self._attempts(target, gated=False)
                 page.finished_one()
@@ -341,9 +353,11 @@ async def write(resources: Resources, job_id: int) -> None:
             return
         connection = await connections.get_connection(session, job.organization_id)
     pages = _pages(job.targets, job.published)
-    # One connection per record being written (and the leaders), apart from the shared pool.
+    # Apart from the shared pool: one connection per record being written, and LEDGER_ROOM
+    # for what waits on them (the ledger's own transactions, a leader and its look-up).
+    # No pre-ping, as in db/session.py.
     engine = create_async_engine(
-        resources.settings.db.url, pool_size=CONCURRENCY, max_overflow=4, pool_pre_ping=True
+        resources.settings.db.url, pool_size=CONCURRENCY + LEDGER_ROOM, max_overflow=0
     )
     try:
         try:

@@ -1,12 +1,16 @@
 """The organization's customers and invoices as Aforo listed them at the start of a backfill
 run (two requests): the pages' bulk look-ups, and the record a unit of work creates.
 
-A record QuickBooks does not hold for this organization yet (no mapping, looked at under the
-record's lock in the unit's own transaction) is created from the listing instead of a read
-of its own: that read was a third of a backfilled record's CPU. A record that is mapped by
-then (an event synced it meanwhile) is read fresh as always, so a listing older than a
-change is never written over what that change's sync wrote; the listing only ever creates,
-and a change after it comes with its own event, whose sync updates the record.
+A record nothing newer than the listing is known of (no mapping, no sync-log row since the
+listing was asked for, looked at in one statement under the record's lock in the unit's own
+transaction) is created from the listing instead of a read of its own: that read was a
+third of a backfilled record's CPU. Any other record is read fresh as always: one mapped by
+then (an event synced it meanwhile), so a listing older than a change is never written over
+what that change's sync wrote; and one whose event was handled meanwhile without a write,
+such as the void of an invoice never synced (skipped: nothing to void yet), which the
+listing would otherwise create as issued with nothing left to void it. The listing only
+ever creates, and a change after a record's attempt comes with its own event, whose sync
+updates (or voids) what the attempt wrote.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.aforo.billing import AforoInvoice, BillingClient
 from qbsync.aforo.orgs import AforoCustomer, OrgClient
+from qbsync.db.base import utcnow
 from qbsync.sync import repository
 from qbsync.sync.context import SyncDeps
 from qbsync.sync.mappers.customers import CUSTOMER_IDS
@@ -50,33 +56,41 @@ def unit_of_work(session: AsyncSession, organization_id: int, realm_id: str) -> 
         _UNIT.reset(token)
 
 
-async def _if_unmapped(
-    record: T | None, organization_id: int, entity_type: str, aforo_id: str
+async def _if_nothing_newer(
+    listed: Listed, record: T | None, organization_id: int, entity_type: str, aforo_id: str
 ) -> T | None:
-    """The listed record, when QuickBooks holds nothing of it for the organization yet."""
+    """The listed record, when nothing newer is known of it (see the module's docstring)."""
     unit = _UNIT.get()
     if record is None or unit is None or unit.organization_id != organization_id:
         return None
-    mapping = await repository.get_mapping(
+    known = await repository.known_since(
         unit.session,
         organization_id=organization_id,
         realm_id=unit.realm_id,
         entity_type=entity_type,
         aforo_id=aforo_id,
+        since=listed.read_at,
     )
-    return record if mapping is None else None
+    return None if known else record
 
 
 @dataclass
 class Listed:
     customers: dict[str, AforoCustomer]
     invoices: dict[str, AforoInvoice]
+    # When it was asked for: a change Aforo made after that may be missing from it.
+    read_at: datetime
 
     @classmethod
     async def read(cls, deps: SyncDeps, organization_id: int) -> Listed:
+        read_at = utcnow()
         customers = await deps.aforo.orgs.list_active_customers(org_id=organization_id)
         invoices = await deps.aforo.billing.list_invoices(org_id=organization_id)
-        return cls({str(c.customer_id): c for c in customers}, {str(i.id): i for i in invoices})
+        return cls(
+            {str(c.customer_id): c for c in customers},
+            {str(i.id): i for i in invoices},
+            read_at,
+        )
 
     def serving(self, deps: SyncDeps) -> SyncDeps:
         """``deps`` whose customer and invoice reads answer from the listing where they may."""
@@ -98,8 +112,8 @@ class _ListedOrgs(OrgClient):
     ) -> AforoCustomer:
         aforo_id = CUSTOMER_IDS.format(customer_id)
         listed = self._listed.customers.get(str(customer_id))
-        return await _if_unmapped(
-            listed, org_id, EntityType.CUSTOMER, aforo_id
+        return await _if_nothing_newer(
+            self._listed, listed, org_id, EntityType.CUSTOMER, aforo_id
         ) or await super().get_customer(customer_id, org_id=org_id, caller_token=caller_token)
 
 
@@ -113,6 +127,6 @@ class _ListedBilling(BillingClient):
     ) -> AforoInvoice:
         aforo_id = INVOICE_IDS.format(invoice_id)
         listed = self._listed.invoices.get(str(invoice_id))
-        return await _if_unmapped(
-            listed, org_id, EntityType.INVOICE, aforo_id
+        return await _if_nothing_newer(
+            self._listed, listed, org_id, EntityType.INVOICE, aforo_id
         ) or await super().get_invoice(invoice_id, org_id=org_id, caller_token=caller_token)

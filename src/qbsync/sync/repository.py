@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, select, true, tuple_, update
+from sqlalchemy import Row, and_, bindparam, func, or_, select, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -105,6 +105,41 @@ async def get_mapping(
         },
     )
     return _mapping_of(rows.first())
+
+
+_KNOWN_SINCE = select(
+    or_(
+        select(_MAPPINGS.c.id).where(_MAPPING_OF_RECORD).exists(),
+        select(_LOG.c.id)
+        .where(_same_record(_LOG), _LOG.c.created_at > bindparam("since"))
+        .exists(),
+    )
+)
+
+
+async def known_since(
+    session: AsyncSession,
+    *,
+    organization_id: int,
+    realm_id: str,
+    entity_type: str,
+    aforo_id: str,
+    since: datetime,
+) -> bool:
+    """Whether QuickBooks holds the record for the organization (a mapping), or an attempt
+    on it was logged after ``since``, a skipped one included (the void of an invoice never
+    synced leaves nothing else)."""
+    known = await session.scalar(
+        _KNOWN_SINCE,
+        {
+            "organization_id": organization_id,
+            "realm_id": realm_id,
+            "entity_type": entity_type,
+            "aforo_id": aforo_id,
+            "since": since,
+        },
+    )
+    return bool(known)
 
 
 async def get_mappings(
