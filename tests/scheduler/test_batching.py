@@ -171,10 +171,7 @@ class TestBurst:
         self, world: World
     ) -> None:
         wide, resources, deps, org, aforo, emulator_control = world.parts()
-        customer = await aforo.customer(customer_name="Month End Ltd")
-        invoices = [await aforo.invoice(customer) for _ in range(36)]
-        await _enqueue(wide, org, "INVOICE", [invoices[0].id])
-        await _drain(wide, resources, deps)
+        invoices = await _invoices_after_one(world, "Month End Ltd", 36)
         alone = await _writes_since(emulator_control, org.realm_id, 0)
         assert alone[-1] == "invoice", "a lone work is a plain create"
         assert "batch" not in alone
@@ -253,10 +250,7 @@ class TestItemFaults:
         self, world: World
     ) -> None:
         wide, resources, deps, org, aforo, emulator_control = world.parts()
-        customer = await aforo.customer(customer_name="Initech")
-        invoices = [await aforo.invoice(customer) for _ in range(5)]
-        await _enqueue(wide, org, "INVOICE", [invoices[0].id])
-        await _drain(wide, resources, deps)
+        invoices = await _invoices_after_one(world, "Initech", 5)
         other = await aforo.customer(customer_name="Someone Else")
         await _enqueue(wide, org, "CUSTOMER", [other.customer_id])
         await _drain(wide, resources, deps)
