@@ -170,7 +170,7 @@ class TestBurst:
     async def test_a_burst_rides_ceil_n_over_30_batches_and_a_lone_work_a_plain_create(
         self, world: World
     ) -> None:
-        wide, resources, deps, org, aforo, emulator_control = world.parts()
+        wide, resources, deps, org, _aforo, emulator_control = world.parts()
         invoices = await _invoices_after_one(world, "Month End Ltd", 36)
         alone = await _writes_since(emulator_control, org.realm_id, 0)
         assert alone[-1] == "invoice", "a lone work is a plain create"

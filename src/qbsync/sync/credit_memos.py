@@ -73,17 +73,13 @@ async def read(
     return {"exists": True, "status": note.status, "totalAmount": str(note.total_amount)}
 
 
-async def _mapping(ctx: SyncContext, aforo_id: str) -> Mapping | None:
-    return await ctx.mapping(ENTITY, aforo_id)
-
-
 async def sync(ctx: SyncContext, key: str, details: Details | None = None) -> SyncResult:
     del details
     source, number = _source(key)
     aforo_id = CREDIT_MEMO_IDS.format(key)
 
     async def work() -> Written:
-        mapping = await _mapping(ctx, aforo_id)
+        mapping = await ctx.mapping(ENTITY, aforo_id)
         credited_invoice: int | None = None
         if source == "note":
             note = await ctx.deps.aforo.billing.get_credit_note(

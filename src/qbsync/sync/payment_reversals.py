@@ -15,13 +15,7 @@ REVERSED = frozenset({"FAILED", "CHARGED_BACK"})
 
 
 async def reverse_payment(ctx: SyncContext, aforo_id: str, reason: str) -> Written:
-    mapping = await repository.get_mapping(
-        ctx.session,
-        organization_id=ctx.organization_id,
-        realm_id=ctx.realm_id,
-        entity_type=EntityType.PAYMENT,
-        aforo_id=aforo_id,
-    )
+    mapping = await ctx.mapping(EntityType.PAYMENT, aforo_id)
     what = reason.lower().replace("_", " ")
     if mapping is None:
         why = f"the payment {what} before it reached QuickBooks: nothing to reverse"

@@ -17,7 +17,7 @@ from qbsync.sync.company import company_setup
 from qbsync.sync.context import AforoClients, SyncContext
 from qbsync.sync.engine import ensure
 from qbsync.sync.invoice_money import currency_fields
-from qbsync.sync.mappers.refunds import REFUND_IDS, map_refund, refundable
+from qbsync.sync.mappers.refunds import REFUND_IDS, map_refund, refund_note, refundable
 from qbsync.sync.mappers.tax import US_EXEMPT, TaxMode
 from qbsync.sync.models import EntityType, SyncAction
 from qbsync.sync.registry import Details
@@ -78,7 +78,7 @@ async def _refunded_before(
     """What other refunds of the payment already gave back, from the refund receipts
     QuickBooks holds for the customer (their PrivateNote names the refund and the payment)."""
     receipts = await ctx.qbo.query(RefundReceipt, Q.eq("CustomerRef", customer_qbo_id))
-    ours = f"Aforo refund {refund_id} of payment "
+    ours = refund_note(refund_id, payment_id)
     theirs = f" of payment {payment_id} ("
     return sum(
         (

@@ -34,6 +34,12 @@ def refundable(amount: Decimal, *, paid: Decimal, refunded_before: Decimal) -> D
     return wanted
 
 
+def refund_note(refund_id: object, payment_id: object) -> str:
+    """How a refund receipt's PrivateNote begins: the refund and the payment it gives back
+    (``sync/refunds`` finds a payment's earlier refunds by it)."""
+    return f"Aforo refund {refund_id} of payment {payment_id} "
+
+
 def map_refund(
     refund: AforoRefund,
     *,
@@ -69,7 +75,7 @@ def map_refund(
         payment_method_ref=Ref(value=payment_method_id) if payment_method_id else None,
         payment_ref_num=clean_text(refund.reference, max_len=21),
         private_note=(
-            f"Aforo refund {refund.id} of payment {refund.payment_id} (invoice {refund.invoice_id}). "
+            f"{refund_note(refund.id, refund.payment_id)}(invoice {refund.invoice_id}). "
             "Synced by qbsync."
         )[:4000],
     )
