@@ -104,7 +104,11 @@ def cmd_token(args: argparse.Namespace) -> None:
     from qbsync.aforo.auth import mint_service_token
 
     settings = _settings()
-    token = mint_service_token(settings.jwt_secret, organization_id=args.org, ttl_s=args.ttl)
+    auth = settings.auth
+    operator = {auth.operator_claim: [auth.operator_value]} if args.operator else None
+    token = mint_service_token(
+        settings.jwt_secret, organization_id=args.org, ttl_s=args.ttl, extra_claims=operator
+    )
     print(token)  # noqa: T201 - the CLI talks to a person
 
 
@@ -164,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     token.add_argument("--org", type=int, default=1)
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    token.add_argument(
+        "--operator", action="store_true", help="with the operator role (operator routes, console)"
+    )
     token.set_defaults(func=cmd_token)
     return parser
 

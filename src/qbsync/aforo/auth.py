@@ -29,9 +29,15 @@ def _key(secret: SecretStr) -> OctKey:
 
 
 def mint_service_token(
-    secret: SecretStr, *, organization_id: int, ttl_s: int, now: datetime | None = None
+    secret: SecretStr,
+    *,
+    organization_id: int,
+    ttl_s: int,
+    now: datetime | None = None,
+    extra_claims: Mapping[str, object] | None = None,
 ) -> str:
-    """A token shaped like metering's own service token, issued by qbsync for one org."""
+    """A token shaped like metering's own service token, issued by qbsync for one org
+    (``extra_claims``: e.g. the operator role, for trying the operator routes by hand)."""
     issued_at = int((now or datetime.now(UTC)).timestamp())
     claims = {
         "sub": SUBJECT,
@@ -42,6 +48,7 @@ def mint_service_token(
         "service": SUBJECT,
         "iat": issued_at,
         "exp": issued_at + ttl_s,
+        **(extra_claims or {}),
     }
     return jwt.encode({"alg": ALGORITHM}, claims, _key(secret), algorithms=[ALGORITHM])
 
