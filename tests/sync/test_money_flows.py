@@ -34,16 +34,6 @@ def configure(sessionmaker, org):
     return set_settings
 
 
-@pytest.fixture
-def sync_one(run, org):
-    async def go(kind: str, aforo_id: object, **kwargs: Any):
-        return await run(
-            sync, kind=kind, organization_id=org.organization_id, aforo_id=aforo_id, **kwargs
-        )
-
-    return go
-
-
 async def held(emulator_control, org, entity: str, qbo_id: str) -> dict[str, Any]:
     [record] = [r for r in await emulator_control.entities(org.realm_id, entity) if r.id == qbo_id]
     return record.body

@@ -6,45 +6,16 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
 
-import pytest
 from sqlalchemy import delete, update
 
 from qbsync.quickbooks.schemas import Ref
 from qbsync.quickbooks.schemas.invoice import LinkedTxn
 from qbsync.quickbooks.schemas.payment import Payment, PaymentLine
 from qbsync.snapshots.models import RecordSnapshot
-from qbsync.sync.engine import sync
 from qbsync.sync.models import SyncAction, SyncStatus
 
 D = Decimal
-
-
-@pytest.fixture
-def sync_one(run, org):
-    async def go(kind: str, aforo_id: object) -> Any:
-        return await run(sync, kind=kind, organization_id=org.organization_id, aforo_id=aforo_id)
-
-    return go
-
-
-@pytest.fixture
-def requests_since(emulator_control, org):
-    """The emulator's request log of the org's company from ``start`` on, as "METHOD what"."""
-
-    async def since(start: int) -> list[str]:
-        log = (await emulator_control.requests(org.realm_id))[start:]
-        return [
-            f"{entry.method} {entry.path.split(f'/{org.realm_id}/', 1)[-1].split('/')[0]}"
-            for entry in log
-        ]
-
-    return since
-
-
-async def _mark(emulator_control, org) -> int:
-    return len(await emulator_control.requests(org.realm_id))
 
 
 def _reads(requests: list[str]) -> list[str]:
@@ -58,7 +29,7 @@ async def _balance(emulator_control, org, qbo_id: str) -> Decimal:
 
 class TestFromWhatQbsyncWrote:
     async def test_a_payment_against_an_invoice_qbsync_wrote_reads_only_to_confirm_an_overpayment(
-        self, aforo, org, sync_one, emulator_control, requests_since
+        self, aforo, org, sync_one, emulator_control, qbo_requests
     ) -> None:
         invoice = await aforo.invoice(await aforo.customer(), status="ISSUED")
         written = await sync_one("invoice", invoice.id)
@@ -67,19 +38,19 @@ class TestFromWhatQbsyncWrote:
             await aforo.payment(invoice, "200.00"),
         )
 
-        start = await _mark(emulator_control, org)
+        start = await qbo_requests.mark()
         paid = await sync_one("payment", first.id)
         rest = await sync_one("payment", second.id)
 
         assert [paid.action, rest.action] == [SyncAction.CREATE, SyncAction.CREATE]
         # The second pays more than the balance the first left (210 - 50): before leaving 40.00
         # unapplied, that balance is confirmed with one read.
-        assert await requests_since(start) == ["POST payment", "GET invoice", "POST payment"]
+        assert await qbo_requests.since(start) == ["POST payment", "GET invoice", "POST payment"]
         assert "40.00 left unapplied" in rest.message
         assert await _balance(emulator_control, org, written.quickbooks_id) == D("0.00")
 
     async def test_an_update_derives_what_it_applied_from_its_last_write(
-        self, aforo, stubs, org, sync_one, emulator_control, requests_since
+        self, aforo, stubs, org, sync_one, emulator_control, qbo_requests
     ) -> None:
         invoice = await aforo.invoice(await aforo.customer(), status="ISSUED")
         written = await sync_one("invoice", invoice.id)
@@ -87,15 +58,15 @@ class TestFromWhatQbsyncWrote:
         await sync_one("payment", payment.id)
         await stubs.put_payment(payment.model_copy(update={"amount": D("210.00")}))
 
-        start = await _mark(emulator_control, org)
+        start = await qbo_requests.mark()
         updated = await sync_one("payment", payment.id)
 
         assert updated.action == SyncAction.UPDATE, updated.message
-        assert _reads(await requests_since(start)) == []
+        assert _reads(await qbo_requests.since(start)) == []
         assert await _balance(emulator_control, org, written.quickbooks_id) == D("0.00")
 
     async def test_a_voided_payment_gives_its_balance_back_locally(
-        self, aforo, stubs, org, sync_one, emulator_control, requests_since
+        self, aforo, stubs, org, sync_one, emulator_control, qbo_requests
     ) -> None:
         invoice = await aforo.invoice(await aforo.customer(), status="ISSUED")
         written = await sync_one("invoice", invoice.id)
@@ -105,18 +76,18 @@ class TestFromWhatQbsyncWrote:
         assert (await sync_one("payment", failed.id)).action == SyncAction.VOID
         again = await aforo.payment(invoice, "210.00")
 
-        start = await _mark(emulator_control, org)
+        start = await qbo_requests.mark()
         paid = await sync_one("payment", again.id)
 
         assert paid.action == SyncAction.CREATE
         assert "unapplied" not in paid.message
-        assert await requests_since(start) == ["POST payment"]
+        assert await qbo_requests.since(start) == ["POST payment"]
         assert await _balance(emulator_control, org, written.quickbooks_id) == D("0.00")
 
 
 class TestReadOnlyWhenNeeded:
     async def test_without_a_snapshot_the_invoice_is_read_once(
-        self, aforo, org, sync_one, sessionmaker, emulator_control, requests_since
+        self, aforo, org, sync_one, sessionmaker, emulator_control, qbo_requests
     ) -> None:
         invoice = await aforo.invoice(await aforo.customer(), status="ISSUED")
         written = await sync_one("invoice", invoice.id)
@@ -127,16 +98,16 @@ class TestReadOnlyWhenNeeded:
             )
         first, second = await aforo.payment(invoice, "60.00"), await aforo.payment(invoice, "10.00")
 
-        start = await _mark(emulator_control, org)
+        start = await qbo_requests.mark()
         assert (await sync_one("payment", first.id)).action == SyncAction.CREATE
         assert (await sync_one("payment", second.id)).action == SyncAction.CREATE
 
         # Read for the first; the second goes by what the first left.
-        assert await requests_since(start) == ["GET invoice", "POST payment", "POST payment"]
+        assert await qbo_requests.since(start) == ["GET invoice", "POST payment", "POST payment"]
         assert await _balance(emulator_control, org, written.quickbooks_id) == D("140.00")
 
     async def test_a_balance_gone_stale_is_read_once_and_the_payment_applied(
-        self, aforo, org, sync_one, resources, emulator_control, requests_since, logs
+        self, aforo, org, sync_one, resources, emulator_control, qbo_requests, logs
     ) -> None:
         invoice = await aforo.invoice(await aforo.customer(), status="ISSUED")
         written = await sync_one("invoice", invoice.id)
@@ -160,14 +131,14 @@ class TestReadOnlyWhenNeeded:
         )
         payment = await aforo.payment(invoice, "210.00")
 
-        start = await _mark(emulator_control, org)
+        start = await qbo_requests.mark()
         result = await sync_one("payment", payment.id)
 
         assert result.status == SyncStatus.SUCCESS, result.message
         assert result.action == SyncAction.CREATE
         assert "out of date" in result.message
         assert "100.00 left unapplied" in result.message
-        requests = await requests_since(start)
+        requests = await qbo_requests.since(start)
         assert requests == ["POST payment", "GET invoice", "POST payment"]
         assert await _balance(emulator_control, org, written.quickbooks_id) == D("0.00")
         payments = await emulator_control.live(org.realm_id, "Payment")
@@ -177,7 +148,7 @@ class TestReadOnlyWhenNeeded:
         assert [row.status for row in await logs("PAYMENT")] == [SyncStatus.SUCCESS]
 
     async def test_a_local_balance_too_low_is_confirmed_before_money_is_left_unapplied(
-        self, aforo, org, sync_one, sessionmaker, emulator_control, requests_since
+        self, aforo, org, sync_one, sessionmaker, emulator_control, qbo_requests
     ) -> None:
         invoice = await aforo.invoice(await aforo.customer(), status="ISSUED")
         written = await sync_one("invoice", invoice.id)
@@ -199,10 +170,10 @@ class TestReadOnlyWhenNeeded:
             )
         payment = await aforo.payment(invoice, "210.00")
 
-        start = await _mark(emulator_control, org)
+        start = await qbo_requests.mark()
         result = await sync_one("payment", payment.id)
 
         assert result.action == SyncAction.CREATE, result.message
         assert "unapplied" not in result.message
-        assert await requests_since(start) == ["GET invoice", "POST payment"]
+        assert await qbo_requests.since(start) == ["GET invoice", "POST payment"]
         assert await _balance(emulator_control, org, written.quickbooks_id) == D("0.00")

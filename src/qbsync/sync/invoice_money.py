@@ -10,6 +10,7 @@ from typing import TypeVar
 from qbsync.quickbooks.schemas import Customer, Ref
 from qbsync.quickbooks.schemas.credit import CreditMemo
 from qbsync.quickbooks.schemas.invoice import Invoice
+from qbsync.quickbooks.schemas.payment import Payment
 from qbsync.sync.company import CompanySetup, company_setup
 from qbsync.sync.context import SyncContext
 from qbsync.sync.mappers.currency import CurrencyFields, document_currency
@@ -40,6 +41,26 @@ async def currency_fields(
     held = await customer_currency(ctx, setup, customer_qbo_id)
     return document_currency(
         setup.currency, document=currency, customer=held, exchange_rate=exchange_rate, what=what
+    )
+
+
+async def currency_as(
+    ctx: SyncContext,
+    setup: CompanySetup,
+    sibling: Invoice | Payment,
+    *,
+    currency: str | None,
+    what: str,
+) -> CurrencyFields:
+    """The currency fields of a document of ``sibling``'s customer. A QuickBooks document is
+    in its customer's currency, so ``sibling`` (as qbsync wrote it) says it without reading
+    the customer; the customer is read only when it does not."""
+    assert sibling.customer_ref is not None
+    held = sibling.currency_ref.value if sibling.currency_ref is not None else None
+    if setup.currency.multi_currency and held is None:
+        held = await customer_currency(ctx, setup, sibling.customer_ref.value)
+    return document_currency(
+        setup.currency, document=currency, customer=held, exchange_rate=None, what=what
     )
 
 

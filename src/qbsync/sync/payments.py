@@ -19,8 +19,7 @@ from qbsync.sync.attempts import run_attempt
 from qbsync.sync.company import company_setup
 from qbsync.sync.context import AforoClients, SyncContext
 from qbsync.sync.engine import ensure
-from qbsync.sync.invoice_money import customer_currency
-from qbsync.sync.mappers.currency import CurrencyFields, document_currency
+from qbsync.sync.invoice_money import currency_as
 from qbsync.sync.mappers.invoices import INVOICE_IDS
 from qbsync.sync.mappers.payments import PAYMENT_IDS, PaymentFacts, applied_amount, map_payment
 from qbsync.sync.mappers.text import payload_hash
@@ -222,7 +221,13 @@ async def _write(
         invoice_qbo_id=target.invoice_qbo_id,
         applied=applied,
     )
-    money = await _currency(ctx, known, invoice)
+    money = await currency_as(
+        ctx,
+        await company_setup(ctx),
+        invoice,
+        currency=known.currency,
+        what=f"payment {known.payment_id}",
+    )
     payload = payload.model_copy(
         update={"currency_ref": money.currency_ref, "exchange_rate": money.exchange_rate}
     )
@@ -266,24 +271,6 @@ async def _write(
     # What it applies, for its next update (no read of the payment then).
     await _remember(ctx, ENTITY, written)
     return Written(action, qbo_id, message + note, payload, written)
-
-
-async def _currency(ctx: SyncContext, known: PaymentFacts, invoice: Invoice) -> CurrencyFields:
-    """In the customer's currency (multi-currency companies), else refused with its fix. An
-    invoice is in its customer's currency, so the invoice says it without reading the
-    customer."""
-    setup = await company_setup(ctx)
-    assert invoice.customer_ref is not None
-    held = invoice.currency_ref.value if invoice.currency_ref is not None else None
-    if setup.currency.multi_currency and held is None:
-        held = await customer_currency(ctx, setup, invoice.customer_ref.value)
-    return document_currency(
-        setup.currency,
-        document=known.currency,
-        customer=held,
-        exchange_rate=None,
-        what=f"payment {known.payment_id}",
-    )
 
 
 def _says_stale(error: QuickBooksError) -> bool:

@@ -12,17 +12,18 @@ from qbsync.errors import InvalidInput
 from qbsync.events.schemas import PaymentRefunded
 from qbsync.quickbooks.query import Q
 from qbsync.quickbooks.schemas import Account, Payment, Ref, RefundReceipt
+from qbsync.snapshots import repository as snapshots
 from qbsync.sync.attempts import run_attempt
 from qbsync.sync.company import company_setup
 from qbsync.sync.context import AforoClients, SyncContext
 from qbsync.sync.engine import ensure
-from qbsync.sync.invoice_money import currency_fields
+from qbsync.sync.invoice_money import currency_as
 from qbsync.sync.mappers.refunds import REFUND_IDS, map_refund, refund_note, refundable
 from qbsync.sync.mappers.tax import US_EXEMPT, TaxMode
 from qbsync.sync.models import EntityType, SyncAction
 from qbsync.sync.registry import Details
 from qbsync.sync.results import SyncResult, Written
-from qbsync.sync.upserts import upsert
+from qbsync.sync.upserts import unchanged, upsert
 
 ENTITY = EntityType.REFUND
 
@@ -90,6 +91,26 @@ async def _refunded_before(
     )
 
 
+async def _paid(ctx: SyncContext, payment_qbo_id: str) -> Payment:
+    """The payment the refund gives back (its customer, currency and the account its money
+    went to) as QuickBooks answered qbsync's last write of it; read, and kept, only when
+    qbsync wrote it before it kept payments."""
+    known = await snapshots.load(
+        ctx.session,
+        realm_id=ctx.realm_id,
+        entity_type=EntityType.PAYMENT,
+        quickbooks_id=payment_qbo_id,
+        model=Payment,
+    )
+    if known is not None and known.customer_ref is not None:
+        return known
+    read = await ctx.qbo.read(Payment, payment_qbo_id)
+    await snapshots.save(
+        ctx.session, realm_id=ctx.realm_id, entity_type=EntityType.PAYMENT, entity=read
+    )
+    return read
+
+
 async def sync(ctx: SyncContext, refund_id: str, details: Details | None = None) -> SyncResult:
     """A refund receipt for the refund, after the payment it gives back (synced first)."""
     del details
@@ -104,35 +125,34 @@ async def sync(ctx: SyncContext, refund_id: str, details: Details | None = None)
             refund.payment_id, org_id=ctx.organization_id, caller_token=ctx.caller_token
         )
         refundable(refund.amount, paid=paid.amount, refunded_before=Decimal(0))
-        payment_qbo_id = await ensure(ctx, EntityType.PAYMENT, refund.payment_id)
-        payment = await ctx.qbo.read(Payment, payment_qbo_id)
+        payment = await _paid(ctx, await ensure(ctx, EntityType.PAYMENT, refund.payment_id))
         assert payment.customer_ref is not None
-        before = await _refunded_before(
-            ctx, payment.customer_ref.value, refund.id, refund.payment_id
-        )
-        refundable(refund.amount, paid=paid.amount, refunded_before=before)
+        customer_qbo_id = payment.customer_ref.value
         invoice = await aforo.billing.get_invoice(
             refund.invoice_id, org_id=ctx.organization_id, caller_token=ctx.caller_token
         )
         item_ref = Ref(value=await ensure(ctx, EntityType.ITEM, invoice.rate_plan_id or None))
         setup = await company_setup(ctx)
-        currency = await currency_fields(
-            ctx,
-            setup,
-            customer_qbo_id=payment.customer_ref.value,
-            currency=refund.currency,
-            exchange_rate=None,
-            what=f"refund {refund.id}",
-        )
         payload = map_refund(
             refund,
-            customer_qbo_id=payment.customer_ref.value,
+            customer_qbo_id=customer_qbo_id,
             item_ref=item_ref,
             refund_from_account_id=await _refund_account(ctx, payment),
             payment_method_id=ctx.settings.payment_method_id(paid.payment_method),
-            currency_ref=currency.currency_ref,
+            currency_ref=(
+                await currency_as(
+                    ctx, setup, payment, currency=refund.currency, what=f"refund {refund.id}"
+                )
+            ).currency_ref,
             tax_code_id=await _tax_code(ctx),
         )
+        skipped = await unchanged(ctx, payload, entity_type=ENTITY, aforo_id=aforo_id)
+        if skipped is not None:
+            return skipped  # a redelivery: within the payment when it was written
+        # What the payment's other refunds gave back is read before any write (a new refund,
+        # or one whose amount changed): Aforo's refunds of it are not all synced.
+        before = await _refunded_before(ctx, customer_qbo_id, refund.id, refund.payment_id)
+        refundable(refund.amount, paid=paid.amount, refunded_before=before)
         written, answer = await upsert(
             ctx, payload, entity_type=ENTITY, aforo_id=aforo_id, what="refund receipt"
         )

@@ -20,13 +20,12 @@ async def upsert(
 ) -> tuple[Written, EntityT | None]:
     """The outcome (``what`` names the document in its message) and QuickBooks' answer
     (None when skipped)."""
+    skipped = await unchanged(ctx, payload, entity_type=entity_type, aforo_id=aforo_id)
+    if skipped is not None:
+        return skipped, None
     hash_ = payload_hash(payload)
     mapping = await ctx.mapping(entity_type, aforo_id)
     if mapping is not None:
-        if mapping.payload_hash == hash_:
-            return Written(
-                SyncAction.SKIP, mapping.quickbooks_id, "unchanged since the last sync"
-            ), None
         updated = await update_mapped(
             ctx,
             payload,
@@ -48,3 +47,15 @@ async def upsert(
     assert created.id is not None
     await save_mapping(ctx, created, entity_type=entity_type, aforo_id=aforo_id, payload_hash=hash_)
     return Written(SyncAction.CREATE, created.id, f"{what} created", payload, created), created
+
+
+async def unchanged(
+    ctx: SyncContext, payload: WritableEntity, *, entity_type: str, aforo_id: str
+) -> Written | None:
+    """The skip of a mapped document whose payload is the one qbsync last wrote; None when
+    it is to be written. A kind that reads QuickBooks before a write asks this first, so
+    that a redelivery reads nothing."""
+    mapping = await ctx.mapping(entity_type, aforo_id)
+    if mapping is None or mapping.payload_hash != payload_hash(payload):
+        return None
+    return Written(SyncAction.SKIP, mapping.quickbooks_id, "unchanged since the last sync")
