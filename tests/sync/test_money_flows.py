@@ -21,19 +21,6 @@ def amount(body: dict[str, Any], key: str) -> Decimal:
     return D(str(body[key]))
 
 
-@pytest.fixture
-def configure(sessionmaker, org):
-    async def set_settings(**settings: Any) -> None:
-        async with sessionmaker.begin() as session:
-            await session.execute(
-                update(QuickBooksConnection)
-                .where(QuickBooksConnection.organization_id == org.organization_id)
-                .values(settings=settings)
-            )
-
-    return set_settings
-
-
 async def held(emulator_control, org, entity: str, qbo_id: str) -> dict[str, Any]:
     [record] = [r for r in await emulator_control.entities(org.realm_id, entity) if r.id == qbo_id]
     return record.body

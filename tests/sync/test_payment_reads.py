@@ -14,17 +14,13 @@ from qbsync.quickbooks.schemas.invoice import LinkedTxn
 from qbsync.quickbooks.schemas.payment import Payment, PaymentLine
 from qbsync.snapshots.models import RecordSnapshot
 from qbsync.sync.models import SyncAction, SyncStatus
+from tests.fixtures.sync import invoice_balance
 
 D = Decimal
 
 
 def _reads(requests: list[str]) -> list[str]:
     return [r for r in requests if r.startswith("GET") or r.endswith(" query")]
-
-
-async def _balance(emulator_control, org, qbo_id: str) -> Decimal:
-    [invoice] = [r for r in await emulator_control.live(org.realm_id, "Invoice") if r.id == qbo_id]
-    return D(str(invoice.body["Balance"]))
 
 
 class TestFromWhatQbsyncWrote:
@@ -47,7 +43,7 @@ class TestFromWhatQbsyncWrote:
         # unapplied, that balance is confirmed with one read.
         assert await qbo_requests.since(start) == ["POST payment", "GET invoice", "POST payment"]
         assert "40.00 left unapplied" in rest.message
-        assert await _balance(emulator_control, org, written.quickbooks_id) == D("0.00")
+        assert await invoice_balance(emulator_control, org, written.quickbooks_id) == D("0.00")
 
     async def test_an_update_derives_what_it_applied_from_its_last_write(
         self, aforo, stubs, org, sync_one, emulator_control, qbo_requests
@@ -63,7 +59,7 @@ class TestFromWhatQbsyncWrote:
 
         assert updated.action == SyncAction.UPDATE, updated.message
         assert _reads(await qbo_requests.since(start)) == []
-        assert await _balance(emulator_control, org, written.quickbooks_id) == D("0.00")
+        assert await invoice_balance(emulator_control, org, written.quickbooks_id) == D("0.00")
 
     async def test_a_voided_payment_gives_its_balance_back_locally(
         self, aforo, stubs, org, sync_one, emulator_control, qbo_requests
@@ -82,7 +78,7 @@ class TestFromWhatQbsyncWrote:
         assert paid.action == SyncAction.CREATE
         assert "unapplied" not in paid.message
         assert await qbo_requests.since(start) == ["POST payment"]
-        assert await _balance(emulator_control, org, written.quickbooks_id) == D("0.00")
+        assert await invoice_balance(emulator_control, org, written.quickbooks_id) == D("0.00")
 
 
 class TestReadOnlyWhenNeeded:
@@ -104,7 +100,7 @@ class TestReadOnlyWhenNeeded:
 
         # Read for the first; the second goes by what the first left.
         assert await qbo_requests.since(start) == ["GET invoice", "POST payment", "POST payment"]
-        assert await _balance(emulator_control, org, written.quickbooks_id) == D("140.00")
+        assert await invoice_balance(emulator_control, org, written.quickbooks_id) == D("140.00")
 
     async def test_a_balance_gone_stale_is_read_once_and_the_payment_applied(
         self, aforo, org, sync_one, resources, emulator_control, qbo_requests, logs
@@ -140,7 +136,7 @@ class TestReadOnlyWhenNeeded:
         assert "100.00 left unapplied" in result.message
         requests = await qbo_requests.since(start)
         assert requests == ["POST payment", "GET invoice", "POST payment"]
-        assert await _balance(emulator_control, org, written.quickbooks_id) == D("0.00")
+        assert await invoice_balance(emulator_control, org, written.quickbooks_id) == D("0.00")
         payments = await emulator_control.live(org.realm_id, "Payment")
         ours = [p for p in payments if D(str(p.body["TotalAmt"])) == D("210.00")]
         assert len(ours) == 1
@@ -176,4 +172,4 @@ class TestReadOnlyWhenNeeded:
         assert result.action == SyncAction.CREATE, result.message
         assert "unapplied" not in result.message
         assert await qbo_requests.since(start) == ["GET invoice", "POST payment"]
-        assert await _balance(emulator_control, org, written.quickbooks_id) == D("0.00")
+        assert await invoice_balance(emulator_control, org, written.quickbooks_id) == D("0.00")

@@ -6,27 +6,23 @@ a credit memo)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 from qbsync.aforo.billing import AforoInvoiceStatus
 from qbsync.errors import InvalidInput
 from qbsync.events.schemas import CreditNoteIssued
-from qbsync.quickbooks.query import Q
-from qbsync.quickbooks.schemas import CreditMemo, Invoice, Payment, Ref
+from qbsync.quickbooks.schemas import CreditMemo, Payment, Ref
 from qbsync.snapshots import repository as snapshots
 from qbsync.sync import repository
 from qbsync.sync.attempts import run_attempt
-from qbsync.sync.company import company_setup
 from qbsync.sync.context import AforoClients, SyncContext
-from qbsync.sync.engine import ensure, ensure_all
+from qbsync.sync.credit_applications import apply_credit
+from qbsync.sync.engine import ensure_all
 from qbsync.sync.invoice_money import with_money_fields
 from qbsync.sync.mappers.credit_memos import (
     CREDIT_MEMO_IDS,
     MappedCredit,
-    credit_to_apply,
     is_credit,
-    map_credit_application,
     map_credit_note,
     map_invoice_credit,
 )
@@ -125,8 +121,13 @@ async def sync(ctx: SyncContext, key: str, details: Details | None = None) -> Sy
             what=what,
         )
         written = await _write(ctx, payload, aforo_id, what)
-        assert written.quickbooks_id is not None
-        applied = await _apply(ctx, written.quickbooks_id, customer_qbo_id, credited_invoice)
+        applied = await apply_credit(
+            ctx,
+            written,
+            aforo_id=aforo_id,
+            customer_qbo_id=customer_qbo_id,
+            invoice_id=credited_invoice,
+        )
         if not applied:
             return written
         return Written(
@@ -151,84 +152,6 @@ async def _write(ctx: SyncContext, payload: CreditMemo, aforo_id: str, what: str
         written,
         message=f"{what}: credit memo {payload.doc_number} created for {answer.total_amt}",
     )
-
-
-async def _should_apply(ctx: SyncContext) -> bool:
-    policy = ctx.settings.apply_credits
-    if policy != "company":
-        return policy == "always"
-    return (await company_setup(ctx)).auto_apply_credit
-
-
-async def _apply(
-    ctx: SyncContext, credit_qbo_id: str, customer_qbo_id: str, invoice_id: int | None
-) -> str:
-    """Apply what is left of the credit: to its invoice first, then the customer's oldest
-    open invoices. Each application is a zero payment with a requestid of its own, so a
-    retry finds it again instead of applying twice."""
-    if not await _should_apply(ctx):
-        return ""
-    credit = await ctx.qbo.read(CreditMemo, credit_qbo_id)
-    left = credit.balance or Decimal(0)
-    if left <= 0:
-        return ""
-    targets: list[Invoice] = []
-    if invoice_id is not None:
-        targets.append(Invoice(id=await ensure(ctx, EntityType.INVOICE, invoice_id)))
-    opened = await ctx.qbo.query(
-        Invoice, Q.eq("CustomerRef", customer_qbo_id) & Q.gt("Balance", 0), order_by="TxnDate"
-    )
-    targets += [i for i in opened if all(i.id != t.id for t in targets)]
-    done: list[str] = []
-    for target in targets:
-        assert target.id is not None
-        # Payments and credits of one invoice apply against its balance one at a time.
-        owner = await repository.find_by_quickbooks_id(
-            ctx.session,
-            realm_id=ctx.realm_id,
-            entity_type=EntityType.INVOICE,
-            quickbooks_id=target.id,
-        )
-        if owner is not None:
-            await repository.lock_entity(
-                ctx.session,
-                organization_id=ctx.organization_id,
-                entity_type=EntityType.INVOICE,
-                aforo_id=owner.aforo_id,
-            )
-        invoice = await ctx.qbo.read(Invoice, target.id)
-        amount = credit_to_apply(left, invoice.balance or Decimal(0))
-        if amount <= 0 or invoice.id is None:
-            continue
-        payment = map_credit_application(
-            customer_qbo_id=customer_qbo_id,
-            credit_qbo_id=credit_qbo_id,
-            invoice_qbo_id=invoice.id,
-            amount=amount,
-            txn_date=credit.txn_date,
-            note=f"Credit memo {credit.doc_number} applied by qbsync.",
-        )
-        await ctx.qbo.create(
-            payment,
-            request_id=await write_key(
-                ctx,
-                entity_type=ENTITY,
-                aforo_id=CREDIT_MEMO_IDS.format(f"applied-{credit_qbo_id}"),
-                operation=f"apply:{invoice.id}:{amount}:{left}",
-            ),
-        )
-        # The balance the invoice's next payment applies against, without a read then.
-        await snapshots.save(
-            ctx.session,
-            realm_id=ctx.realm_id,
-            entity_type=EntityType.INVOICE,
-            entity=invoice.model_copy(update={"balance": (invoice.balance or Decimal(0)) - amount}),
-        )
-        left -= amount
-        done.append(f"{amount} applied to invoice {invoice.doc_number or invoice.id}")
-        if left <= 0:
-            break
-    return "; ".join(done)
 
 
 async def _delete(ctx: SyncContext, mapping: Mapping | None, why: str) -> Written:
@@ -257,12 +180,13 @@ async def _delete(ctx: SyncContext, mapping: Mapping | None, why: str) -> Writte
         )
         await snapshots.payment_removed(ctx.session, realm_id=ctx.realm_id, payment=payment)
         removed.append(link.txn_id)
-    current = await ctx.qbo.read(CreditMemo, mapping.quickbooks_id)
-    assert current.sync_token is not None
+    if removed:  # which moved its SyncToken on
+        credit = await ctx.qbo.read(CreditMemo, mapping.quickbooks_id)
+    assert credit.sync_token is not None
     await ctx.qbo.delete(
         CreditMemo,
         mapping.quickbooks_id,
-        current.sync_token,
+        credit.sync_token,
         request_id=await write_key(
             ctx, entity_type=ENTITY, aforo_id=mapping.aforo_id, operation="delete"
         ),
