@@ -130,13 +130,13 @@ async def test_a_batch_that_keeps_failing_is_retried_and_nothing_is_lost(
     assert statuses.count("RETRYING") == 12, "the failed attempt is on record"
 
 
-async def _job(resources, org, sessionmaker, entities: str) -> int:
+async def _job(resources, org, sessionmaker, *entities: str) -> int:
     async with sessionmaker.begin() as session:
         job = await service.create_job(
             session,
             resources.aforo,
             organization_id=org.organization_id,
-            entities=service.parse_entities([entities]),
+            entities=service.parse_entities(list(entities)),
             date_from=None,
             date_to=None,
             caller_token=None,
@@ -323,8 +323,8 @@ async def test_an_invoice_voided_after_the_listing_is_not_created_from_it(
     job_id = await _invoices_job(resources, org, sessionmaker)
     read = Listed.read
 
-    async def voided_after_the_listing(deps, organization_id: int) -> Listed:
-        listed = await read(deps, organization_id)
+    async def voided_after_the_listing(deps, organization_id: int, **kinds) -> Listed:
+        listed = await read(deps, organization_id, **kinds)
         # Voided in Aforo once the listing was read; its event finds nothing to void yet.
         await stubs.put_invoice(voided.model_copy(update={"status": "VOID"}))
         async with sessionmaker.begin() as session:
@@ -343,3 +343,66 @@ async def test_an_invoice_voided_after_the_listing_is_not_created_from_it(
     assert [(r.status, r.action) for r in rows if r.aforo_id == f"invoice-{voided.id}"] == [
         ("SKIPPED", "SKIP")
     ], "read fresh: VOID, and never synced"
+
+
+async def _listings(stubs, org) -> list[str]:
+    """The organization's Aforo listings asked for since the stubs' log was cleared."""
+    asked = [*await stubs.requests("org"), *await stubs.requests("metering")]
+    return sorted(
+        r.path
+        for r in asked
+        if r.tenant == org.organization_id and r.path in ("/v1/api/customers", "/api/invoices")
+    )
+
+
+class TestListings:
+    async def test_a_job_of_one_kind_reads_its_own_listing(
+        self, resources, org, aforo, stubs, sessionmaker
+    ) -> None:
+        await asyncio.gather(*(aforo.customer(customer_name=f"One Kind {n}") for n in range(3)))
+        job_id = await _customers_job(resources, org, sessionmaker)
+        await stubs.clear_requests()
+
+        await batched.write(resources, job_id)
+
+        assert await _listings(stubs, org) == ["/v1/api/customers"]
+        assert [row.status for row in await _log_rows(sessionmaker, job_id)] == ["SUCCESS"] * 3
+
+    async def test_a_job_resumed_past_its_customers_reads_the_invoices_only(
+        self, resources, org, aforo, stubs, emulator_control, sessionmaker
+    ) -> None:
+        customers = [await aforo.customer(customer_name=f"Resumed {n}") for n in range(2)]
+        invoices = [await aforo.invoice(customers[n % 2]) for n in range(3)]
+        job_id = await _customers_job(resources, org, sessionmaker)
+        both = await _job(resources, org, sessionmaker, "customers", "invoices")
+        await batched.write(resources, job_id)
+        # The two-kind job stopped once its customers were saved.
+        async with sessionmaker.begin() as session:
+            await session.execute(
+                update(BackfillJob).where(BackfillJob.id == both).values(published=2)
+            )
+        await stubs.clear_requests()
+
+        await batched.write(resources, both)
+
+        assert await _listings(stubs, org) == ["/api/invoices"]
+        held = await emulator_control.live(org.realm_id, "Invoice")
+        assert sorted(r.body["DocNumber"] for r in held) == sorted(
+            i.invoice_number for i in invoices
+        )
+
+    async def test_invoices_of_customers_not_written_yet_read_the_customers_listing_too(
+        self, resources, org, aforo, stubs, emulator_control, sessionmaker
+    ) -> None:
+        customer = await aforo.customer(customer_name="Written With Its Invoices")
+        await aforo.invoice(customer)
+        job_id = await _invoices_job(resources, org, sessionmaker)
+        await stubs.clear_requests()
+
+        await batched.write(resources, job_id)
+
+        assert await _listings(stubs, org) == ["/api/invoices", "/v1/api/customers"]
+        assert not [
+            r for r in await stubs.requests("org") if r.path.endswith(f"/{customer.customer_id}")
+        ]
+        assert len(await emulator_control.live(org.realm_id, "Invoice")) == 1

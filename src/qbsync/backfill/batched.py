@@ -362,7 +362,7 @@ async def write(resources: Resources, job_id: int) -> None:
     try:
         try:
             usable = ensure_usable(job.organization_id, connection)
-            listed = await Listed.read(resources.sync_deps, job.organization_id)
+            listed = await Listed.for_job(resources, job, usable.realm_id)
             qbo = resources.sync_deps.quickbooks.client(
                 organization_id=job.organization_id, realm_id=usable.realm_id
             )

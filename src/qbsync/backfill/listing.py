@@ -1,5 +1,6 @@
 """The organization's customers and invoices as Aforo listed them at the start of a backfill
-run (two requests): the pages' bulk look-ups, and the record a unit of work creates.
+run (a request per kind the run still writes, ``kinds_needed``): the pages' bulk look-ups,
+and the record a unit of work creates.
 
 A record nothing newer than the listing is known of (no mapping, no sync-log row since the
 listing was asked for, looked at in one statement under the record's lock in the unit's own
@@ -15,18 +16,20 @@ updates (or voids) what the attempt wrote.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.aforo.billing import AforoInvoice, BillingClient
 from qbsync.aforo.orgs import AforoCustomer, OrgClient
+from qbsync.backfill.models import BackfillJob
 from qbsync.db.base import utcnow
+from qbsync.resources import Resources
 from qbsync.sync import repository
 from qbsync.sync.context import SyncDeps
 from qbsync.sync.mappers.customers import CUSTOMER_IDS
@@ -74,6 +77,33 @@ async def _if_nothing_newer(
     return None if known else record
 
 
+BOTH = (EntityType.CUSTOMER, EntityType.INVOICE)
+
+
+async def kinds_needed(
+    session: AsyncSession, *, organization_id: int, realm_id: str, targets: Sequence[dict[str, Any]]
+) -> set[str]:
+    """The listings ``targets`` (what is left of a job) are written from: their own kinds,
+    and the customers' too while an invoice's customer is not in QuickBooks yet (the invoice
+    syncs it first, from the listing). A job of one kind, or one resumed past its customers,
+    reads one listing."""
+    kinds = {str(target["type"]) for target in targets}
+    if EntityType.INVOICE not in kinds or EntityType.CUSTOMER in kinds:
+        return kinds
+    invoices = [target for target in targets if target["type"] == EntityType.INVOICE]
+    if any(target.get("customerId") is None for target in invoices):
+        return kinds | {EntityType.CUSTOMER}  # planned without its customer: cannot tell
+    customers = {
+        (EntityType.CUSTOMER, CUSTOMER_IDS.format(target["customerId"])) for target in invoices
+    }
+    mapped = await repository.get_mappings(
+        session, organization_id=organization_id, realm_id=realm_id, records=list(customers)
+    )
+    if all(mapping is not None for mapping in mapped.values()):
+        return kinds
+    return kinds | {EntityType.CUSTOMER}
+
+
 @dataclass
 class Listed:
     customers: dict[str, AforoCustomer]
@@ -82,15 +112,34 @@ class Listed:
     read_at: datetime
 
     @classmethod
-    async def read(cls, deps: SyncDeps, organization_id: int) -> Listed:
+    async def read(
+        cls, deps: SyncDeps, organization_id: int, *, kinds: Collection[str] = BOTH
+    ) -> Listed:
+        """The organization's listings of ``kinds``; the others are left empty (a record of
+        theirs is read on its own)."""
         read_at = utcnow()
-        customers = await deps.aforo.orgs.list_active_customers(org_id=organization_id)
-        invoices = await deps.aforo.billing.list_invoices(org_id=organization_id)
+        customers, invoices = [], []
+        if EntityType.CUSTOMER in kinds:
+            customers = await deps.aforo.orgs.list_active_customers(org_id=organization_id)
+        if EntityType.INVOICE in kinds:
+            invoices = await deps.aforo.billing.list_invoices(org_id=organization_id)
         return cls(
             {str(c.customer_id): c for c in customers},
             {str(i.id): i for i in invoices},
             read_at,
         )
+
+    @classmethod
+    async def for_job(cls, resources: Resources, job: BackfillJob, realm_id: str) -> Listed:
+        """The listings what is left of ``job`` is written from (``kinds_needed``)."""
+        async with resources.sessionmaker() as session:
+            kinds = await kinds_needed(
+                session,
+                organization_id=job.organization_id,
+                realm_id=realm_id,
+                targets=job.targets[job.published :],
+            )
+        return await cls.read(resources.sync_deps, job.organization_id, kinds=kinds)
 
     def serving(self, deps: SyncDeps) -> SyncDeps:
         """``deps`` whose customer and invoice reads answer from the listing where they may."""
