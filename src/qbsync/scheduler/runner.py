@@ -272,18 +272,22 @@ class Scheduler:
         for lane in [x for x in self._lanes.values() if x.urgent and not x.ending]:
             await self._take_urgent(lane)
         next_look = self._renew_at - time.monotonic()
-        # The realms held first; then, for slots they leave free, more realms.
-        for claiming in (False, True):
-            if claiming:
-                room = settings.max_realms - len(self._lanes)
-                free = self._free_slots()
-                if room <= 0 or free <= 0 or not (self._told or now >= self._claim_at):
-                    break
-                # No more realms than the free slots can feed: the rest are left to
-                # instances with room (a realm paced by its limiter leaves its slots free,
-                # so more come).
-                if not await self._claim(min(room, math.ceil(free / settings.realm_concurrency))):
-                    break
+        # The realms held first.
+        wait = await self._dispatch_round()
+        if wait is None:
+            return 0.0  # lease upkeep first
+        next_look = min(next_look, wait)
+        # Then, for the slots they leave free, more realms: no more than those slots can
+        # feed, the rest are left to instances with room (a realm paced by its limiter
+        # leaves its slots free, so more come).
+        room = settings.max_realms - len(self._lanes)
+        free = self._free_slots()
+        if (
+            room > 0
+            and free > 0
+            and (self._told or now >= self._claim_at)
+            and await self._claim(min(room, math.ceil(free / settings.realm_concurrency)))
+        ):
             wait = await self._dispatch_round()
             if wait is None:
                 return 0.0  # lease upkeep first
