@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from qbsync.errors import DependencyUnavailable
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
@@ -26,3 +29,24 @@ async def try_lock_until_commit(session: AsyncSession, name: str) -> bool:
     """Take the lock called ``name`` if nobody holds it (True), without waiting."""
     taken = await session.scalar(_TRY_LOCK, {"key": lock_key(name)})
     return bool(taken)
+
+
+class RecordBusy(DependencyUnavailable):
+    """Another transaction held a record's lock for longer than a sync waits for it."""
+
+    code = "record_busy"
+
+
+async def poll_until_commit(session: AsyncSession, name: str, *, timeout_s: float) -> None:
+    """``lock_until_commit`` without blocking the session meanwhile (a session shared by
+    several units of work, db/shared.py): try again, further and further apart.
+    ``RecordBusy`` after ``timeout_s`` (a blocking wait would be woken by Postgres' deadlock
+    detection instead; polling is not seen by it)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    pause = 0.02
+    while not await try_lock_until_commit(session, name):
+        if loop.time() >= deadline:
+            raise RecordBusy(f"{name} stayed locked by another sync for {timeout_s:.0f} s")
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager
@@ -13,6 +14,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from qbsync.db.shared import SharedSession
 from qbsync.errors import QbsyncError
 from qbsync.metrics import WORK_RUNS
 from qbsync.quickbooks.batching import WriteBatcher
@@ -74,6 +76,10 @@ class Batching(Protocol):
     def batcher(self, work: PendingWork) -> WriteBatcher | None:
         """Pools the creates of a burst of ``work``'s organization and kind (its realm);
         None: that kind is not grouped."""
+
+    async def prepare(self, session: SharedSession, works: Sequence[PendingWork]) -> None:
+        """Read ahead, in bulk, what each member of a group (``works``, of one organization
+        and kind) reads first (``run_group``)."""
 
     def repeating(self) -> AbstractContextManager[None]:
         """Around every work that is not grouped: a create that went out in a batch (by
@@ -194,6 +200,105 @@ async def run_attempt(
         settled = await _park_bug(sessionmaker, attempt, exc)
     WORK_RUNS.labels(work.kind, settled).inc()
     return settled
+
+
+class GroupFailed(Exception):
+    """A group's shared transaction rolled back: each member's outcome is undone."""
+
+    def __init__(self, bugs: dict[int, Exception], outage: bool) -> None:
+        super().__init__(f"{len(bugs)} member(s) raised; outage: {outage}")
+        self.bugs = bugs  # by work id: members that raised something other than an outage
+        self.outage = outage
+
+
+async def run_group(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    execute: Execute,
+    works: Sequence[PendingWork],
+    *,
+    delays: Sequence[float],
+    joining: Callable[[], AbstractContextManager[None]],
+    prepare: Callable[[SharedSession, Sequence[PendingWork]], Awaitable[None]] | None = None,
+) -> dict[int, Settled]:
+    """Run each of ``works`` once, concurrently, in one shared transaction (db/shared.py):
+    each member's sync, sync-log row and settlement as ``run_attempt`` writes them, and one
+    commit for all. Each member runs inside ``joining()`` (its part in the group's batches);
+    ``prepare`` first reads ahead what the members read first (``Batching.prepare``).
+
+    All or nothing: when a member raises, the transaction rolls back and nothing of the
+    group is kept. Members that raised something other than a database outage are parked as
+    ``run_attempt`` parks them (``GroupFailed.bugs``); the others run again later, alone,
+    and their creates are answered from the batches' replay (the sent-batch ledger)."""
+    settled: dict[int, Settled] = {}
+    session = SharedSession(**sessionmaker.kw)
+    try:
+        async with session, session.begin():
+            if prepare is not None:
+                await prepare(session, works)
+            members = [
+                asyncio.create_task(_member(session, execute, work, delays, joining))
+                for work in works
+            ]
+            outcomes = await asyncio.gather(*members, return_exceptions=True)
+            raised = {
+                work.id: outcome
+                for work, outcome in zip(works, outcomes, strict=True)
+                if isinstance(outcome, BaseException)
+            }
+            if raised:
+                raise _failed(raised)
+            for work, outcome in zip(works, outcomes, strict=True):
+                settled[work.id] = outcome  # type: ignore[assignment]
+            await session.flush_deferred()
+    except GroupFailed:
+        raise
+    except Exception as exc:
+        if is_outage(exc):
+            raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+        raise _failed({work.id: exc for work in works}) from exc
+    for work in works:
+        WORK_RUNS.labels(work.kind, settled[work.id]).inc()
+    return settled
+
+
+def _failed(raised: dict[int, BaseException]) -> GroupFailed:
+    for exc in raised.values():
+        if isinstance(exc, asyncio.CancelledError):
+            raise exc
+    bugs = {
+        work_id: exc
+        for work_id, exc in raised.items()
+        if isinstance(exc, Exception) and not is_outage(exc)
+    }
+    return GroupFailed(bugs, outage=len(bugs) < len(raised))
+
+
+async def _member(
+    session: AsyncSession,
+    execute: Execute,
+    work: PendingWork,
+    delays: Sequence[float],
+    joining: Callable[[], AbstractContextManager[None]],
+) -> Settled:
+    number = work.attempts + 1
+    attempt = Attempt(work, number, will_retry=number < work.max_attempts)
+    with joining():
+        result = await execute(session, attempt)
+    return await settle(session, work, result, attempt=number, delays=delays)
+
+
+async def park_bugs(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    works: Sequence[PendingWork],
+    bugs: dict[int, Exception],
+) -> None:
+    """The members of a failed group that raised a bug: parked as ``run_attempt`` would."""
+    for work in works:
+        exc = bugs.get(work.id)
+        if exc is not None:
+            log.error("sync raised an unexpected error; work parked", exc_info=exc)
+            await _park_bug(sessionmaker, Attempt(work, work.attempts + 1, False), exc)
+            WORK_RUNS.labels(work.kind, Settled.PARKED).inc()
 
 
 async def _park_bug(

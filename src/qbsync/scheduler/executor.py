@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from qbsync.db.shared import SharedSession
+from qbsync.errors import InvalidInput
 from qbsync.quickbooks.batching import SentLedger, WriteBatcher, resending
 from qbsync.quickbooks.limiter import URGENT
 from qbsync.scheduler.execution import Attempt, Execute
@@ -17,6 +19,7 @@ from qbsync.sync.context import SyncDeps
 from qbsync.sync.engine import SyncOptions, sync
 from qbsync.sync.mappers.payments import PaymentFacts
 from qbsync.sync.registry import find
+from qbsync.sync.repository import prepare_group
 from qbsync.sync.results import SyncResult
 
 
@@ -73,6 +76,23 @@ class EngineBatching:
             organization_id=work.organization_id, realm_id=work.lane
         )
         return WriteBatcher(client, ledger=self._ledger, linger_s=self._linger_s)
+
+    async def prepare(self, session: SharedSession, works: Sequence[PendingWork]) -> None:
+        kind = find(works[0].kind)
+        if kind is None:
+            return
+        aforo_ids = []
+        for work in works:
+            try:
+                aforo_ids.append(kind.aforo_id(kind.parse(work.aforo_id)))
+            except InvalidInput:
+                continue  # its own sync says so
+        await prepare_group(
+            session,
+            organization_id=works[0].organization_id,
+            entity_type=kind.entity_type,
+            aforo_ids=aforo_ids,
+        )
 
     def repeating(self) -> AbstractContextManager[None]:
         return resending(self._ledger)

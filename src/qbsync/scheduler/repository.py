@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.connections.models import QuickBooksConnection
 from qbsync.db.base import table_of
+from qbsync.db.shared import shared
 from qbsync.scheduler.models import PendingWork, Priority, RealmLease, WorkResult, WorkState
 from qbsync.scheduler.wakeups import CHANNEL
 
@@ -449,11 +450,20 @@ async def take_due(
     return list(rows)
 
 
+_DELETE_WORK = delete(table_of(PendingWork)).where(
+    table_of(PendingWork).c.id == bindparam("work_id")
+)
+
+
 async def finish(
     session: AsyncSession, work: PendingWork, *, result: dict[str, Any] | None
 ) -> None:
     """The attempt succeeded (or needs nothing more): the work is done."""
-    await session.execute(delete(PendingWork).where(PendingWork.id == work.id))
+    group = shared(session)
+    if group is not None:
+        group.defer(_DELETE_WORK, {"work_id": work.id})  # with the group's others
+    else:
+        await session.execute(_DELETE_WORK, {"work_id": work.id})
     if result is not None:
         await put_result(session, work.id, result)
 

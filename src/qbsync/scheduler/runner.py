@@ -39,9 +39,12 @@ from qbsync.scheduler.errors import DatabaseUnavailable
 from qbsync.scheduler.execution import (
     Batching,
     Execute,
+    GroupFailed,
     is_outage,
+    park_bugs,
     park_crashed,
     run_attempt,
+    run_group,
 )
 from qbsync.scheduler.models import PendingWork, Priority
 from qbsync.scheduler.wakeups import WorkListener, listen_dsn
@@ -81,11 +84,10 @@ class _Lane:
 
 @dataclass
 class _Group:
-    """Works of one burst: their creates are pooled by one batcher while any of them runs."""
+    """Works of one burst: one shared transaction; their creates pooled by one batcher."""
 
     batcher: WriteBatcher
     key: tuple[int, str]
-    running: int
 
 
 class RealmPacing:
@@ -489,44 +491,43 @@ class Scheduler:
         share = self._settings.concurrency // max(1, serving)
         return max(2, min(MAX_BATCH_ITEMS, share))
 
-    def _writing(self, group: _Group | None) -> contextlib.AbstractContextManager[None]:
-        """How the work's creates go out: in its group's batches, or alone; either way a
-        create that already went out in a batch goes as that batch request again.
+    def _repeating(self) -> contextlib.AbstractContextManager[None]:
+        """How a work that runs alone sends its creates: a create that already went out in
+        a batch goes as that batch request again (a group's members: their batcher does it).
 
         That is the duplicate guard (the sent-batch ledger), and it is consulted for every
         create, not only a repeat's: whether a record's create went out in a batch is a fact
         about the record, not about this row. A fresh row (no attempts, no claims) may
         serve a record that went out before: a replayed parked work, or a twin that took
         over from a failed row. One indexed read per create."""
-        if group is not None:
-            return _pooled(group.batcher)  # the batcher consults the ledger itself
         if self._batching is not None:
             return self._batching.repeating()
         return contextlib.nullcontext()
 
     def _dispatch_group(self, lane: _Lane, works: list[PendingWork], batcher: WriteBatcher) -> None:
-        group = _Group(batcher, (works[0].organization_id, works[0].kind), running=len(works))
+        group = _Group(batcher, (works[0].organization_id, works[0].kind))
         lane.groups += 1
         lane.running[group.key] += 1
         lane.grouped += len(works)
+        lane.last_dispatch = time.monotonic()
+        task = asyncio.create_task(
+            self._run_group(lane, works, group), name=f"group-{works[0].id}-{len(works)}"
+        )
         for work in works:
-            self._dispatch(lane, work, group)
+            lane.in_flight.add(work.id)
+            self._tasks[work.id] = task
 
-    def _dispatch(
-        self, lane: _Lane, work: PendingWork, group: _Group | None = None
-    ) -> asyncio.Task[None]:
+    def _dispatch(self, lane: _Lane, work: PendingWork) -> asyncio.Task[None]:
         lane.in_flight.add(work.id)
         lane.last_dispatch = time.monotonic()
-        task = asyncio.create_task(self._run(lane, work, group), name=f"work-{work.id}")
+        task = asyncio.create_task(self._run(lane, work), name=f"work-{work.id}")
         self._tasks[work.id] = task
         return task
 
-    async def _run(self, lane: _Lane, work: PendingWork, group: _Group | None = None) -> None:
+    async def _run(self, lane: _Lane, work: PendingWork) -> None:
         settled = False
         try:
-            # Every member joins before any reaches its create (the tasks start in order):
-            # a batch leaves once each member still running waits on it.
-            with self._writing(group):
+            with self._repeating():
                 await run_attempt(
                     self._sessionmaker, self._execute, work, delays=self._settings.retry_delays_s
                 )
@@ -542,16 +543,59 @@ class Scheduler:
             log.exception("work settlement failed; it runs again later")
         finally:
             lane.in_flight.discard(work.id)
-            if group is not None:
-                lane.grouped -= 1
-                group.running -= 1
-                if not group.running:
-                    lane.groups -= 1
-                    lane.running[group.key] -= 1
             self._tasks.pop(work.id, None)
             self._wakeup.set()
             if settled and self._on_settled is not None:
                 self._on_settled(work.id)
+
+    async def _run_group(self, lane: _Lane, works: list[PendingWork], group: _Group) -> None:
+        """The group's works in one shared transaction (execution.run_group): settled
+        together, or, when a member raised, parked (that member) or run again later."""
+        settled = False
+        try:
+            await run_group(
+                self._sessionmaker,
+                self._execute,
+                works,
+                delays=self._settings.retry_delays_s,
+                joining=lambda: _pooled(group.batcher),
+                prepare=self._batching.prepare if self._batching is not None else None,
+            )
+            settled = True
+        except GroupFailed as failed:
+            log.warning(
+                "a group's transaction rolled back; its works run again",
+                extra={"works": len(works), "bugs": len(failed.bugs)},
+            )
+            try:
+                await park_bugs(self._sessionmaker, works, failed.bugs)
+            except Exception:
+                log.exception("parking a group's failed works failed; they run again later")
+                self._stranded.update(failed.bugs)
+            self._stranded.update(work.id for work in works if work.id not in failed.bugs)
+        except DatabaseUnavailable:
+            self._stranded.update(work.id for work in works)
+            log.warning(
+                "database unavailable during a group's syncs; they run again later",
+                exc_info=True,
+            )
+        except asyncio.CancelledError:
+            self._stranded.update(work.id for work in works)
+            raise
+        except Exception:
+            self._stranded.update(work.id for work in works)
+            log.exception("group settlement failed; its works run again later")
+        finally:
+            lane.groups -= 1
+            lane.running[group.key] -= 1
+            lane.grouped -= len(works)
+            for work in works:
+                lane.in_flight.discard(work.id)
+                self._tasks.pop(work.id, None)
+            self._wakeup.set()
+            if settled and self._on_settled is not None:
+                for work in works:
+                    self._on_settled(work.id)
 
     def _end_turn(self, lane: _Lane) -> None:
         lane.ending = True
@@ -615,14 +659,14 @@ def _key(work: PendingWork) -> tuple[int, str] | None:
 
 def _first_send(work: PendingWork) -> bool:
     """Whether the work may join a group. It only picks who is batched: a work that may
-    have sent its create already goes alone; the ledger (``_writing``) is what keeps any
+    have sent its create already goes alone; the ledger (``_repeating``) is what keeps any
     create from going out twice."""
     return work.priority != Priority.INTERACTIVE and not _repeat(work)
 
 
 def _repeat(work: PendingWork) -> bool:
     """Tried before, or taken before without an outcome: its create may have gone out (a
-    fresh row may too, see ``_writing``)."""
+    fresh row may too, see ``_repeating``)."""
     return work.attempts > 0 or work.claims > 1
 
 

@@ -6,19 +6,40 @@ than the database spent running them."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, or_, select, true, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Row,
+    String,
+    and_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.connections import repository as connections
 from qbsync.connections.models import QuickBooksConnection
 from qbsync.db.base import table_of, utcnow
-from qbsync.db.locks import lock_key, lock_until_commit, try_lock_until_commit
+from qbsync.db.locks import (
+    lock_key,
+    lock_until_commit,
+    poll_until_commit,
+    try_lock_until_commit,
+)
+from qbsync.db.shared import SharedSession, shared
 from qbsync.quickbooks.batching import stepping_aside
 from qbsync.quickbooks.schemas.base import QboEntity
 from qbsync.snapshots import repository as snapshots
@@ -32,11 +53,21 @@ def _lock_name(organization_id: int, entity_type: str, aforo_id: str) -> str:
     return f"{organization_id}:{entity_type}:{aforo_id}"
 
 
+# How long a sync sharing its group's transaction waits for a record's lock held by another
+# transaction (db/shared.py): past it, the sync fails retryably (RecordBusy) and the group's
+# other members go on.
+SHARED_LOCK_WAIT_S = 30.0
+
+
 async def lock_entity(
     session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str
 ) -> None:
     """Serialize work on one entity across every instance until the transaction ends."""
     name = _lock_name(organization_id, entity_type, aforo_id)
+    group = shared(session)
+    if group is not None:
+        await _lock_in_group(group, name)
+        return
     if await try_lock_until_commit(session, name):
         return
     # Held by another sync until it commits: a batch of creates this sync takes part in
@@ -45,9 +76,24 @@ async def lock_entity(
         await lock_until_commit(session, name)
 
 
+async def _lock_in_group(group: SharedSession, name: str) -> None:
+    """The lock for a member of a shared transaction: first from the group's other members
+    (held until that member is done, whose writes this member then sees), then from other
+    transactions."""
+    while (holder := group.holder(name)) is not None:
+        with stepping_aside():
+            await asyncio.wait({holder})
+    group.claim(name)
+    if await try_lock_until_commit(group, name):
+        return
+    with stepping_aside():
+        await poll_until_commit(group, name, timeout_s=SHARED_LOCK_WAIT_S)
+
+
 _CONNECTION_AND_LOCK = connections.READ_CONNECTION.add_columns(
     func.pg_try_advisory_xact_lock(bindparam("lock_key")).label("locked")
 )
+_CONNECTION = connections.READ_CONNECTION.add_columns(false().label("locked"))
 
 
 async def connection_and_lock(
@@ -55,12 +101,26 @@ async def connection_and_lock(
 ) -> tuple[QuickBooksConnection | None, bool]:
     """The organization's connection and, in the same statement, the entity's lock when
     nobody holds it (True: taken; ``lock_entity`` then has nothing to do). No connection, no
-    lock: such a sync only logs that it is not connected."""
-    key = lock_key(_lock_name(organization_id, entity_type, aforo_id))
+    lock: such a sync only logs that it is not connected. In a shared transaction, a lock
+    another member holds is not taken here (``lock_entity`` waits for that member)."""
+    name = _lock_name(organization_id, entity_type, aforo_id)
+    group = shared(session)
+    claimed = group is None or group.claim(name)
+    if group is not None and ("connection", organization_id) in group.prepared:
+        locked = claimed and group.prepared.pop(("locked", name), False)
+        if claimed and not locked:
+            group.unclaim(name)
+        return group.prepared[("connection", organization_id)], locked
     row = (
-        await session.execute(_CONNECTION_AND_LOCK, {"org": organization_id, "lock_key": key})
+        await session.execute(
+            _CONNECTION_AND_LOCK if claimed else _CONNECTION,
+            {"org": organization_id, "lock_key": lock_key(name)},
+        )
     ).first()
-    return connections.connection_of(row), bool(row is not None and row.locked)
+    locked = bool(row is not None and row.locked)
+    if group is not None and claimed and not locked:
+        group.unclaim(name)
+    return connections.connection_of(row), locked
 
 
 _MAPPINGS = table_of(Mapping)
@@ -218,6 +278,13 @@ _RECORD_STATE = _build_record_state()
 async def record_state(
     session: AsyncSession, *, organization_id: int, realm_id: str, entity_type: str, aforo_id: str
 ) -> RecordState:
+    group = shared(session)
+    if group is not None:
+        state = group.prepared.pop(
+            ("state", organization_id, realm_id, entity_type, aforo_id), None
+        )
+        if state is not None:
+            return state  # type: ignore[no-any-return]
     row = (
         await session.execute(
             _RECORD_STATE,
@@ -229,6 +296,10 @@ async def record_state(
             },
         )
     ).one()
+    return _state_of(row)
+
+
+def _state_of(row: Row[Any]) -> RecordState:
     latest = None
     if row.latest_id is not None:
         latest = LatestAttempt(
@@ -239,6 +310,113 @@ async def record_state(
             row.latest_created_at,
         )
     return RecordState(_mapping_of(row), latest, int(row.refused_writes))
+
+
+def _build_group_locks() -> Any:
+    keys = (
+        func.unnest(bindparam("lock_keys", type_=ARRAY(BigInteger)))
+        .table_valued("key")
+        .render_derived(name="record_lock")
+    )
+    locked = select(func.array_agg(keys.c.key)).where(func.pg_try_advisory_xact_lock(keys.c.key))
+    log_ids = select(
+        func.array_agg(func.nextval(func.pg_get_serial_sequence(_LOG.name, _LOG.c.id.name)))
+    ).select_from(func.generate_series(1, bindparam("count", type_=Integer)))
+    return connections.READ_CONNECTION.add_columns(
+        locked.scalar_subquery().label("locked_keys"), log_ids.scalar_subquery().label("log_ids")
+    )
+
+
+def _build_record_states() -> Any:
+    """``_RECORD_STATE`` for several records of one kind at once."""
+    record = (
+        func.unnest(bindparam("aforo_ids", type_=ARRAY(String)))
+        .table_valued("aforo_id")
+        .render_derived(name="record")
+    )
+    same = and_(
+        _LOG.c.organization_id == bindparam("organization_id"),
+        _LOG.c.entity_type == bindparam("entity_type"),
+        _LOG.c.aforo_id == record.c.aforo_id,
+    )
+    refused = (
+        select(func.count().label("refused_writes"))
+        .where(
+            same,
+            _LOG.c.status == SyncStatus.FAILED,
+            _LOG.c.error_code.regexp_match("^[0-9]+$"),
+        )
+        .lateral("refused")
+    )
+    latest = (
+        select(
+            _LOG.c.id.label("latest_id"),
+            _LOG.c.status.label("latest_status"),
+            _LOG.c.error_code.label("latest_error_code"),
+            _LOG.c.correlation_id.label("latest_correlation_id"),
+            _LOG.c.created_at.label("latest_created_at"),
+        )
+        .where(same, _LOG.c.status != SyncStatus.SKIPPED)
+        .order_by(_LOG.c.id.desc())
+        .limit(1)
+        .lateral("latest")
+    )
+    mapping = and_(
+        _MAPPINGS.c.organization_id == bindparam("organization_id"),
+        _MAPPINGS.c.realm_id == bindparam("realm_id"),
+        _MAPPINGS.c.entity_type == bindparam("entity_type"),
+        _MAPPINGS.c.aforo_id == record.c.aforo_id,
+    )
+    return select(
+        record.c.aforo_id.label("record_aforo_id"), refused.c.refused_writes, latest, _MAPPINGS
+    ).select_from(
+        record.join(refused, true()).outerjoin(latest, true()).outerjoin(_MAPPINGS, mapping)
+    )
+
+
+_GROUP_LOCKS = _build_group_locks()
+_RECORD_STATES = _build_record_states()
+
+
+async def prepare_group(
+    group: SharedSession, *, organization_id: int, entity_type: str, aforo_ids: Sequence[str]
+) -> None:
+    """What each member of a group (records of one organization and kind) reads first, read
+    for all of them in two statements: the connection with each record's lock, then the
+    records' states; and a sync-log id for each record's row (``sync_log.write``). A
+    member finds them in ``group.prepared``; a record whose lock another transaction held
+    is left to its member (``lock_entity``), as is everything of an organization that is
+    not connected."""
+    names = {lock_key(_lock_name(organization_id, entity_type, a)): a for a in aforo_ids}
+    row = (
+        await group.execute(
+            _GROUP_LOCKS,
+            {"org": organization_id, "lock_keys": list(names), "count": len(aforo_ids)},
+        )
+    ).first()
+    connection = connections.connection_of(row)
+    if row is None or connection is None:
+        return
+    group.prepared[("connection", organization_id)] = connection
+    locked = [names[key] for key in row.locked_keys or ()]
+    for aforo_id, log_id in zip(locked, row.log_ids, strict=False):
+        group.prepared[("locked", _lock_name(organization_id, entity_type, aforo_id))] = True
+        group.prepared[("log_id", organization_id, entity_type, aforo_id)] = log_id
+    if not locked:
+        return
+    realm_id = connection.realm_id
+    rows = await group.execute(
+        _RECORD_STATES,
+        {
+            "organization_id": organization_id,
+            "realm_id": realm_id,
+            "entity_type": entity_type,
+            "aforo_ids": locked,
+        },
+    )
+    for state_row in rows:
+        key = ("state", organization_id, realm_id, entity_type, state_row.record_aforo_id)
+        group.prepared[key] = _state_of(state_row)
 
 
 async def find_by_quickbooks_id(

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.db.base import table_of, utcnow
+from qbsync.db.shared import shared
 from qbsync.sync.models import SyncLog, SyncStatus
 
 
@@ -68,12 +69,23 @@ async def write(
     # One INSERT … RETURNING, without the ORM's flush (its bookkeeping cost more than the
     # row); the row is not in the session's identity map, which nothing here needs.
     values = {column.key: getattr(entry, column.key) for column in _INSERTED}
-    entry.id = (await session.execute(_INSERT, values)).scalar_one()
+    group = shared(session)
+    reserved = None
+    if group is not None:
+        reserved = group.prepared.pop(("log_id", organization_id, entity_type, aforo_id), None)
+    if reserved is not None:
+        # A member of a group, on its own record: the id was taken with the record's lock
+        # (sync/repository.prepare_group); the row is written with the group's others.
+        entry.id = reserved
+        group.defer(_INSERT_WITH_ID, values | {"id": reserved})  # type: ignore[union-attr]
+    else:
+        entry.id = (await session.execute(_INSERT, values)).scalar_one()
     return entry
 
 
 _INSERTED = [column for column in table_of(SyncLog).columns if column.key != "id"]
 _INSERT = insert(table_of(SyncLog)).returning(table_of(SyncLog).c.id)  # columns: the parameters
+_INSERT_WITH_ID = insert(table_of(SyncLog))
 
 
 @dataclass(frozen=True)
