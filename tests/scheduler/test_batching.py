@@ -1,5 +1,6 @@
 """Bursts of one kind go out through QuickBooks' batch endpoint, each record still its own
-sync (own transaction, sync-log row, settlement); a lone work is a plain create."""
+sync (own sync-log row, settlement; the group's transaction shared); a lone work is a plain
+create."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +20,7 @@ from qbo_emulator import faults as emulator_faults
 from qbo_emulator.aforo import StubInvoice
 from qbo_emulator.control import EmulatorControl
 from qbsync.config import SchedulerSettings
+from qbsync.db.locks import lock_until_commit
 from qbsync.quickbooks.schemas import EmailAddress
 from qbsync.quickbooks.schemas.names import Customer
 from qbsync.resources import Resources
@@ -26,6 +29,7 @@ from qbsync.scheduler.executor import engine_batching, engine_executor
 from qbsync.scheduler.models import PendingWork, Priority, WorkState
 from qbsync.scheduler.runner import Scheduler
 from qbsync.scheduler.service import Scheduling
+from qbsync.sync import customers as customers_sync
 from qbsync.sync.context import SyncDeps
 from qbsync.sync.models import Mapping, SyncLog
 from tests.fixtures.sync import AforoData, Org
@@ -33,8 +37,6 @@ from tests.quickbooks.emulated import invoice_for
 
 from .conftest import work
 
-# Room for a full batch: each member of a burst holds its own transaction until its batch
-# is answered.
 SETTINGS = SchedulerSettings(concurrency=40, poll_interval_s=0.05, retry_delays_s=[0.1])
 # No member here is held up for good: a batch leaves when every member waits on it, never
 # on the linger, however slowly a busy machine runs them.
@@ -535,3 +537,94 @@ class TestPersonFirst:
             await holder.stop()
         held = await emulator_control.live(org.realm_id, "Invoice")
         assert len(held) == 4
+
+
+class TestSharedTransaction:
+    """A burst's group shares one transaction: one connection for all its members, and all
+    or nothing when a member raises."""
+
+    async def test_a_full_burst_runs_on_a_pool_of_three_connections(
+        self, database_url: str, world: World
+    ) -> None:
+        _wide, resources, deps, org, aforo, emulator_control = world.parts()
+        engine = create_async_engine(database_url, pool_size=3, max_overflow=0, pool_timeout=5)
+        narrow = async_sessionmaker(engine, expire_on_commit=False)
+        try:
+            customers = [await aforo.customer(customer_name=f"Narrow {n}") for n in range(30)]
+            start = len(await emulator_control.requests(org.realm_id))
+            await _enqueue(narrow, org, "CUSTOMER", [c.customer_id for c in customers])
+            await _drain(narrow, resources, deps)
+
+            assert await _writes_since(emulator_control, org.realm_id, start) == ["batch"]
+            logged = await _logged(narrow, org, "CUSTOMER")
+            assert [[r.status for r in rows] for rows in logged.values()] == [["SUCCESS"]] * 30
+        finally:
+            await engine.dispose()
+
+    async def test_a_member_that_raises_is_parked_and_the_others_are_written_once(
+        self, world: World, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        wide, resources, deps, org, aforo, emulator_control = world.parts()
+        customers = [await aforo.customer(customer_name=f"Group {n}") for n in range(5)]
+        broken = customers[2]
+        real = customers_sync.map_customer
+
+        def map_or_break(customer: Any, **kwargs: Any) -> Any:
+            if customer.customer_id == broken.customer_id:
+                raise RuntimeError("a bug in the mapper")
+            return real(customer, **kwargs)
+
+        monkeypatch.setattr(customers_sync, "map_customer", map_or_break)
+        await _enqueue(wide, org, "CUSTOMER", [c.customer_id for c in customers])
+        await _drain(wide, resources, deps)
+
+        # The group rolled back: the others ran again (alone: their creates are that
+        # batch request again, answered from QuickBooks' replay) and each exists once.
+        names = Counter(
+            r.body["DisplayName"] for r in await emulator_control.live(org.realm_id, "Customer")
+        )
+        assert names == Counter(f"Group {n}" for n in (0, 1, 3, 4))
+        logged = await _logged(wide, org, "CUSTOMER")
+        assert [r.status for r in logged[f"CUST-{broken.customer_id}"]] == ["FAILED"]
+        assert all(
+            [r.status for r in logged[f"CUST-{c.customer_id}"]] == ["SUCCESS"]
+            for c in customers
+            if c is not broken
+        )
+        async with wide() as session:
+            parked = await session.scalar(
+                select(PendingWork).where(PendingWork.aforo_id == f"CUST-{broken.customer_id}")
+            )
+        assert parked is not None
+        assert parked.state == WorkState.PARKED
+        assert parked.park_reason == "unexpected_error"
+
+    async def test_a_member_whose_record_another_sync_holds_retries_and_the_rest_go_on(
+        self, world: World
+    ) -> None:
+        wide, resources, deps, org, aforo, _emulator = world.parts()
+        customers = [await aforo.customer(customer_name=f"Busy {n}") for n in range(3)]
+        held = customers[0]
+        async with wide.begin() as session:
+            # Another transaction holds the record's lock for longer than a member waits.
+            await lock_until_commit(
+                session, f"{org.organization_id}:CUSTOMER:CUST-{held.customer_id}"
+            )
+            await _enqueue(wide, org, "CUSTOMER", [c.customer_id for c in customers])
+            scheduler = _scheduler(wide, resources, deps)
+            await scheduler.start()
+            try:
+                async with asyncio.timeout(30):
+                    # Polls the database the scheduler writes from another task.
+                    while len(await _mapped(wide, org, "CUSTOMER")) < 2:  # noqa: ASYNC110
+                        await asyncio.sleep(0.05)
+            finally:
+                await scheduler.stop()
+        logged = await _logged(wide, org, "CUSTOMER")
+        [busy] = logged[f"CUST-{held.customer_id}"]
+        assert (busy.status, busy.error_code) == ("RETRYING", "record_busy")
+
+        await _drain(wide, resources, deps)  # the lock is free now
+        logged = await _logged(wide, org, "CUSTOMER")
+        assert [r.status for r in logged[f"CUST-{held.customer_id}"]] == ["RETRYING", "SUCCESS"]
+        assert len(await _mapped(wide, org, "CUSTOMER")) == 3

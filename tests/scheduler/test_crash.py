@@ -60,7 +60,9 @@ def workers(
         settings,
         QBSYNC_SCHEDULER__LEASE_S="3",
         QBSYNC_SCHEDULER__CONCURRENCY="4",
-        QBSYNC_SCHEDULER__REALM_CONCURRENCY="3",
+        # One sync (or one burst's group of 30) of the realm at a time: a kill after the
+        # first group committed finds the rest of the backlog still to do.
+        QBSYNC_SCHEDULER__REALM_CONCURRENCY="1",
         QBSYNC_SCHEDULER__POLL_INTERVAL_S="0.1",
         QBSYNC_LOG__LEVEL="WARNING",
     )
@@ -107,7 +109,7 @@ class TestKill9:
         emulator_control: EmulatorControl,
     ) -> None:
         customer = await aforo.customer()
-        invoices = [await aforo.invoice(customer) for _ in range(30)]
+        invoices = [await aforo.invoice(customer) for _ in range(75)]
         async with sessionmaker.begin() as session:
             for invoice in invoices:
                 await repository.enqueue(session, work(org.organization_id, invoice.id))

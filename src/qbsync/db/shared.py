@@ -14,8 +14,12 @@ What changes for a member:
   record locks. ``claim`` keeps the group's own record: the first member to lock a name
   holds it until that member is done; another member that needs it waits for that member
   (its writes are then visible: same transaction), as it would wait for a commit.
-- A lock held by another transaction is waited for by polling (``lock_until_commit``): a
-  blocking ``pg_advisory_xact_lock`` would stop every member's statements meanwhile.
+- A lock held by another transaction is waited for briefly, by polling
+  (``poll_until_commit``): a blocking ``pg_advisory_xact_lock`` would stop every member's
+  statements meanwhile. Postgres' deadlock detection sees neither this wait nor a wait for
+  another member, so both give up rather than wait on a circle: a member's wait that would
+  close one fails at once, and a poll fails after a couple of seconds (``RecordBusy``,
+  retryable: the record's sync is logged as such and tried again later).
 - All or nothing: a member that fails for a reason outside its sync (an exception, a
   database error) fails the group, whose transaction rolls back (scheduler/execution.py).
 """
@@ -30,6 +34,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 from sqlalchemy.sql.base import Executable
 
+from qbsync.db.locks import RecordBusy
+
 
 class SharedSession(AsyncSession):
     """An ``AsyncSession`` whose I/O several tasks may await at once (serialized; a task
@@ -41,6 +47,7 @@ class SharedSession(AsyncSession):
         self._io_owner: asyncio.Task[Any] | None = None
         self._io_depth = 0
         self._holders: dict[str, asyncio.Task[Any]] = {}
+        self._waiting: dict[asyncio.Task[Any], asyncio.Task[Any]] = {}  # member -> holder
         # What the group read in bulk for its members ahead of them, by the reader's own
         # keys (sync/repository.py: connection, record locks and states, sync-log ids).
         self.prepared: dict[tuple[Any, ...], Any] = {}
@@ -115,6 +122,23 @@ class SharedSession(AsyncSession):
         if task is None or task.done() or task is asyncio.current_task():
             return None
         return task
+
+    async def wait_for_holder(self, holder: asyncio.Task[Any], name: str) -> None:
+        """Wait until ``holder`` (another member) is done with the lock ``name``; a wait
+        that would close a circle of members waiting on each other fails at once
+        (``RecordBusy``): Postgres sees none of these waits, so it cannot break it."""
+        current = asyncio.current_task()
+        assert current is not None
+        seen: asyncio.Task[Any] | None = holder
+        while seen is not None:
+            if seen is current:
+                raise RecordBusy(f"{name}: members of one group wait on each other")
+            seen = self._waiting.get(seen)
+        self._waiting[current] = holder
+        try:
+            await asyncio.wait({holder})
+        finally:
+            del self._waiting[current]
 
     def claim(self, name: str) -> bool:
         """Hold ``name`` for the calling member unless another member does (False)."""

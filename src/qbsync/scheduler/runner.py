@@ -144,7 +144,8 @@ class Scheduler:
         self.holder = holder or instance_id()
         self._on_settled = on_settled
         self._lanes: dict[str, _Lane] = {}
-        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}  # by work: a group's, its members'
+        self._slots: set[asyncio.Task[None]] = set()
         self._stranded: set[int] = set()  # taken, not attempted: pending again when we can
         self._unstarted: set[int] = set()  # taken ahead, never started: likewise
         self._wakeup = asyncio.Event()
@@ -343,7 +344,9 @@ class Scheduler:
         return cap
 
     def _free_slots(self) -> int:
-        return self._settings.concurrency - len(self._tasks)
+        """Slots are syncs running alone and groups (a group's members share a transaction,
+        so a connection, and their creates leave one batch request at a time)."""
+        return self._settings.concurrency - len(self._slots)
 
     async def _renew(self, now: float) -> None:
         settings = self._settings
@@ -439,9 +442,9 @@ class Scheduler:
     ) -> tuple[list[PendingWork], WriteBatcher] | PendingWork | None:
         """What the realm sends next: a group, one work alone, or nothing for now.
 
-        A group is up to a full group (``_full_group``) of ready works of one organization
-        and kind, within the free slots (each member holds its own transaction, so its own
-        connection, until its batch is answered). Only first sends: a work taken or tried
+        A group is up to a batch request's 30 ready works of one organization and kind; it
+        takes one of the process's slots (its members share one transaction, so one
+        connection: execution.run_group). Only first sends: a work taken or tried
         before may have sent its create already, and only that same request again is
         answered from QBO's replay store (``Batching.repeating``); none a person waits for
         (they go alone, at once).
@@ -455,23 +458,22 @@ class Scheduler:
         limiter = lane.limiter
         if self._batching is None or limiter is None or limiter.batch_room() <= lane.groups:
             return lane.ready.popleft()
-        full = self._full_group()
+        full = MAX_BATCH_ITEMS
         filling: set[tuple[int, str]] = set()
         topped_up = False
         for key in list(dict.fromkeys(k for k in map(_key, lane.ready) if k is not None)):
             burst = _burst_of(lane, key)
             if len(burst) < 2:
                 continue  # a lone work: it goes alone
-            size = min(full, self._free_slots())
-            if len(burst) < full or size < full:
-                if lane.running[key] or size < 2:
+            if len(burst) < full:
+                if lane.running[key]:
                     filling.add(key)  # it joins the next group
                     continue
-                if not topped_up and len(burst) < full:  # due since: one take per group
+                if not topped_up:  # due since: one take per group
                     topped_up = True
                     lane.ready.extend(await self._take_due(lane, limit=full - len(burst)))
                     burst = _burst_of(lane, key)
-            burst = burst[:size]
+            burst = burst[:full]
             batcher = self._batching.batcher(burst[0])
             if batcher is None:  # a kind that is not grouped
                 continue
@@ -483,13 +485,6 @@ class Scheduler:
                 lane.ready.remove(work)
                 return work
         return None
-
-    def _full_group(self) -> int:
-        """A batch request's 30, or the realm's fair share of the process's slots when it
-        serves several realms (one busy realm must not take every slot for its groups)."""
-        serving = sum(1 for lane in self._lanes.values() if not lane.ending)
-        share = self._settings.concurrency // max(1, serving)
-        return max(2, min(MAX_BATCH_ITEMS, share))
 
     def _repeating(self) -> contextlib.AbstractContextManager[None]:
         """How a work that runs alone sends its creates: a create that already went out in
@@ -513,6 +508,7 @@ class Scheduler:
         task = asyncio.create_task(
             self._run_group(lane, works, group), name=f"group-{works[0].id}-{len(works)}"
         )
+        self._slots.add(task)
         for work in works:
             lane.in_flight.add(work.id)
             self._tasks[work.id] = task
@@ -522,6 +518,7 @@ class Scheduler:
         lane.last_dispatch = time.monotonic()
         task = asyncio.create_task(self._run(lane, work), name=f"work-{work.id}")
         self._tasks[work.id] = task
+        self._slots.add(task)
         return task
 
     async def _run(self, lane: _Lane, work: PendingWork) -> None:
@@ -544,6 +541,7 @@ class Scheduler:
         finally:
             lane.in_flight.discard(work.id)
             self._tasks.pop(work.id, None)
+            self._slots.difference_update({asyncio.current_task()})
             self._wakeup.set()
             if settled and self._on_settled is not None:
                 self._on_settled(work.id)
@@ -592,6 +590,7 @@ class Scheduler:
             for work in works:
                 lane.in_flight.discard(work.id)
                 self._tasks.pop(work.id, None)
+            self._slots.difference_update({asyncio.current_task()})
             self._wakeup.set()
             if settled and self._on_settled is not None:
                 for work in works:

@@ -130,13 +130,15 @@ async def run_attempt(
     with log_context(
         entity=entity_type, aforo_id=aforo_id, org_id=ctx.organization_id, realm_id=ctx.realm_id
     ):
-        await ctx.lock(entity_type, aforo_id)
-        state = await ctx.read_state(entity_type, aforo_id)
-        waiting = _chain_waiting(ctx, state.latest)
-        if waiting is not None:
-            return await _coalesce(ctx, waiting, entity_type=entity_type, aforo_id=aforo_id)
         started = time.perf_counter()
         try:
+            # Inside: a lock another sync kept too long (RecordBusy, in a shared
+            # transaction) is this attempt's retryable failure, logged as any other.
+            await ctx.lock(entity_type, aforo_id)
+            state = await ctx.read_state(entity_type, aforo_id)
+            waiting = _chain_waiting(ctx, state.latest)
+            if waiting is not None:
+                return await _coalesce(ctx, waiting, entity_type=entity_type, aforo_id=aforo_id)
             written = await work()
         except QbsyncError as error:
             elapsed = int((time.perf_counter() - started) * 1000)
