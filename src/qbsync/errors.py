@@ -8,7 +8,7 @@
     ├── Forbidden                    403                              AUTH
     ├── DependencyUnavailable        503  retryable: a service we call is down  TRANSIENT
     └── ... each package's own tree, drawn in its errors.py: aforo, api, connections,
-        events, quickbooks, sync
+        db, events, quickbooks, scheduler, sync
 
     SettingsError                         start-up only: settings that do not load, each
                                           offending variable named (not a QbsyncError)

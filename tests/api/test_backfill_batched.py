@@ -284,10 +284,12 @@ async def test_a_batch_whose_answers_were_lost_is_replayed_on_retry_not_written_
 ) -> None:
     customer = await aforo.customer(customer_name="Replayed Invoices Ltd")
     invoices = [await aforo.invoice(customer) for _ in range(5)]
-    # Three records written at once: the first batch holds three of the four pooled invoices
-    # (the first is its plan's leader, written alone); its retry, right away, rides with the
-    # fourth, so a batch composed anew would carry a new requestid.
-    monkeypatch.setattr(batched, "CONCURRENCY", 3)
+    # Groups of three, one at a time: the first batch holds three of the four pooled
+    # invoices (the first is its plan's leader, written alone), the fourth goes in a batch of
+    # its own, and the first three are tried again after it: a batch composed anew for them
+    # would carry a new requestid.
+    monkeypatch.setattr(batched, "GROUPS", 1)
+    monkeypatch.setattr(batched, "GROUP_SIZE", 3)
     monkeypatch.setattr(batched, "RETRY_AFTER_S", 0.0)
     # A company that allows duplicate numbers, QuickBooks' default: no 6140 gives a second
     # write of an invoice away.

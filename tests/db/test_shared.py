@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from qbsync.db.locks import RecordBusy
+from qbsync.db.errors import RecordBusy
 from qbsync.db.shared import SharedSession
 
 

@@ -44,6 +44,7 @@ from qbsync.backfill.service import correlation_prefix, publish
 from qbsync.connections import repository as connections
 from qbsync.connections.tokens import ensure_usable
 from qbsync.db.session import create_sessionmaker
+from qbsync.db.shared import SharedSession
 from qbsync.errors import QbsyncError
 from qbsync.quickbooks.batch import MAX_BATCH_ITEMS
 from qbsync.quickbooks.batching import WriteBatcher, pooling_creates, resending
@@ -56,6 +57,7 @@ from qbsync.sync.engine import SyncOptions, sync
 from qbsync.sync.mappers.customers import base_display_name, suffixed_display_name
 from qbsync.sync.models import EntityType, SyncTrigger
 from qbsync.sync.registry import get
+from qbsync.sync.repository import prepare_group
 from qbsync.sync.results import SyncResult
 
 log = logging.getLogger(__name__)
@@ -68,16 +70,17 @@ RETRY_AFTER_S = 2.0
 # page, and progress is saved page by page.
 PAGE = 40 * MAX_BATCH_ITEMS
 
-# Records being written at once: two batches' worth, so that one batch gets ready while the
-# one before it waits for its answer or for the realm's batch window. Each holds a database
-# connection (its transaction keeps the record's lock) until its batch is answered. A
-# multiple of 30, so that no part-filled batch lingers while full ones wait for the window.
-CONCURRENCY = 2 * MAX_BATCH_ITEMS
+# Records are written in groups of a batch's 30 that share one transaction (db/shared.py),
+# so one database connection (their records' locks are held until the group commits). This
+# many groups at once: batches get ready while the ones before them wait for their answer or
+# for the realm's batch window.
+GROUPS = 4
+GROUP_SIZE = MAX_BATCH_ITEMS
 
-# Connections besides the units': a batch's ledger entry is written (and a retry's looked
-# up) in a transaction of its own while its units hold theirs waiting on it, for each of the
-# CONCURRENCY / 30 batches at once; a leader (a unit outside the gate) and its look-up.
-LEDGER_ROOM = CONCURRENCY // MAX_BATCH_ITEMS + 2
+# Connections besides the groups': a batch's ledger entry is written (and a retry's looked
+# up) in a transaction of its own while its group waits on it, for each of the GROUPS
+# batches at once; a leader (a record outside the groups) and its look-up.
+LEDGER_ROOM = GROUPS + 2
 
 # A batch leaves full, or when every record holding a unit waits on it (or steps aside for
 # another's lock), or after this long without a new create (at most four times that): long
@@ -151,8 +154,8 @@ class _Writer:
         self._listed = listed
         self._qbo = qbo
         self._prefix = correlation_prefix(job.id)
-        self._gate = asyncio.Semaphore(CONCURRENCY)
-        self._starting = 0  # records admitted that have not taken the gate yet
+        self._gate = asyncio.Semaphore(GROUPS)
+        self._starting = 0  # groups admitted that have not taken the gate yet
         self._started = asyncio.Event()
         self._ledger = SentBatches(sessionmaker)
         self.batcher = WriteBatcher(qbo, linger_s=LINGER_S, ledger=self._ledger)
@@ -165,7 +168,9 @@ class _Writer:
         index = asyncio.create_task(_index(self._qbo, self._listed, targets))
         return _Page(start, end, targets, index, left=len(targets))
 
-    async def _sync(self, target: dict[str, Any], attempt: int) -> SyncResult:
+    async def _sync(
+        self, session: AsyncSession, target: dict[str, Any], attempt: int
+    ) -> SyncResult:
         kind = get(target["type"])
         options = SyncOptions(
             trigger=SyncTrigger.BACKFILL,
@@ -173,36 +178,79 @@ class _Writer:
             attempt=attempt,
             will_retry=attempt < ATTEMPTS,
         )
-        async with self._sessionmaker.begin() as session:
-            with unit_of_work(session, self._job.organization_id, self._qbo.realm_id):
-                return await sync(
-                    session,
-                    self._deps,
-                    organization_id=self._job.organization_id,
-                    kind=kind,
-                    aforo_id=target["id"],
-                    options=options,
-                )
+        with unit_of_work(session, self._job.organization_id, self._qbo.realm_id):
+            return await sync(
+                session,
+                self._deps,
+                organization_id=self._job.organization_id,
+                kind=kind,
+                aforo_id=target["id"],
+                options=options,
+            )
 
-    async def _attempts(self, target: dict[str, Any], *, gated: bool) -> None:
-        """Until the record is written or failed for good. What failed for a passing reason
-        (a 5xx, a throttle, an outage) gets the retries a queued event would have had; each
-        attempt is logged, the last one as FAILED."""
+    async def _alone(self, target: dict[str, Any]) -> None:
+        """Until the record is written or failed for good, in transactions of its own. What
+        failed for a passing reason (a 5xx, a throttle, an outage) gets the retries a queued
+        event would have had; each attempt is logged, the last one as FAILED."""
         for attempt in range(1, ATTEMPTS + 1):
             if attempt > 1:
                 await asyncio.sleep(RETRY_AFTER_S * 2 ** (attempt - 2))
-            if gated:
-                async with self._gate:
-                    if attempt == 1:
-                        self._took_gate()
-                    # Only records holding a unit take part: a batch leaves when every one
-                    # of them that can reach its create waits on it.
-                    with self.batcher.taking_part():
-                        result = await self._sync(target, attempt)
-            else:
-                result = await self._sync(target, attempt)
+            async with self._sessionmaker.begin() as session:
+                result = await self._sync(session, target, attempt)
             if result.error is None or not result.error.retryable:
                 return
+
+    async def _in_groups(self, index: AdoptionIndex, targets: list[dict[str, Any]]) -> None:
+        """``_alone`` for a group's records: each attempt of theirs in one shared
+        transaction, the records to try again in the next."""
+        for attempt in range(1, ATTEMPTS + 1):
+            if attempt > 1:
+                await asyncio.sleep(RETRY_AFTER_S * 2 ** (attempt - 2))
+            async with self._gate:
+                if attempt == 1:
+                    self._took_gate()
+                targets = await self._group(index, targets, attempt)
+            if not targets:
+                return
+
+    async def _group(
+        self, index: AdoptionIndex, targets: list[dict[str, Any]], attempt: int
+    ) -> list[dict[str, Any]]:
+        """One attempt of each of ``targets`` (one kind), together; returns those that
+        failed for a passing reason. All or nothing: a record that raises (the database
+        gone) rolls the group back and the job waits for a resume."""
+        kind = get(targets[0]["type"])
+        group = SharedSession(**self._sessionmaker.kw)
+        async with group, group.begin():
+            await prepare_group(
+                group,
+                organization_id=self._job.organization_id,
+                entity_type=kind.entity_type,
+                aforo_ids=[kind.aforo_id(kind.parse(target["id"])) for target in targets],
+            )
+            results = await asyncio.gather(
+                *(self._member(group, index, target, attempt) for target in targets),
+                return_exceptions=True,
+            )
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+            await group.flush_deferred()
+        return [
+            target
+            for target, result in zip(targets, results, strict=True)
+            if isinstance(result, SyncResult)
+            and result.error is not None
+            and result.error.retryable
+        ]
+
+    async def _member(
+        self, group: SharedSession, index: AdoptionIndex, target: dict[str, Any], attempt: int
+    ) -> SyncResult:
+        # Only records being written take part: a batch leaves when every one of them that
+        # can reach its create waits on it.
+        with adopting_from(index), pooling_creates(self.batcher), self.batcher.taking_part():
+            return await self._sync(group, target, attempt)
 
     def _took_gate(self) -> None:
         self._starting -= 1
@@ -227,34 +275,35 @@ class _Writer:
         # Alone now, but a run before this one may have sent it in a batch.
         with adopting_from(index), resending(self._ledger):
             for target in leaders:
-                await self._attempts(target, gated=False)
+                await self._alone(target)
                 page.finished_one()
         page.targets = [t for t in page.targets if all(t is not lead for lead in leaders)]
 
     def admit(self, page: _Page) -> None:
-        """Start the page's records; they take the gate in order, after those admitted
-        before them."""
+        """Start the page's records, in groups of 30; the groups take the gate in order,
+        after those admitted before them."""
         index = page.index.result()
-        self._starting += len(page.targets)
-        if page.targets:
+        groups = [page.targets[n : n + GROUP_SIZE] for n in range(0, len(page.targets), GROUP_SIZE)]
+        self._starting += len(groups)
+        if groups:
             self._started.clear()
-        for target in page.targets:
-            task = asyncio.create_task(self._unit(page, index, target))
+        for targets in groups:
+            task = asyncio.create_task(self._unit(page, index, targets))
             self._units.add(task)
             task.add_done_callback(self._units.discard)
 
-    async def _unit(self, page: _Page, index: AdoptionIndex, target: dict[str, Any]) -> None:
+    async def _unit(self, page: _Page, index: AdoptionIndex, targets: list[dict[str, Any]]) -> None:
         try:
-            with adopting_from(index), pooling_creates(self.batcher):
-                await self._attempts(target, gated=True)
+            await self._in_groups(index, targets)
         except Exception as exc:  # the database gone: the job waits for a resume
             self.failure = self.failure or exc
             page.broken = True
         finally:
-            page.finished_one()
+            for _ in targets:
+                page.finished_one()
 
     async def all_started(self) -> None:
-        """Until every admitted record has taken the gate: the next page's may queue."""
+        """Until every admitted group has taken the gate: the next page's may queue."""
         if self._starting:
             await self._started.wait()
 
@@ -353,11 +402,11 @@ async def write(resources: Resources, job_id: int) -> None:
             return
         connection = await connections.get_connection(session, job.organization_id)
     pages = _pages(job.targets, job.published)
-    # Apart from the shared pool: one connection per record being written, and LEDGER_ROOM
+    # Apart from the shared pool: one connection per group being written, and LEDGER_ROOM
     # for what waits on them (the ledger's own transactions, a leader and its look-up).
     # No pre-ping, as in db/session.py.
     engine = create_async_engine(
-        resources.settings.db.url, pool_size=CONCURRENCY + LEDGER_ROOM, max_overflow=0
+        resources.settings.db.url, pool_size=GROUPS + LEDGER_ROOM, max_overflow=0
     )
     try:
         try:

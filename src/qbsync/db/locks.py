@@ -8,7 +8,7 @@ import hashlib
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from qbsync.errors import DependencyUnavailable
+from qbsync.db.errors import RecordBusy
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
@@ -29,12 +29,6 @@ async def try_lock_until_commit(session: AsyncSession, name: str) -> bool:
     """Take the lock called ``name`` if nobody holds it (True), without waiting."""
     taken = await session.scalar(_TRY_LOCK, {"key": lock_key(name)})
     return bool(taken)
-
-
-class RecordBusy(DependencyUnavailable):
-    """Another transaction held a record's lock for longer than a sync waits for it."""
-
-    code = "record_busy"
 
 
 async def poll_until_commit(session: AsyncSession, name: str, *, timeout_s: float) -> None:

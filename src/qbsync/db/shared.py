@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 from sqlalchemy.sql.base import Executable
 
-from qbsync.db.locks import RecordBusy
+from qbsync.db.errors import RecordBusy
 
 
 class SharedSession(AsyncSession):
