@@ -628,3 +628,37 @@ class TestSharedTransaction:
         logged = await _logged(wide, org, "CUSTOMER")
         assert [r.status for r in logged[f"CUST-{held.customer_id}"]] == ["RETRYING", "SUCCESS"]
         assert len(await _mapped(wide, org, "CUSTOMER")) == 3
+
+
+class TestDependencies:
+    async def test_a_burst_of_invoices_waits_for_its_customers_burst(self, world: World) -> None:
+        wide, resources, deps, org, aforo, emulator_control = world.parts()
+        customers = [await aforo.customer(customer_name=f"New Customer {n}") for n in range(3)]
+        invoices = [await aforo.invoice(c) for c in customers for _ in range(2)]
+        start = len(await emulator_control.requests(org.realm_id))
+        async with wide.begin() as session:  # both bursts due at once, invoices first
+            for invoice in invoices:
+                await repository.enqueue(session, work(org.organization_id, invoice.id))
+            for customer in customers:
+                await repository.enqueue(
+                    session, work(org.organization_id, customer.customer_id, kind="CUSTOMER")
+                )
+        await _drain(wide, resources, deps)
+
+        # The customers' batch first; the invoices found them mapped (no invoice synced or
+        # waited on a customer itself: one row for each customer). The plan's item is made
+        # by the first invoice (its batch may leave before the others reach theirs).
+        batches = [
+            [next(k for k in item if k not in ("bId", "operation")) for item in batch]
+            for r in (await emulator_control.requests(org.realm_id))[start:]
+            if r.path.endswith("/batch") and r.body
+            for batch in [json.loads(r.body)["BatchItemRequest"]]
+        ]
+        assert batches[0] == ["Customer"] * 3
+        later = [entity for batch in batches[1:] for entity in batch]
+        assert Counter(later) == {"Item": 1, "Invoice": 6}
+        assert sum(1 for batch in batches if "Invoice" in batch) <= 2
+        logged = await _logged(wide, org, "CUSTOMER")
+        assert [[r.status for r in rows] for rows in logged.values()] == [["SUCCESS"]] * 3
+        logged = await _logged(wide, org, "INVOICE")
+        assert [[r.status for r in rows] for rows in logged.values()] == [["SUCCESS"]] * 6

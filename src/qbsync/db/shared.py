@@ -12,8 +12,9 @@ What changes for a member:
   held across an await of anything else, so no member waits on another's batch for it.
 - Postgres advisory locks are per session, so the members would all "hold" each other's
   record locks. ``claim`` keeps the group's own record: the first member to lock a name
-  holds it until that member is done; another member that needs it waits for that member
-  (its writes are then visible: same transaction), as it would wait for a commit.
+  holds it until its attempt on that record is over (``release``) or the member is done;
+  another member that needs it waits until then (the writes are visible: same
+  transaction), as it would wait for a commit.
 - A lock held by another transaction is waited for briefly, by polling
   (``poll_until_commit``): a blocking ``pg_advisory_xact_lock`` would stop every member's
   statements meanwhile. Postgres' deadlock detection sees neither this wait nor a wait for
@@ -29,6 +30,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
@@ -46,7 +48,7 @@ class SharedSession(AsyncSession):
         self._io = asyncio.Lock()
         self._io_owner: asyncio.Task[Any] | None = None
         self._io_depth = 0
-        self._holders: dict[str, asyncio.Task[Any]] = {}
+        self._holders: dict[str, _Hold] = {}
         self._waiting: dict[asyncio.Task[Any], asyncio.Task[Any]] = {}  # member -> holder
         # What the group read in bulk for its members ahead of them, by the reader's own
         # keys (sync/repository.py: connection, record locks and states, sync-log ids).
@@ -118,15 +120,15 @@ class SharedSession(AsyncSession):
 
     def holder(self, name: str) -> asyncio.Task[Any] | None:
         """The member (other than the caller) that holds the lock ``name``, if it runs."""
-        task = self._holders.get(name)
-        if task is None or task.done() or task is asyncio.current_task():
+        hold = self._holders.get(name)
+        if hold is None or hold.task.done() or hold.task is asyncio.current_task():
             return None
-        return task
+        return hold.task
 
     async def wait_for_holder(self, holder: asyncio.Task[Any], name: str) -> None:
-        """Wait until ``holder`` (another member) is done with the lock ``name``; a wait
-        that would close a circle of members waiting on each other fails at once
-        (``RecordBusy``): Postgres sees none of these waits, so it cannot break it."""
+        """Wait until ``holder`` (another member) lets go of the lock ``name`` (``release``)
+        or is done; a wait that would close a circle of members waiting on each other fails
+        at once (``RecordBusy``): Postgres sees none of these waits, so it cannot break it."""
         current = asyncio.current_task()
         assert current is not None
         seen: asyncio.Task[Any] | None = holder
@@ -134,10 +136,13 @@ class SharedSession(AsyncSession):
             if seen is current:
                 raise RecordBusy(f"{name}: members of one group wait on each other")
             seen = self._waiting.get(seen)
+        hold = self._holders[name]
         self._waiting[current] = holder
+        released = asyncio.ensure_future(hold.released.wait())
         try:
-            await asyncio.wait({holder})
+            await asyncio.wait({holder, released}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            released.cancel()
             del self._waiting[current]
 
     def claim(self, name: str) -> bool:
@@ -146,13 +151,25 @@ class SharedSession(AsyncSession):
             return False
         current = asyncio.current_task()
         if current is not None:
-            self._holders[name] = current
+            self._holders[name] = _Hold(current)
         return True
 
-    def unclaim(self, name: str) -> None:
-        """The caller does not hold ``name`` after all (another transaction does)."""
-        if self._holders.get(name) is asyncio.current_task():
+    def release(self, name: str) -> None:
+        """The caller is done with ``name`` (its record's attempt is over, its writes are in
+        the transaction): other members may take it now. Postgres' lock stays with the
+        transaction until it commits."""
+        hold = self._holders.get(name)
+        if hold is not None and hold.task is asyncio.current_task():
             del self._holders[name]
+            hold.released.set()
+
+    unclaim = release  # the caller did not get the lock after all (another transaction has it)
+
+
+@dataclass
+class _Hold:
+    task: asyncio.Task[Any]
+    released: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def shared(session: AsyncSession) -> SharedSession | None:

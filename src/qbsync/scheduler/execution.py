@@ -77,6 +77,9 @@ class Batching(Protocol):
         """Pools the creates of a burst of ``work``'s organization and kind (its realm);
         None: that kind is not grouped."""
 
+    def depends_on(self, kind: str) -> tuple[str, ...]:
+        """The kinds whose records a record of ``kind`` needs in QuickBooks first."""
+
     async def prepare(self, session: SharedSession, works: Sequence[PendingWork]) -> None:
         """Read ahead, in bulk, what each member of a group (``works``, of one organization
         and kind) reads first (``run_group``)."""

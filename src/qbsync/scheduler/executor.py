@@ -77,6 +77,10 @@ class EngineBatching:
         )
         return WriteBatcher(client, ledger=self._ledger, linger_s=self._linger_s)
 
+    def depends_on(self, kind: str) -> tuple[str, ...]:
+        found = find(kind)
+        return found.depends_on if found is not None else ()
+
     async def prepare(self, session: SharedSession, works: Sequence[PendingWork]) -> None:
         kind = find(works[0].kind)
         if kind is None:

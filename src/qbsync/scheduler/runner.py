@@ -51,6 +51,9 @@ from qbsync.scheduler.wakeups import WorkListener, listen_dsn
 
 log = logging.getLogger(__name__)
 
+# The longest a burst waits for its organization's works of the kinds it depends on.
+DEPENDENCY_WAIT_S = 10.0
+
 # Work taken this many times more than its attempts allow, without an outcome, is parked.
 CRASH_ALLOWANCE = 3
 MAX_OUTAGE_PAUSE_S = 15.0
@@ -74,6 +77,8 @@ class _Lane:
     groups: int = 0  # bursts running (each counts as one sync against the realm's cap)
     running: Counter[tuple[int, str]] = field(default_factory=Counter)  # groups by key
     grouped: int = 0  # works of ``in_flight`` that run in those groups
+    busy: Counter[tuple[int, str]] = field(default_factory=Counter)  # works running, by key
+    held: dict[tuple[int, str], float] = field(default_factory=dict)  # bursts waiting since
 
     @property
     def load(self) -> int:
@@ -459,9 +464,11 @@ class Scheduler:
         if self._batching is None or limiter is None or limiter.batch_room() <= lane.groups:
             return lane.ready.popleft()
         full = MAX_BATCH_ITEMS
-        filling: set[tuple[int, str]] = set()
+        filling = self._waiting_for_dependencies(lane)
         topped_up = False
         for key in list(dict.fromkeys(k for k in map(_key, lane.ready) if k is not None)):
+            if key in filling:
+                continue
             burst = _burst_of(lane, key)
             if len(burst) < 2:
                 continue  # a lone work: it goes alone
@@ -485,6 +492,29 @@ class Scheduler:
                 lane.ready.remove(work)
                 return work
         return None
+
+    def _waiting_for_dependencies(self, lane: _Lane) -> set[tuple[int, str]]:
+        """Bursts that wait for the realm's works of the kinds they depend on, in the same
+        organization (invoices for the customers being created): run together, every
+        invoice of a new customer would wait on the customer's group or create the customer
+        itself. A burst waits at most ``DEPENDENCY_WAIT_S`` (a steady stream of customers
+        must not hold an organization's invoices back for ever)."""
+        assert self._batching is not None
+        pending = Counter(key for key in map(_key, lane.ready) if key is not None)
+        now = time.monotonic()
+        held: set[tuple[int, str]] = set()
+        for key in pending:
+            organization_id, kind = key
+            if any(
+                lane.busy[(organization_id, needed)] or pending[(organization_id, needed)]
+                for needed in self._batching.depends_on(kind)
+            ):
+                since = lane.held.setdefault(key, now)
+                if now - since < DEPENDENCY_WAIT_S:
+                    held.add(key)
+                    continue
+            lane.held.pop(key, None)
+        return held
 
     def _repeating(self) -> contextlib.AbstractContextManager[None]:
         """How a work that runs alone sends its creates: a create that already went out in
@@ -511,10 +541,12 @@ class Scheduler:
         self._slots.add(task)
         for work in works:
             lane.in_flight.add(work.id)
+            lane.busy[(work.organization_id, work.kind)] += 1
             self._tasks[work.id] = task
 
     def _dispatch(self, lane: _Lane, work: PendingWork) -> asyncio.Task[None]:
         lane.in_flight.add(work.id)
+        lane.busy[(work.organization_id, work.kind)] += 1
         lane.last_dispatch = time.monotonic()
         task = asyncio.create_task(self._run(lane, work), name=f"work-{work.id}")
         self._tasks[work.id] = task
@@ -540,6 +572,7 @@ class Scheduler:
             log.exception("work settlement failed; it runs again later")
         finally:
             lane.in_flight.discard(work.id)
+            lane.busy[(work.organization_id, work.kind)] -= 1
             self._tasks.pop(work.id, None)
             self._slots.difference_update({asyncio.current_task()})
             self._wakeup.set()
@@ -589,6 +622,7 @@ class Scheduler:
             lane.grouped -= len(works)
             for work in works:
                 lane.in_flight.discard(work.id)
+                lane.busy[(work.organization_id, work.kind)] -= 1
                 self._tasks.pop(work.id, None)
             self._slots.difference_update({asyncio.current_task()})
             self._wakeup.set()

@@ -127,6 +127,13 @@ async def run_attempt(
     ctx: SyncContext, *, entity_type: str, aforo_id: str, work: Work
 ) -> SyncResult:
     """Serialize on the entity, run ``work`` and write one sync-log row for the outcome."""
+    try:
+        return await _attempt(ctx, entity_type=entity_type, aforo_id=aforo_id, work=work)
+    finally:
+        ctx.release(entity_type, aforo_id)
+
+
+async def _attempt(ctx: SyncContext, *, entity_type: str, aforo_id: str, work: Work) -> SyncResult:
     with log_context(
         entity=entity_type, aforo_id=aforo_id, org_id=ctx.organization_id, realm_id=ctx.realm_id
     ):

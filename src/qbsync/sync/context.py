@@ -14,6 +14,7 @@ from qbsync.aforo.rateplans import RatePlanClient
 from qbsync.connections.access import QuickBooksAccess
 from qbsync.connections.models import QuickBooksConnection
 from qbsync.connections.schemas import ConnectionSettings
+from qbsync.db.shared import shared
 from qbsync.quickbooks.client import QuickBooksClient
 from qbsync.sync import repository, sync_log
 from qbsync.sync.models import Mapping, SyncTrigger
@@ -108,6 +109,15 @@ class SyncContext:
             aforo_id=aforo_id,
         )
         self._locks.add((entity_type, aforo_id))
+
+    def release(self, entity_type: str, aforo_id: str) -> None:
+        """This unit's attempt on the record is over: in a transaction shared with other
+        units (db/shared.py), they may work on it now; otherwise its lock is held until the
+        transaction ends, as always."""
+        group = shared(self.session)
+        if group is not None and (entity_type, aforo_id) in self._locks:
+            group.release(repository.lock_name(self.organization_id, entity_type, aforo_id))
+            self._locks.discard((entity_type, aforo_id))
 
     async def read_mappings(self, records: Sequence[tuple[str, str]]) -> None:
         """Read these records' mappings in one query, for ``mapping`` to answer from."""

@@ -48,7 +48,7 @@ from qbsync.sync.models import Mapping, SyncLog, SyncStatus
 VOIDED = "void"
 
 
-def _lock_name(organization_id: int, entity_type: str, aforo_id: str) -> str:
+def lock_name(organization_id: int, entity_type: str, aforo_id: str) -> str:
     return f"{organization_id}:{entity_type}:{aforo_id}"
 
 
@@ -63,7 +63,7 @@ async def lock_entity(
     session: AsyncSession, *, organization_id: int, entity_type: str, aforo_id: str
 ) -> None:
     """Serialize work on one entity across every instance until the transaction ends."""
-    name = _lock_name(organization_id, entity_type, aforo_id)
+    name = lock_name(organization_id, entity_type, aforo_id)
     group = shared(session)
     if group is not None:
         await _lock_in_group(group, name)
@@ -103,7 +103,7 @@ async def connection_and_lock(
     nobody holds it (True: taken; ``lock_entity`` then has nothing to do). No connection, no
     lock: such a sync only logs that it is not connected. In a shared transaction, a lock
     another member holds is not taken here (``lock_entity`` waits for that member)."""
-    name = _lock_name(organization_id, entity_type, aforo_id)
+    name = lock_name(organization_id, entity_type, aforo_id)
     group = shared(session)
     claimed = group is None or group.claim(name)
     if group is not None and ("connection", organization_id) in group.prepared:
@@ -387,7 +387,7 @@ async def prepare_group(
     member finds them in ``group.prepared``; a record whose lock another transaction held
     is left to its member (``lock_entity``), as is everything of an organization that is
     not connected."""
-    names = {lock_key(_lock_name(organization_id, entity_type, a)): a for a in aforo_ids}
+    names = {lock_key(lock_name(organization_id, entity_type, a)): a for a in aforo_ids}
     row = (
         await group.execute(
             _GROUP_LOCKS,
@@ -400,7 +400,7 @@ async def prepare_group(
     group.prepared[("connection", organization_id)] = connection
     locked = [names[key] for key in row.locked_keys or ()]
     for aforo_id, log_id in zip(locked, row.log_ids, strict=False):
-        group.prepared[("locked", _lock_name(organization_id, entity_type, aforo_id))] = True
+        group.prepared[("locked", lock_name(organization_id, entity_type, aforo_id))] = True
         group.prepared[("log_id", organization_id, entity_type, aforo_id)] = log_id
     if not locked:
         return
