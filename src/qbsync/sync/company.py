@@ -3,6 +3,7 @@ kept a few minutes: every invoice needs it, and QuickBooks meters reads."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, replace
 
@@ -25,12 +26,24 @@ class CompanySetup:
 
 
 _cache: dict[str, tuple[float, CompanySetup]] = {}
+# The read under way for a realm: a burst's first invoices of a new company wait for it
+# rather than each reading the company (a group's members start together).
+_reading: dict[str, asyncio.Task[CompanySetup]] = {}
 
 
 async def company_setup(ctx: SyncContext) -> CompanySetup:
-    held = _cache.get(ctx.realm_id)
+    realm_id = ctx.realm_id
+    held = _cache.get(realm_id)
     if held is not None and time.monotonic() - held[0] < TTL_S:
         return held[1]
+    reading = _reading.get(realm_id)
+    if reading is None:
+        reading = _reading[realm_id] = asyncio.create_task(_read(ctx))
+        reading.add_done_callback(lambda done: _forget_read(realm_id, done))
+    return await asyncio.shield(reading)
+
+
+async def _read(ctx: SyncContext) -> CompanySetup:
     company = await ctx.qbo.company_info()
     prefs = await ctx.qbo.preferences()
     accounting = prefs.accounting_info_prefs
@@ -54,6 +67,12 @@ async def company_setup(ctx: SyncContext) -> CompanySetup:
     return setup
 
 
+def _forget_read(realm_id: str, done: asyncio.Task[CompanySetup]) -> None:
+    if _reading.get(realm_id) is done:
+        del _reading[realm_id]
+
+
 def forget(realm_id: str) -> None:
     """Read the setup again next time (a person changed the company's preferences)."""
     _cache.pop(realm_id, None)
+    _reading.pop(realm_id, None)
