@@ -287,14 +287,16 @@ class Scheduler:
         next_look = min(next_look, wait)
         # Then, for the slots they leave free, more realms: no more than those slots can
         # feed, the rest are left to instances with room (a realm paced by its limiter
-        # leaves its slots free, so more come).
+        # leaves its slots free, so more come). A realm's syncs take up to
+        # ``realm_concurrency`` slots; with batching, a burst of up to 30 takes one.
         room = settings.max_realms - len(self._lanes)
+        per_realm = 1 if self._batching is not None else settings.realm_concurrency
         free = self._free_slots()
         if (
             room > 0
             and free > 0
             and (self._told or now >= self._claim_at)
-            and await self._claim(min(room, math.ceil(free / settings.realm_concurrency)))
+            and await self._claim(min(room, math.ceil(free / per_realm)))
         ):
             wait = await self._dispatch_round()
             if wait is None:
