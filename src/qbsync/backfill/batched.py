@@ -1,6 +1,10 @@
 """Backfills written through QuickBooks' batch endpoint: the job's records stream through a
-bounded number of concurrent units of work whose creates ride 30 to a batch request, after
-one bulk adoption index per page (``IN`` queries of 1,000) instead of a look-up per record.
+bounded number of groups of 30 whose creates ride one batch request, after one bulk adoption
+index per page (``IN`` queries of 1,000) instead of a look-up per record. A group's records
+share one transaction (db/shared.py, as the scheduler's bursts do): one connection, their
+locks and states read in two statements, their sync-log rows written together; all of the
+group commits or none (a record that raises rolls it back: the job waits for a resume), and
+a record that failed for a passing reason is tried again in a later group.
 
 Every record still goes through the engine's own sync (``engine.sync``): the same sync-log
 row (with the job's correlation id, so progress reads as before), the same mapping, the same

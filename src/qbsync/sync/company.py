@@ -44,8 +44,15 @@ async def company_setup(ctx: SyncContext) -> CompanySetup:
 
 
 async def _read(ctx: SyncContext) -> CompanySetup:
-    company = await ctx.qbo.company_info()
-    prefs = await ctx.qbo.preferences()
+    # Both at once (a new company's first invoices wait on them); either's error is raised.
+    read_company, read_prefs = await asyncio.gather(
+        ctx.qbo.company_info(), ctx.qbo.preferences(), return_exceptions=True
+    )
+    if isinstance(read_company, BaseException):
+        raise read_company
+    if isinstance(read_prefs, BaseException):
+        raise read_prefs
+    company, prefs = read_company, read_prefs
     accounting = prefs.accounting_info_prefs
     tax = tax_setup(company, prefs)
     if tax.mode == TaxMode.US and tax.us_code_id is None:
