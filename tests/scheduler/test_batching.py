@@ -665,3 +665,9 @@ class TestDependencies:
         assert [[r.status for r in rows] for rows in logged.values()] == [["SUCCESS"]] * 3
         logged = await _logged(wide, org, "INVOICE")
         assert [[r.status for r in rows] for rows in logged.values()] == [["SUCCESS"]] * 6
+        # The item was made once, by one invoice; the others waited for it, no attempt of
+        # their own on it.
+        logged = await _logged(wide, org, "ITEM")
+        assert [[(r.status, r.action) for r in rows] for rows in logged.values()] == [
+            [("SUCCESS", "CREATE")]
+        ]

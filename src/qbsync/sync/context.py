@@ -15,6 +15,7 @@ from qbsync.connections.access import QuickBooksAccess
 from qbsync.connections.models import QuickBooksConnection
 from qbsync.connections.schemas import ConnectionSettings
 from qbsync.db.shared import shared
+from qbsync.quickbooks.batching import stepping_aside
 from qbsync.quickbooks.client import QuickBooksClient
 from qbsync.sync import repository, sync_log
 from qbsync.sync.models import Mapping, SyncTrigger
@@ -109,6 +110,23 @@ class SyncContext:
             aforo_id=aforo_id,
         )
         self._locks.add((entity_type, aforo_id))
+
+    async def after_another_unit(self, entity_type: str, aforo_id: str) -> Mapping | None:
+        """When another unit sharing this transaction (db/shared.py) is working on the record
+        (a burst's invoices whose first one is creating their plan's item), wait until its
+        attempt is over and return the mapping it left, if any: the record need not be
+        synced (and logged) again by each of them. None at once otherwise."""
+        group = shared(self.session)
+        if group is None:
+            return None
+        name = repository.lock_name(self.organization_id, entity_type, aforo_id)
+        holder = group.holder(name)
+        if holder is None:
+            return None
+        with stepping_aside():
+            await group.wait_for_holder(holder, name)
+        self._mappings.pop((entity_type, aforo_id), None)
+        return await self.mapping(entity_type, aforo_id)
 
     def release(self, entity_type: str, aforo_id: str) -> None:
         """This unit's attempt on the record is over: in a transaction shared with other

@@ -134,6 +134,8 @@ async def ensure(ctx: SyncContext, kind: str | Kind, key: AforoKey) -> str:
     found = get(kind)
     aforo_id = found.aforo_id(key)
     mapping = await ctx.mapping(found.entity_type, aforo_id)
+    if mapping is None:
+        mapping = await ctx.after_another_unit(found.entity_type, aforo_id)
     if mapping is not None:
         return mapping.quickbooks_id
     result = await found.sync(ctx, key, None)
