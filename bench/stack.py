@@ -173,7 +173,7 @@ class Stack:
             "QBSYNC_JWT_SECRET": self.jwt_secret,
             "QBSYNC_TOKEN_ENCRYPTION_KEYS": self.fernet_key,
             "QBSYNC_DB__URL": db_url or self.db_url,
-            "QBSYNC_DB__POOL_SIZE": "10",
+            "QBSYNC_DB__POOL_SIZE": "20",
             "QBSYNC_DB__MAX_OVERFLOW": "10",
             "QBSYNC_AMQP__URL": amqp_url or self.amqp.url,
             "QBSYNC_AMQP__EXCHANGE": self.amqp.exchange,

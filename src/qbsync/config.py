@@ -75,7 +75,10 @@ class ServerSettings(BaseModel):
 
 class DatabaseSettings(BaseModel):
     url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/qbsync"
-    pool_size: int = 10
+    # As many as a process keeps busy at month-end (its syncs and groups, the sent-batch
+    # ledger, the consumers' enqueues): a connection past the pool is closed when handed
+    # back, and a new one costs asyncpg's type introspection (a few ms of CPU) every time.
+    pool_size: int = 20
     max_overflow: int = 10
     echo: bool = False
     sync_log_retention_days: int = 90
@@ -292,10 +295,10 @@ class Settings(BaseSettings):
                 "QBSYNC_DB__POOL_SIZE + QBSYNC_DB__MAX_OVERFLOW must be at least "
                 "QBSYNC_AMQP__CONCURRENCY, or handlers wait for database connections"
             )
-        # Each running sync holds one connection for its unit of work while it talks to QBO,
-        # and its creates consult the sent-batch ledger on another, briefly (a burst's
-        # batches record there too while every member holds its own): with no connection to
-        # spare they would all wait on each other until the pool times out.
+        # Each running sync (or burst's group) holds one connection for its unit of work
+        # while it talks to QBO, and its creates consult the sent-batch ledger on another,
+        # briefly (a burst's batches record there too while the group holds its own): with
+        # no connection to spare they would all wait on each other until the pool times out.
         if self.db.pool_size + self.db.max_overflow < self.scheduler.concurrency + LEDGER_ROOM:
             raise ValueError(
                 "QBSYNC_DB__POOL_SIZE + QBSYNC_DB__MAX_OVERFLOW must be at least "
