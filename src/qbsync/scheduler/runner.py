@@ -516,6 +516,8 @@ class Scheduler:
                     held.add(key)
                     continue
             lane.held.pop(key, None)
+        for key in [key for key in lane.held if key not in pending]:
+            del lane.held[key]  # gone meanwhile: a later burst of it waits afresh
         return held
 
     def _repeating(self) -> contextlib.AbstractContextManager[None]:
