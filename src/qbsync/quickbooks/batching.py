@@ -36,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -72,7 +72,14 @@ class SentLedger(Protocol):
 
     async def earlier(self, realm_id: str, request_ids: Sequence[str]) -> dict[str, SentAs]: ...
 
-    async def record(self, realm_id: str, sent: dict[str, SentAs]) -> None: ...
+    async def record_new(
+        self,
+        realm_id: str,
+        request_ids: Sequence[str],
+        compose: Callable[[list[str]], dict[str, SentAs]],
+    ) -> dict[str, SentAs]:
+        """In one transaction: which of ``request_ids`` went out before (returned), and the
+        batch ``compose`` makes of the others, recorded."""
 
     async def unanswered(self, realm_id: str, request_ids: Sequence[str]) -> None:
         """QBO answered these creates' batch request without them."""
@@ -189,12 +196,6 @@ class WriteBatcher:
                     return
             items = [BatchItem.create(str(n), w.entity) for n, w in enumerate(taken)]
             request_id = batch_request_id([w.request_id for w in taken])
-            if self._ledger is not None:
-                sent = {
-                    w.request_id: SentAs(request_id, i.b_id)
-                    for w, i in zip(taken, items, strict=True)
-                }
-                await self._ledger.record(self.realm_id, sent)
             results = await self._client.batch(items, request_id=request_id)
             left_out = [w.request_id for w, r in zip(taken, results, strict=True) if r.missing]
             if left_out and self._ledger is not None:
@@ -229,9 +230,18 @@ class WriteBatcher:
 
     async def _repeat_earlier(self, taken: list[_Waiting]) -> list[_Waiting]:
         """Items that already went out in a batch request go as that request again, each
-        on its own; the rest are returned for the new batch."""
+        on its own; the rest are returned for the new batch, recorded as it in the ledger
+        (in the same transaction as the look-up)."""
         assert self._ledger is not None
-        earlier = await self._ledger.earlier(self.realm_id, [w.request_id for w in taken])
+
+        def compose(fresh: list[str]) -> dict[str, SentAs]:
+            # The new batch as _send builds it: the same order, so the same bIds.
+            request_id = batch_request_id(fresh)
+            return {rid: SentAs(request_id, str(n)) for n, rid in enumerate(fresh)}
+
+        earlier = await self._ledger.record_new(
+            self.realm_id, [w.request_id for w in taken], compose
+        )
         for waiting in taken:
             sent = earlier.get(waiting.request_id)
             if sent is not None:

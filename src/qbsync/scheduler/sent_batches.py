@@ -3,7 +3,7 @@ the ledger a repeat of the create consults (``quickbooks.batching.SentLedger``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -23,34 +23,29 @@ class SentBatches:
 
     async def earlier(self, realm_id: str, request_ids: Sequence[str]) -> dict[str, SentAs]:
         async with self._sessionmaker() as session:
-            rows = await session.execute(
-                select(
-                    SentBatchItem.request_id,
-                    SentBatchItem.batch_request_id,
-                    SentBatchItem.b_id,
-                    SentBatchItem.unanswered,
-                ).where(
-                    SentBatchItem.realm_id == realm_id,
-                    SentBatchItem.request_id.in_(list(request_ids)),
-                )
-            )
-            return {
-                request_id: SentAs(batch, b_id, unanswered)
-                for request_id, batch, b_id, unanswered in rows
-            }
+            return await _earlier(session, realm_id, request_ids)
 
-    async def record(self, realm_id: str, sent: dict[str, SentAs]) -> None:
-        rows = [
-            {
-                "realm_id": realm_id,
-                "request_id": request_id,
-                "batch_request_id": as_.batch_request_id,
-                "b_id": as_.b_id,
-            }
-            for request_id, as_ in sent.items()
-        ]
+    async def record_new(
+        self,
+        realm_id: str,
+        request_ids: Sequence[str],
+        compose: Callable[[list[str]], dict[str, SentAs]],
+    ) -> dict[str, SentAs]:
         async with self._sessionmaker.begin() as session:
-            await session.execute(insert(SentBatchItem).values(rows).on_conflict_do_nothing())
+            earlier = await _earlier(session, realm_id, request_ids)
+            fresh = [request_id for request_id in request_ids if request_id not in earlier]
+            if fresh:
+                rows = [
+                    {
+                        "realm_id": realm_id,
+                        "request_id": request_id,
+                        "batch_request_id": as_.batch_request_id,
+                        "b_id": as_.b_id,
+                    }
+                    for request_id, as_ in compose(fresh).items()
+                ]
+                await session.execute(insert(SentBatchItem).values(rows).on_conflict_do_nothing())
+            return earlier
 
     async def unanswered(self, realm_id: str, request_ids: Sequence[str]) -> None:
         async with self._sessionmaker.begin() as session:
@@ -71,6 +66,25 @@ class SentBatches:
                     SentBatchItem.request_id.in_(list(request_ids)),
                 )
             )
+
+
+async def _earlier(
+    session: AsyncSession, realm_id: str, request_ids: Sequence[str]
+) -> dict[str, SentAs]:
+    rows = await session.execute(
+        select(
+            SentBatchItem.request_id,
+            SentBatchItem.batch_request_id,
+            SentBatchItem.b_id,
+            SentBatchItem.unanswered,
+        ).where(
+            SentBatchItem.realm_id == realm_id,
+            SentBatchItem.request_id.in_(list(request_ids)),
+        )
+    )
+    return {
+        request_id: SentAs(batch, b_id, unanswered) for request_id, batch, b_id, unanswered in rows
+    }
 
 
 async def purge(session: AsyncSession, *, older_than: datetime) -> int:
