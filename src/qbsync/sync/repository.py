@@ -78,8 +78,8 @@ async def lock_entity(
 
 async def _lock_in_group(group: SharedSession, name: str) -> None:
     """The lock for a member of a shared transaction: first from the group's other members
-    (held until that member is done, whose writes this member then sees), then from other
-    transactions."""
+    (held until that member's attempt on the record is over; its writes are then visible
+    here), then from other transactions."""
     while (holder := group.holder(name)) is not None:
         with stepping_aside():
             await group.wait_for_holder(holder, name)

@@ -44,8 +44,9 @@ async def write(
     duration_ms: int | None = None,
     correlation_id: str | None = None,
 ) -> SyncLog:
-    """Add one row in the caller's unit of work (written now, so it has its id). Text is
-    made storable and cut to its column."""
+    """Add one row in the caller's unit of work (written now, so it has its id; a group
+    member's row for its own record has an id reserved and is written with the group's
+    others, db/shared.py). Text is made storable and cut to its column."""
     entry = SyncLog(
         organization_id=organization_id,
         realm_id=realm_id,
