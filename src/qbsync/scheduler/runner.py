@@ -575,13 +575,7 @@ class Scheduler:
             self._stranded.add(work.id)
             log.exception("work settlement failed; it runs again later")
         finally:
-            lane.in_flight.discard(work.id)
-            lane.busy[(work.organization_id, work.kind)] -= 1
-            self._tasks.pop(work.id, None)
-            self._slots.difference_update({asyncio.current_task()})
-            self._wakeup.set()
-            if settled and self._on_settled is not None:
-                self._on_settled(work.id)
+            self._finished(lane, [work], settled=settled)
 
     async def _run_group(self, lane: _Lane, works: list[PendingWork], group: _Group) -> None:
         """The group's works in one shared transaction (execution.run_group): settled
@@ -624,15 +618,19 @@ class Scheduler:
             lane.groups -= 1
             lane.running[group.key] -= 1
             lane.grouped -= len(works)
+            self._finished(lane, works, settled=settled)
+
+    def _finished(self, lane: _Lane, works: list[PendingWork], *, settled: bool) -> None:
+        """The slot of the calling task (a work alone, or a group) is free again."""
+        for work in works:
+            lane.in_flight.discard(work.id)
+            lane.busy[(work.organization_id, work.kind)] -= 1
+            self._tasks.pop(work.id, None)
+        self._slots.difference_update({asyncio.current_task()})
+        self._wakeup.set()
+        if settled and self._on_settled is not None:
             for work in works:
-                lane.in_flight.discard(work.id)
-                lane.busy[(work.organization_id, work.kind)] -= 1
-                self._tasks.pop(work.id, None)
-            self._slots.difference_update({asyncio.current_task()})
-            self._wakeup.set()
-            if settled and self._on_settled is not None:
-                for work in works:
-                    self._on_settled(work.id)
+                self._on_settled(work.id)
 
     def _end_turn(self, lane: _Lane) -> None:
         lane.ending = True

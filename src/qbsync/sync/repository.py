@@ -243,17 +243,16 @@ class RecordState:
     refused_writes: int
 
 
-def _build_record_state() -> Any:
-    refused = (
-        select(func.count())
-        .where(
-            _same_record(_LOG),
-            _LOG.c.status == SyncStatus.FAILED,
-            _LOG.c.error_code.regexp_match("^[0-9]+$"),
-        )
-        .scalar_subquery()
+def _refused(same: Any) -> Any:
+    """The record's writes QuickBooks refused (failed with a numeric fault code)."""
+    return select(func.count().label("refused_writes")).where(
+        same, _LOG.c.status == SyncStatus.FAILED, _LOG.c.error_code.regexp_match("^[0-9]+$")
     )
-    latest = (
+
+
+def _latest(same: Any) -> Any:
+    """The record's newest attempt that was not skipped."""
+    return (
         select(
             _LOG.c.id.label("latest_id"),
             _LOG.c.status.label("latest_status"),
@@ -261,11 +260,15 @@ def _build_record_state() -> Any:
             _LOG.c.correlation_id.label("latest_correlation_id"),
             _LOG.c.created_at.label("latest_created_at"),
         )
-        .where(_same_record(_LOG), _LOG.c.status != SyncStatus.SKIPPED)
+        .where(same, _LOG.c.status != SyncStatus.SKIPPED)
         .order_by(_LOG.c.id.desc())
         .limit(1)
-        .subquery("latest")
     )
+
+
+def _build_record_state() -> Any:
+    refused = _refused(_same_record(_LOG)).scalar_subquery()
+    latest = _latest(_same_record(_LOG)).subquery("latest")
     record = select(refused.label("refused_writes")).subquery("record")  # always one row
     return select(record, latest, _MAPPINGS).select_from(
         record.outerjoin(latest, true()).outerjoin(_MAPPINGS, _MAPPING_OF_RECORD)
@@ -339,28 +342,8 @@ def _build_record_states() -> Any:
         _LOG.c.entity_type == bindparam("entity_type"),
         _LOG.c.aforo_id == record.c.aforo_id,
     )
-    refused = (
-        select(func.count().label("refused_writes"))
-        .where(
-            same,
-            _LOG.c.status == SyncStatus.FAILED,
-            _LOG.c.error_code.regexp_match("^[0-9]+$"),
-        )
-        .lateral("refused")
-    )
-    latest = (
-        select(
-            _LOG.c.id.label("latest_id"),
-            _LOG.c.status.label("latest_status"),
-            _LOG.c.error_code.label("latest_error_code"),
-            _LOG.c.correlation_id.label("latest_correlation_id"),
-            _LOG.c.created_at.label("latest_created_at"),
-        )
-        .where(same, _LOG.c.status != SyncStatus.SKIPPED)
-        .order_by(_LOG.c.id.desc())
-        .limit(1)
-        .lateral("latest")
-    )
+    refused = _refused(same).lateral("refused")
+    latest = _latest(same).lateral("latest")
     mapping = and_(
         _MAPPINGS.c.organization_id == bindparam("organization_id"),
         _MAPPINGS.c.realm_id == bindparam("realm_id"),
