@@ -25,7 +25,7 @@ async def delete_topology(connection: AbstractConnection, settings: AmqpSettings
 async def delete_created(url: str) -> None:
     """Everything ``make_settings`` named during this run (deleting what was never
     declared is a no-op for RabbitMQ)."""
-    connection = await aio_pika.connect(url, timeout=10)
+    connection = await aio_pika.connect(url, timeout=30)
     async with connection:
         while CREATED:
             await delete_topology(connection, CREATED.pop())
