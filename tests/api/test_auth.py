@@ -108,6 +108,14 @@ class TestAccepted:
         assert response.status_code == 403
 
 
+def _identity_provider() -> respx.MockRouter:
+    """Mocks the outbound JWKS fetch whatever transport qbsync's client uses (``using="httpx"``
+    swaps the client's transport); the test's own ASGI calls to ``http://t`` pass through."""
+    mock = respx.mock(using="httpx", assert_all_called=True)
+    mock.route(host="t").pass_through()
+    return mock
+
+
 class TestJwks:
     async def test_rs256_from_jwks(self, database_url: str) -> None:
         key = RSAKey.generate_key(2048, parameters={"kid": "k1"})
@@ -121,7 +129,7 @@ class TestJwks:
             RSAKey.generate_key(2048, parameters={"kid": "k1"}),
         )
         app = create_app(settings)
-        with respx.mock(assert_all_called=True) as mock:
+        with _identity_provider() as mock:
             mock.get(jwks_url).respond(json={"keys": [key.as_dict(private=False)]})
             async with LifespanManager(app):
                 transport = httpx.ASGITransport(app=app)
@@ -142,7 +150,7 @@ class TestJwks:
             {"alg": "RS256", "kid": "k1"}, {"orgId": 8, "exp": int(time.time()) + 60}, key
         )
         app = create_app(settings)
-        with respx.mock(assert_all_called=True) as mock:
+        with _identity_provider() as mock:
             mock.get(jwks_url).mock(side_effect=httpx.ConnectError("idp.internal.example refused"))
             async with LifespanManager(app):
                 transport = httpx.ASGITransport(app=app)
