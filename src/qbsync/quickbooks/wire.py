@@ -27,9 +27,19 @@ def dumps(value: Any) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
+# The stdlib encoder's own string escaping (its C function), without building an encoder
+# per value as ``json.dumps`` does: the writer of every payload and snapshot.
+_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_LITERALS = {None: "null", True: "true", False: "false"}
+
+
 def _encode(value: Any, out: list[str]) -> None:
-    if value is None or isinstance(value, bool | str | int):
-        out.append(json.dumps(value, ensure_ascii=False))
+    if isinstance(value, str):
+        out.append(_string(value))
+    elif value is None or isinstance(value, bool):
+        out.append(_LITERALS[value])
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"cannot send non-finite number {value!r} to QuickBooks")
@@ -37,15 +47,15 @@ def _encode(value: Any, out: list[str]) -> None:
     elif isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime in a QuickBooks payload; use an aware one")
-        out.append(json.dumps(value.isoformat()))
+        out.append(_string(value.isoformat()))
     elif isinstance(value, date):
-        out.append(json.dumps(value.isoformat()))
+        out.append(_string(value.isoformat()))
     elif isinstance(value, Mapping):
         out.append("{")
         for index, (key, item) in enumerate(value.items()):
             if index:
                 out.append(",")
-            out.append(json.dumps(str(key), ensure_ascii=False))
+            out.append(_string(str(key)))
             out.append(":")
             _encode(item, out)
         out.append("}")
