@@ -166,6 +166,11 @@ class TestWire:
         }
         assert "ü".encode() in body  # UTF-8, not \\u escapes
 
+    def test_control_characters_are_escaped_and_keys_are_strings(self) -> None:
+        body = wire.dumps({"memo": "a\nb\t\x00\x1f\\", 7: [True, False, -3]})
+        assert body == b'{"memo":"a\\nb\\t\\u0000\\u001f\\\\","7":[true,false,-3]}'
+        assert json.loads(body) == {"memo": "a\nb\t\x00\x1f\\", "7": [True, False, -3]}
+
     @pytest.mark.parametrize(
         "bad",
         [Decimal("NaN"), Decimal("Infinity"), datetime(2025, 1, 1), 1.5, b"bytes", object()],  # noqa: DTZ001
