@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
-from sqlalchemy.sql.base import Executable
 
+from qbsync.db import direct
 from qbsync.db.errors import RecordBusy
 
 
@@ -53,10 +53,11 @@ class SharedSession(AsyncSession):
         # What the group read in bulk for its members ahead of them, by the reader's own
         # keys (sync/repository.py: connection, record locks and states, sync-log ids).
         self.prepared: dict[tuple[Any, ...], Any] = {}
-        self._deferred: dict[Executable, list[dict[str, Any]]] = {}
+        self._deferred: dict[direct.Direct, list[dict[str, Any]]] = {}
 
     @asynccontextmanager
-    async def _serialized(self) -> AsyncIterator[None]:
+    async def serialized(self) -> AsyncIterator[None]:
+        """The caller's turn on the connection (reentrant within a task)."""
         current = asyncio.current_task()
         if self._io_owner is not current or current is None:
             await self._io.acquire()
@@ -71,31 +72,31 @@ class SharedSession(AsyncSession):
                 self._io.release()
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._serialized():
+        async with self.serialized():
             return await super().execute(*args, **kwargs)
 
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._serialized():
+        async with self.serialized():
             return await super().scalar(*args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._serialized():
+        async with self.serialized():
             return await super().get(*args, **kwargs)
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
-        async with self._serialized():
+        async with self.serialized():
             await super().flush(*args, **kwargs)
 
     async def delete(self, *args: Any, **kwargs: Any) -> None:
-        async with self._serialized():
+        async with self.serialized():
             await super().delete(*args, **kwargs)
 
     async def merge(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._serialized():
+        async with self.serialized():
             return await super().merge(*args, **kwargs)
 
     async def refresh(self, *args: Any, **kwargs: Any) -> None:
-        async with self._serialized():
+        async with self.serialized():
             await super().refresh(*args, **kwargs)
 
     @asynccontextmanager
@@ -104,10 +105,10 @@ class SharedSession(AsyncSession):
     ) -> AsyncIterator[AsyncSessionTransaction]:
         """A savepoint is a stack on the one connection: nobody else's statement (or
         savepoint) may come between its start and its end."""
-        async with self._serialized(), super().begin_nested() as savepoint:
+        async with self.serialized(), super().begin_nested() as savepoint:
             yield savepoint
 
-    def defer(self, statement: Executable, params: dict[str, Any]) -> None:
+    def defer(self, statement: direct.Direct, params: dict[str, Any]) -> None:
         """Run ``statement`` with ``params`` at the end of the group (``flush_deferred``),
         with every other member's parameters for it in one executemany: for writes that
         nothing in the group reads back (sync-log rows, settled works)."""
@@ -115,8 +116,8 @@ class SharedSession(AsyncSession):
 
     async def flush_deferred(self) -> None:
         deferred, self._deferred = self._deferred, {}
-        for statement, params in deferred.items():
-            await self.execute(statement, params)
+        for statement, rows in deferred.items():
+            await direct.executemany(self, statement, rows)
 
     def holder(self, name: str) -> asyncio.Task[Any] | None:
         """The member (other than the caller) that holds the lock ``name``, if it runs."""

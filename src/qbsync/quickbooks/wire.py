@@ -29,7 +29,7 @@ def dumps(value: Any) -> bytes:
 
 # The stdlib encoder's own string escaping (its C function), without building an encoder
 # per value as ``json.dumps`` does: the writer of every payload and snapshot.
-_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_string = json.encoder.encode_basestring
 _LITERALS = {None: "null", True: "true", False: "false"}
 
 

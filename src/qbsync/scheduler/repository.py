@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.connections.models import QuickBooksConnection
+from qbsync.db import direct
 from qbsync.db.base import table_of
 from qbsync.db.shared import shared
 from qbsync.scheduler.models import PendingWork, Priority, RealmLease, WorkResult, WorkState
@@ -450,8 +451,8 @@ async def take_due(
     return list(rows)
 
 
-_DELETE_WORK = delete(table_of(PendingWork)).where(
-    table_of(PendingWork).c.id == bindparam("work_id")
+_DELETE_WORK = direct.Direct(
+    delete(table_of(PendingWork)).where(table_of(PendingWork).c.id == bindparam("work_id"))
 )
 
 
@@ -463,7 +464,7 @@ async def finish(
     if group is not None:
         group.defer(_DELETE_WORK, {"work_id": work.id})  # with the group's others
     else:
-        await session.execute(_DELETE_WORK, {"work_id": work.id})
+        await direct.fetch(session, _DELETE_WORK, {"work_id": work.id})
     if result is not None:
         await put_result(session, work.id, result)
 

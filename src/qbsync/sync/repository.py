@@ -23,7 +23,6 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
@@ -31,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.connections import repository as connections
 from qbsync.connections.models import QuickBooksConnection
+from qbsync.db import direct
 from qbsync.db.base import table_of, utcnow
 from qbsync.db.locks import (
     lock_key,
@@ -137,11 +137,37 @@ def _same_record(table: Any) -> Any:
 
 _MAPPING_OF_RECORD = and_(_same_record(_MAPPINGS), _MAPPINGS.c.realm_id == bindparam("realm_id"))
 _GET_MAPPING = select(_MAPPINGS).where(_MAPPING_OF_RECORD)
-_GET_MAPPINGS = select(_MAPPINGS).where(
-    _MAPPINGS.c.organization_id == bindparam("organization_id"),
-    _MAPPINGS.c.realm_id == bindparam("realm_id"),
-    tuple_(_MAPPINGS.c.entity_type, _MAPPINGS.c.aforo_id).in_(bindparam("records", expanding=True)),
-)
+
+
+def _build_get_mappings() -> direct.Direct:
+    wanted = (
+        func.unnest(
+            bindparam("entity_types", type_=ARRAY(String)),
+            bindparam("aforo_ids", type_=ARRAY(String)),
+        )
+        .table_valued("entity_type", "aforo_id")
+        .render_derived(name="wanted")
+    )
+    return direct.Direct(
+        select(_MAPPINGS)
+        .join(
+            wanted,
+            and_(
+                _MAPPINGS.c.entity_type == wanted.c.entity_type,
+                _MAPPINGS.c.aforo_id == wanted.c.aforo_id,
+            ),
+        )
+        .where(
+            _MAPPINGS.c.organization_id == bindparam("organization_id"),
+            _MAPPINGS.c.realm_id == bindparam("realm_id"),
+        )
+    )
+
+
+_GET_MAPPINGS = _build_get_mappings()
+
+
+_MAPPING_COLUMNS = tuple(column.key for column in _MAPPINGS.columns)
 
 
 def _mapping_of(row: Row[Any] | None) -> Mapping | None:
@@ -149,7 +175,12 @@ def _mapping_of(row: Row[Any] | None) -> Mapping | None:
     changes it through the ORM."""
     if row is None or row.id is None:
         return None
-    return Mapping(**{column.key: getattr(row, column.key) for column in _MAPPINGS.columns})
+    return Mapping(**{key: getattr(row, key) for key in _MAPPING_COLUMNS})
+
+
+def _mapping_from(record: direct.Row) -> Mapping:
+    """``_mapping_of`` for a row read with ``direct``."""
+    return Mapping(**{key: record[key] for key in _MAPPING_COLUMNS})
 
 
 async def get_mapping(
@@ -212,12 +243,18 @@ async def get_mappings(
     """Several records' mappings in one query, by (entity type, Aforo id); None: not mapped."""
     found: dict[tuple[str, str], Mapping | None] = dict.fromkeys(records)
     if records:
-        rows = await session.execute(
+        rows = await direct.fetch(
+            session,
             _GET_MAPPINGS,
-            {"organization_id": organization_id, "realm_id": realm_id, "records": list(records)},
+            {
+                "organization_id": organization_id,
+                "realm_id": realm_id,
+                "entity_types": [entity_type for entity_type, _ in records],
+                "aforo_ids": [aforo_id for _, aforo_id in records],
+            },
         )
         for row in rows:
-            found[(row.entity_type, row.aforo_id)] = _mapping_of(row)
+            found[(row["entity_type"], row["aforo_id"])] = _mapping_from(row)
     return found
 
 
@@ -430,9 +467,11 @@ def _build_save_mapping() -> Any:
     )
 
 
-_SAVE_MAPPING = _build_save_mapping()
+_SAVE_MAPPING = direct.Direct(_build_save_mapping())
 # The same, with the written record's snapshot in the same statement.
-_SAVE_MAPPING_AND_SNAPSHOT = _build_save_mapping().add_cte(snapshots.UPSERT.cte("snapshot"))
+_SAVE_MAPPING_AND_SNAPSHOT = direct.Direct(
+    _build_save_mapping().add_cte(snapshots.UPSERT.cte("snapshot"))
+)
 
 
 async def save_mapping(
@@ -453,7 +492,8 @@ async def save_mapping(
     kept = {}
     if snapshot is not None:
         kept = snapshots.upsert_params(realm_id=realm_id, entity_type=entity_type, entity=snapshot)
-    await session.execute(
+    await direct.fetch(
+        session,
         _SAVE_MAPPING if snapshot is None else _SAVE_MAPPING_AND_SNAPSHOT,
         kept
         | {

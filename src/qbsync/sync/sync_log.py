@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from qbsync.db import direct
 from qbsync.db.base import table_of, utcnow
 from qbsync.db.shared import shared
 from qbsync.sync.models import SyncLog, SyncStatus
@@ -74,11 +75,11 @@ async def write(
     reserved = None
     if group is not None:
         reserved = group.prepared.pop(("log_id", organization_id, entity_type, aforo_id), None)
-    if reserved is not None:
+    if group is not None and reserved is not None:
         # A member of a group, on its own record: the id was taken with the record's lock
         # (sync/repository.prepare_group); the row is written with the group's others.
         entry.id = reserved
-        group.defer(_INSERT_WITH_ID, values | {"id": reserved})  # type: ignore[union-attr]
+        group.defer(_INSERT_WITH_ID, values | {"id": reserved})
     else:
         entry.id = (await session.execute(_INSERT, values)).scalar_one()
     return entry
@@ -86,7 +87,7 @@ async def write(
 
 _INSERTED = [column for column in table_of(SyncLog).columns if column.key != "id"]
 _INSERT = insert(table_of(SyncLog)).returning(table_of(SyncLog).c.id)  # columns: the parameters
-_INSERT_WITH_ID = insert(table_of(SyncLog))
+_INSERT_WITH_ID = direct.Direct(insert(table_of(SyncLog)))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,124 @@
+"""The few statements every synced record runs, sent straight to the driver.
+
+SQLAlchemy's own work for one execution (its execution context, the statement's cache key,
+the result's machinery, a greenlet switch: ≈ 200 to 250 µs of CPU here) is five times the
+statement's whole round trip on asyncpg (≈ 45 µs), and it was a third of the worker's CPU
+an event (docs/quickbooks-cost.md, "CPU per event"). ``Direct`` compiles a Core statement
+once for the connection's dialect (per set of parameter names, as SQLAlchemy does for an
+INSERT) and runs it on the asyncpg connection under the session's own transaction, through
+the adapter's prepared-statement cache and with its bind processors (JSON), so rows and
+errors are what ``session.execute`` would give: rows as mappings by column name, errors as
+SQLAlchemy's ``DBAPIError`` family (an outage stays an outage, a constraint an
+``IntegrityError``).
+
+It leans on SQLAlchemy's asyncpg adapter (its execute mutex, lazy BEGIN, prepared
+statements and error translation: private names, pinned by constraints.txt and exercised
+by tests/db/test_direct.py), which is why it is kept to one module and a few statements.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol, runtime_checkable
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+
+Row = Mapping[str, Any]
+
+
+@runtime_checkable
+class Serialized(Protocol):
+    """A session several tasks share, whose I/O takes turns (db/shared.py)."""
+
+    def serialized(self) -> AbstractAsyncContextManager[None]: ...
+
+
+class Direct:
+    """A Core statement, compiled on first use, run with ``fetch`` or ``executemany``."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[frozenset[str], _Compiled] = {}
+
+    def compiled(self, session: AsyncSession, names: Sequence[str]) -> _Compiled:
+        key = frozenset(names)
+        found = self._compiled.get(key)
+        if found is None:
+            dialect = session.get_bind().dialect
+            compiled = self.statement.compile(dialect=dialect, column_keys=list(names))
+            assert isinstance(compiled, SQLCompiler)
+            found = self._compiled[key] = _Compiled(compiled)
+        return found
+
+
+class _Compiled:
+    def __init__(self, compiled: SQLCompiler) -> None:
+        self.compiled = compiled
+        self.sql = compiled.string
+        self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
+        # JSON's serializer, for instance; no statement here binds a tuple (a list of them).
+        self.processors: Mapping[str, Callable[[Any], Any]] = compiled._bind_processors  # type: ignore[assignment]
+
+    def args(self, params: Mapping[str, Any]) -> list[Any]:
+        values = self.compiled.construct_params(dict(params))
+        out = []
+        for name in self.names:
+            value = values[name]
+            processor = self.processors.get(name)
+            out.append(processor(value) if processor is not None and value is not None else value)
+        return out
+
+
+async def fetch(session: AsyncSession, direct: Direct, params: Mapping[str, Any]) -> list[Row]:
+    """The statement's rows (mappings by column name), in the session's transaction."""
+    statement = direct.compiled(session, list(params))
+    records = await _on_driver(session, statement.sql, "fetch", *statement.args(params))
+    return records  # type: ignore[no-any-return]
+
+
+async def executemany(
+    session: AsyncSession, direct: Direct, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """The statement once for each of ``rows``, one round trip per set of parameter names."""
+    by_names: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_names.setdefault(tuple(row), []).append(row)
+    for names, same in by_names.items():
+        statement = direct.compiled(session, names)
+        args = [statement.args(row) for row in same]
+        await _on_driver(session, statement.sql, "executemany", args)
+
+
+async def _on_driver(session: AsyncSession, sql: str, method: str, *args: Any) -> Any:
+    """``method`` of the statement prepared on the session's asyncpg connection."""
+    turn = session.serialized() if isinstance(session, Serialized) else contextlib.nullcontext()
+    async with turn:
+        return await _run(session, sql, method, *args)
+
+
+async def _run(session: AsyncSession, sql: str, method: str, *args: Any) -> Any:
+    connection = await session.connection()
+    adapted = (await connection.get_raw_connection()).dbapi_connection
+    dialect = connection.dialect
+    async with adapted._execute_mutex:  # type: ignore[union-attr]
+        try:
+            if adapted._transaction is None:  # type: ignore[union-attr]
+                await adapted._start_transaction()  # type: ignore[union-attr]
+            prepared, _ = await adapted._prepare(  # type: ignore[union-attr]
+                sql,
+                getattr(dialect, "_invalidate_schema_cache_asof", 0),
+            )
+            return await getattr(prepared, method)(*args)
+        except Exception as error:
+            try:
+                adapted._handle_exception(error)  # type: ignore[union-attr]
+            except dialect.loaded_dbapi.Error as translated:
+                raise DBAPIError.instance(
+                    sql, None, translated, dialect.loaded_dbapi.Error, dialect=dialect
+                ) from error
+            raise

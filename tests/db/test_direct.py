@@ -1,0 +1,159 @@
+"""Statements sent straight to the driver (db/direct.py) behave as ``session.execute``: same
+transaction, same rows, same JSON handling, the same errors."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from qbsync.db import direct
+from qbsync.db.base import table_of, utcnow
+from qbsync.db.shared import SharedSession
+from qbsync.scheduler.execution import is_outage
+from qbsync.sync import repository
+from qbsync.sync.models import SyncLog
+
+REALM = "direct-realm"
+_LOG = table_of(SyncLog)
+_INSERT_LOG = direct.Direct(insert(_LOG))
+
+
+def _log_row(org_id: int, log_id: int, payload: dict[str, object]) -> dict[str, object]:
+    return {
+        "id": log_id,
+        "organization_id": org_id,
+        "realm_id": REALM,
+        "entity_type": "CUSTOMER",
+        "aforo_id": str(log_id),
+        "action": "CREATE",
+        "status": "SUCCESS",
+        "trigger": "EVENT",
+        "attempt": 1,
+        "request_payload": payload,
+        "created_at": utcnow(),
+    }
+
+
+async def _save(session: AsyncSession, org_id: int, aforo_id: str, qbo_id: str) -> None:
+    await repository.save_mapping(
+        session,
+        organization_id=org_id,
+        realm_id=REALM,
+        entity_type="CUSTOMER",
+        aforo_id=aforo_id,
+        quickbooks_id=qbo_id,
+        sync_token="0",
+        payload_hash="h",
+    )
+
+
+async def _mapped(sessionmaker: async_sessionmaker[AsyncSession], org_id: int) -> list[str]:
+    async with sessionmaker() as session:
+        found = await repository.get_mappings(
+            session,
+            organization_id=org_id,
+            realm_id=REALM,
+            records=[("CUSTOMER", "1"), ("CUSTOMER", "2"), ("ITEM", "1")],
+        )
+    return sorted(m.quickbooks_id for m in found.values() if m is not None)
+
+
+async def test_direct_writes_are_in_the_sessions_transaction(
+    sessionmaker: async_sessionmaker[AsyncSession], org_id: int
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        await _save(session, org_id, "1", "Q1")
+        # The ORM's own statements on the session see it: one connection, one transaction.
+        seen = await session.scalar(
+            select(func.count())
+            .select_from(table_of(repository.Mapping))
+            .where(table_of(repository.Mapping).c.organization_id == org_id)
+        )
+        assert seen == 1
+        await session.rollback()
+    assert await _mapped(sessionmaker, org_id) == []
+
+    async with sessionmaker() as session, session.begin():
+        await _save(session, org_id, "1", "Q1")
+        await _save(session, org_id, "1", "Q1b")  # the upsert: one row, updated
+        await _save(session, org_id, "2", "Q2")
+    assert await _mapped(sessionmaker, org_id) == ["Q1b", "Q2"]
+
+
+async def test_rows_read_directly_match_what_the_orm_reads(
+    sessionmaker: async_sessionmaker[AsyncSession], org_id: int
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        await _save(session, org_id, "1", "Q1")
+    async with sessionmaker() as session:
+        found = await repository.get_mappings(
+            session,
+            organization_id=org_id,
+            realm_id=REALM,
+            records=[("CUSTOMER", "1"), ("CUSTOMER", "9")],
+        )
+        orm = await repository.get_mapping(
+            session,
+            organization_id=org_id,
+            realm_id=REALM,
+            entity_type="CUSTOMER",
+            aforo_id="1",
+        )
+    assert found[("CUSTOMER", "9")] is None
+    mapped = found[("CUSTOMER", "1")]
+    assert mapped is not None
+    assert orm is not None
+    columns = [column.key for column in table_of(repository.Mapping).columns]
+    assert {c: getattr(mapped, c) for c in columns} == {c: getattr(orm, c) for c in columns}
+    assert mapped.last_synced_at.tzinfo is not None
+
+
+async def test_executemany_in_a_shared_session_keeps_json_and_commits_with_the_group(
+    sessionmaker: async_sessionmaker[AsyncSession], org_id: int
+) -> None:
+    base = org_id * 1000
+    payload = {"DisplayName": 'Amy\u2019s "Bird"', "Amount": "12.50", "Lines": [1, None]}
+    group = SharedSession(**sessionmaker.kw)
+    async with group, group.begin():
+        group.defer(_INSERT_LOG, _log_row(org_id, base + 1, payload))
+        group.defer(_INSERT_LOG, _log_row(org_id, base + 2, {}))
+        await group.flush_deferred()
+    async with sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(_LOG.c.id, _LOG.c.request_payload)
+                .where(_LOG.c.organization_id == org_id)
+                .order_by(_LOG.c.id)
+            )
+        ).all()
+    assert [(row.id, row.request_payload) for row in rows] == [
+        (base + 1, payload),
+        (base + 2, {}),
+    ]
+
+
+async def test_a_constraint_fails_as_sqlalchemy_reports_it(
+    sessionmaker: async_sessionmaker[AsyncSession], org_id: int
+) -> None:
+    row = _log_row(org_id, org_id * 1000 + 7, {})
+    async with sessionmaker() as session:
+        await direct.executemany(session, _INSERT_LOG, [row])
+        with pytest.raises(IntegrityError) as raised:
+            await direct.executemany(session, _INSERT_LOG, [row])
+        await session.rollback()
+    assert not is_outage(raised.value)
+
+
+async def test_a_dropped_connection_is_an_outage(
+    sessionmaker: async_sessionmaker[AsyncSession], org_id: int
+) -> None:
+    async with sessionmaker() as session:
+        pid = await session.scalar(text("SELECT pg_backend_pid()"))
+        async with sessionmaker() as other, other.begin():
+            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(DBAPIError) as raised:
+            await _save(session, org_id, "1", "Q1")
+        assert is_outage(raised.value)
+        await session.invalidate()
