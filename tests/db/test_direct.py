@@ -12,6 +12,7 @@ from qbsync.db import direct
 from qbsync.db.base import table_of, utcnow
 from qbsync.db.shared import SharedSession
 from qbsync.scheduler.execution import is_outage
+from qbsync.scheduler.models import SentBatchItem
 from qbsync.sync import repository
 from qbsync.sync.models import SyncLog
 
@@ -157,3 +158,13 @@ async def test_a_dropped_connection_is_an_outage(
             await _save(session, org_id, "1", "Q1")
         assert is_outage(raised.value)
         await session.invalidate()
+
+
+async def test_a_column_left_to_a_python_default_is_refused_rather_than_written_null(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    sent = direct.Direct(insert(table_of(SentBatchItem)))
+    row = {"realm_id": REALM, "request_id": "r-1", "batch_request_id": "b-1", "b_id": "1"}
+    async with sessionmaker() as session:
+        with pytest.raises(TypeError, match="sent_at"):
+            await direct.executemany(session, sent, [row])

@@ -52,6 +52,10 @@ class Direct:
             dialect = session.get_bind().dialect
             compiled = self.statement.compile(dialect=dialect, column_keys=list(names))
             assert isinstance(compiled, SQLCompiler)
+            if compiled.insert_prefetch or compiled.update_prefetch:
+                # SQLAlchemy's execution fills these in; the driver would write NULL.
+                unset = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+                raise TypeError(f"Direct statements take every defaulted column; missing {unset}")
             found = self._compiled[key] = _Compiled(compiled)
         return found
 

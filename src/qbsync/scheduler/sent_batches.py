@@ -6,12 +6,24 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import String, any_, bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from qbsync.db import direct
+from qbsync.db.base import table_of, utcnow
 from qbsync.quickbooks.batching import SentAs
 from qbsync.scheduler.models import SentBatchItem
+
+_SENT = table_of(SentBatchItem)
+# Every batch request runs these two (db/direct.py).
+_EARLIER = direct.Direct(
+    select(_SENT.c.request_id, _SENT.c.batch_request_id, _SENT.c.b_id, _SENT.c.unanswered).where(
+        _SENT.c.realm_id == bindparam("realm_id"),
+        _SENT.c.request_id == any_(bindparam("request_ids", type_=ARRAY(String))),
+    )
+)
+_RECORD = direct.Direct(insert(_SENT).on_conflict_do_nothing())
 
 
 class SentBatches:
@@ -35,16 +47,19 @@ class SentBatches:
             earlier = await _earlier(session, realm_id, request_ids)
             fresh = [request_id for request_id in request_ids if request_id not in earlier]
             if fresh:
+                now = utcnow()
                 rows = [
                     {
                         "realm_id": realm_id,
                         "request_id": request_id,
                         "batch_request_id": as_.batch_request_id,
                         "b_id": as_.b_id,
+                        "unanswered": False,
+                        "sent_at": now,
                     }
                     for request_id, as_ in compose(fresh).items()
                 ]
-                await session.execute(insert(SentBatchItem).values(rows).on_conflict_do_nothing())
+                await direct.executemany(session, _RECORD, rows)
             return earlier
 
     async def unanswered(self, realm_id: str, request_ids: Sequence[str]) -> None:
@@ -71,19 +86,12 @@ class SentBatches:
 async def _earlier(
     session: AsyncSession, realm_id: str, request_ids: Sequence[str]
 ) -> dict[str, SentAs]:
-    rows = await session.execute(
-        select(
-            SentBatchItem.request_id,
-            SentBatchItem.batch_request_id,
-            SentBatchItem.b_id,
-            SentBatchItem.unanswered,
-        ).where(
-            SentBatchItem.realm_id == realm_id,
-            SentBatchItem.request_id.in_(list(request_ids)),
-        )
+    rows = await direct.fetch(
+        session, _EARLIER, {"realm_id": realm_id, "request_ids": list(request_ids)}
     )
     return {
-        request_id: SentAs(batch, b_id, unanswered) for request_id, batch, b_id, unanswered in rows
+        row["request_id"]: SentAs(row["batch_request_id"], row["b_id"], row["unanswered"])
+        for row in rows
     }
 
 

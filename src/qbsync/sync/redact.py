@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -20,11 +21,15 @@ def _mask_phone(value: str) -> str:
     return f"***{digits[-2:]}" if digits else "***"
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_secret(key: str) -> bool:
+    # Payloads repeat a few hundred field names: each is searched once.
+    return _SECRET_KEY.search(key) is not None
+
+
 def _walk(value: Any, key: str = "") -> Any:
     if isinstance(value, dict):
-        return {
-            k: ("[redacted]" if _SECRET_KEY.search(k) else _walk(v, k)) for k, v in value.items()
-        }
+        return {k: ("[redacted]" if _is_secret(k) else _walk(v, k)) for k, v in value.items()}
     if isinstance(value, list):
         return [_walk(item, key) for item in value]
     if isinstance(value, str):
