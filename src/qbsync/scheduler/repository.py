@@ -75,11 +75,11 @@ async def enqueue_many(session: AsyncSession, requests: Sequence[WorkRequest]) -
     queued: dict[int, Enqueued] = {}
     for positions in _rounds(requests):
         batch = [requests[i] for i in positions]
-        rows = await session.execute(_ENQUEUE, _enqueue_params(batch))
-        by_record = {(r.organization_id, r.kind, r.aforo_id): r for r in rows}
+        rows = await direct.fetch(session, _ENQUEUE, _enqueue_params(batch))
+        by_record = {(r["organization_id"], r["kind"], r["aforo_id"]): r for r in rows}
         for i, request in zip(positions, batch, strict=True):
             row = by_record[(request.organization_id, request.kind, request.aforo_id)]
-            queued[i] = Enqueued(work_id=row.id, lane=row.lane, coalesced=not row.inserted)
+            queued[i] = Enqueued(work_id=row["id"], lane=row["lane"], coalesced=not row["inserted"])
     answers = [queued[i] for i in range(len(requests))]
     # The result of an earlier attempt of such a row is not the answer to this request.
     kept = [q.work_id for q, r in zip(answers, requests, strict=True) if r.keep_result]
@@ -88,8 +88,9 @@ async def enqueue_many(session: AsyncSession, requests: Sequence[WorkRequest]) -
     lanes: dict[str, bool] = {}
     for q, r in zip(answers, requests, strict=True):
         lanes[q.lane] = lanes.get(q.lane, False) or r.priority == Priority.INTERACTIVE
-    await session.execute(
-        text(_LEASE_ROWS_AND_NOTIFY),
+    await direct.fetch(
+        session,
+        _LEASE_ROWS_AND_NOTIFY,
         {"lanes": list(lanes), "urgent": list(lanes.values()), "channel": CHANNEL},
     )
     return answers
@@ -179,6 +180,8 @@ def _build_enqueue() -> Any:
             "keep_result",
         ],
         rows,
+        # The other columns take their server defaults (counters 0, timestamps now()).
+        include_defaults=False,
     )
     incoming_row, pending = new.excluded, work.c
     more_urgent = incoming_row.priority < pending.priority
@@ -211,12 +214,13 @@ def _build_enqueue() -> Any:
     )
 
 
-_ENQUEUE = _build_enqueue()
+_ENQUEUE = direct.Direct(_build_enqueue())
 
 
 # The realms' lease rows, and a notification (sent at commit) for each realm nobody serves
 # or where a person waits: a realm's holder takes its new work itself, without being told.
-_LEASE_ROWS_AND_NOTIFY = """
+_LEASE_ROWS_AND_NOTIFY = direct.Direct(
+    text("""
 WITH lease AS (
     INSERT INTO quickbooks_realm_lease (lane) SELECT unnest(CAST(:lanes AS text[]))
     ON CONFLICT DO NOTHING
@@ -226,7 +230,8 @@ FROM unnest(CAST(:lanes AS text[]), CAST(:urgent AS boolean[])) AS x(lane, urgen
 WHERE x.urgent OR NOT EXISTS (
     SELECT 1 FROM quickbooks_realm_lease l
     WHERE l.lane = x.lane AND l.holder IS NOT NULL AND l.lease_until > now())
-"""
+""")
+)
 
 
 # --- leases ---------------------------------------------------------------------------
@@ -420,8 +425,12 @@ WITH picked AS (
 UPDATE quickbooks_pending_work w
 SET state = 'RUNNING', claimed_by = :holder, claims = w.claims + 1, updated_at = now()
 FROM picked WHERE w.id = picked.id
-RETURNING w.id
+RETURNING w.*
 """
+# With and without a cap on priority: every scheduling pass runs one (db/direct.py).
+_TAKE_ANY = direct.Direct(text(_TAKE.format(priority="")))
+_TAKE_UP_TO = direct.Direct(text(_TAKE.format(priority="AND w.priority <= :max_priority")))
+_WORK_COLUMNS = tuple(column.key for column in table_of(PendingWork).columns)
 
 
 async def take_due(
@@ -435,20 +444,14 @@ async def take_due(
     """Mark up to ``limit`` due items of a leased realm RUNNING, most urgent first. A record
     that is already running waits for that run to end."""
     params: dict[str, Any] = {"lane": lane, "holder": holder, "limit": limit}
-    priority = ""
+    statement = _TAKE_ANY
     if max_priority is not None:
-        priority = "AND w.priority <= :max_priority"
+        statement = _TAKE_UP_TO
         params["max_priority"] = int(max_priority)
-    ids = list(await session.scalars(text(_TAKE.format(priority=priority)), params))
-    if not ids:
-        return []
-    rows = await session.scalars(
-        select(PendingWork)
-        .where(PendingWork.id.in_(ids))
-        .order_by(PendingWork.priority, PendingWork.run_at, PendingWork.id)
-        .execution_options(populate_existing=True)
-    )
-    return list(rows)
+    rows = await direct.fetch(session, statement, params)
+    # Detached, as the scheduler uses them: read once, changed only by statements of their own.
+    taken = [PendingWork(**{key: row[key] for key in _WORK_COLUMNS}) for row in rows]
+    return sorted(taken, key=lambda work: (work.priority, work.run_at, work.id))
 
 
 _DELETE_WORK = direct.Direct(
@@ -620,8 +623,10 @@ async def replay(session: AsyncSession, work: PendingWork, *, max_attempts: int)
             )
     except IntegrityError:
         await session.execute(delete(PendingWork).where(PendingWork.id == work.id))
-    await session.execute(
-        text(_LEASE_ROWS_AND_NOTIFY), {"lanes": [work.lane], "urgent": [False], "channel": CHANNEL}
+    await direct.fetch(
+        session,
+        _LEASE_ROWS_AND_NOTIFY,
+        {"lanes": [work.lane], "urgent": [False], "channel": CHANNEL},
     )
 
 
