@@ -168,3 +168,28 @@ async def test_a_column_left_to_a_python_default_is_refused_rather_than_written_
     async with sessionmaker() as session:
         with pytest.raises(TypeError, match="sent_at"):
             await direct.executemany(session, sent, [row])
+
+
+async def test_orm_changes_pending_in_the_session_are_flushed_first(
+    sessionmaker: async_sessionmaker[AsyncSession], org_id: int
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        await _save(session, org_id, "1", "Q1")
+        mapping = await repository.get_mapping(
+            session, organization_id=org_id, realm_id=REALM, entity_type="CUSTOMER", aforo_id="1"
+        )
+        assert mapping is not None
+        session.add(
+            repository.Mapping(
+                organization_id=org_id,
+                realm_id=REALM,
+                entity_type="CUSTOMER",
+                aforo_id="2",
+                quickbooks_id="Q2",
+                sync_version=1,
+            )
+        )
+        found = await repository.get_mappings(
+            session, organization_id=org_id, realm_id=REALM, records=[("CUSTOMER", "2")]
+        )
+    assert found[("CUSTOMER", "2")] is not None

@@ -106,6 +106,8 @@ async def _on_driver(session: AsyncSession, sql: str, method: str, *args: Any) -
 
 
 async def _run(session: AsyncSession, sql: str, method: str, *args: Any) -> Any:
+    if session.autoflush and (session.new or session.deleted or session.dirty):
+        await session.flush()  # as ``session.execute`` would: ORM changes go first
     connection = await session.connection()
     adapted = (await connection.get_raw_connection()).dbapi_connection
     dialect = connection.dialect

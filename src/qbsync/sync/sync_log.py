@@ -81,12 +81,13 @@ async def write(
         entry.id = reserved
         group.defer(_INSERT_WITH_ID, values | {"id": reserved})
     else:
-        entry.id = (await session.execute(_INSERT, values)).scalar_one()
+        (row,) = await direct.fetch(session, _INSERT, values)
+        entry.id = row["id"]
     return entry
 
 
 _INSERTED = [column for column in table_of(SyncLog).columns if column.key != "id"]
-_INSERT = insert(table_of(SyncLog)).returning(table_of(SyncLog).c.id)  # columns: the parameters
+_INSERT = direct.Direct(insert(table_of(SyncLog)).returning(table_of(SyncLog).c.id))
 _INSERT_WITH_ID = direct.Direct(insert(table_of(SyncLog)))
 
 
