@@ -3,8 +3,10 @@ transaction, same rows, same JSON handling, the same errors."""
 
 from __future__ import annotations
 
+import enum
+
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Enum, func, insert, literal, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -193,3 +195,16 @@ async def test_orm_changes_pending_in_the_session_are_flushed_first(
             session, organization_id=org_id, realm_id=REALM, records=[("CUSTOMER", "2")]
         )
     assert found[("CUSTOMER", "2")] is not None
+
+
+class _Colour(enum.Enum):
+    RED = "red"
+
+
+async def test_a_column_sqlalchemy_would_convert_is_refused_rather_than_read_raw(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    colour = direct.Direct(select(literal("RED", type_=Enum(_Colour)).label("colour")))
+    async with sessionmaker() as session:
+        with pytest.raises(TypeError, match="colour"):
+            await direct.fetch(session, colour, {})

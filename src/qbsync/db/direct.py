@@ -56,6 +56,14 @@ class Direct:
                 # SQLAlchemy's execution fills these in; the driver would write NULL.
                 unset = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
                 raise TypeError(f"Direct statements take every defaulted column; missing {unset}")
+            processed = [
+                column.keyname
+                for column in compiled._result_columns
+                if column.type._cached_result_processor(dialect, None) is not None
+            ]
+            if processed:
+                # The driver's values would reach the caller unconverted.
+                raise TypeError(f"Direct statements read no converted types; got {processed}")
             found = self._compiled[key] = _Compiled(compiled)
         return found
 
