@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 
 import pytest
-from sqlalchemy import Enum, func, insert, literal, select, text
+from sqlalchemy import Enum, bindparam, func, insert, literal, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -208,3 +208,14 @@ async def test_a_column_sqlalchemy_would_convert_is_refused_rather_than_read_raw
     async with sessionmaker() as session:
         with pytest.raises(TypeError, match="colour"):
             await direct.fetch(session, colour, {})
+
+
+async def test_a_parameter_left_out_is_an_error_not_a_null(
+    sessionmaker: async_sessionmaker[AsyncSession], org_id: int
+) -> None:
+    row = _log_row(org_id, org_id * 1000 + 9, {})
+    del row["aforo_id"]
+    statement = direct.Direct(insert(_LOG).values({c: bindparam(c) for c in [*row, "aforo_id"]}))
+    async with sessionmaker() as session:
+        with pytest.raises(KeyError, match="aforo_id"):
+            await direct.executemany(session, statement, [row])

@@ -11,7 +11,7 @@ from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.connections.models import ConnectionStatus, OAuthState, QuickBooksConnection
-from qbsync.db.base import table_of
+from qbsync.db.base import detached, table_of
 
 _CONNECTIONS = table_of(QuickBooksConnection)
 # Every sync starts from its organization's connection: read with Core (sync/repository.py
@@ -23,7 +23,9 @@ READ_CONNECTION = select(_CONNECTIONS).where(_CONNECTIONS.c.organization_id == b
 def connection_of(row: Row[Any] | None) -> QuickBooksConnection | None:
     if row is None:
         return None
-    return QuickBooksConnection(**{c.key: getattr(row, c.key) for c in _CONNECTIONS.columns})
+    return detached(
+        QuickBooksConnection, {c.key: getattr(row, c.key) for c in _CONNECTIONS.columns}
+    )
 
 
 async def get_connection(

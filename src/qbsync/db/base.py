@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from sqlalchemy import DateTime, MetaData, Table, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, class_mapper, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -26,6 +27,19 @@ def table_of(model: type[Base]) -> Table:
     """A model's Core table, for statements run with every record: they need none of the
     ORM's work (identity map, flush, bulk-persistence plumbing) and cost less without it."""
     return cast(Table, model.__table__)
+
+
+ModelT = TypeVar("ModelT", bound="Base")
+
+
+def detached(model: type[ModelT], values: Mapping[str, Any]) -> ModelT:
+    """An object of ``model`` filled from a row read without the ORM (Core, db/direct.py):
+    in no session, with no change history, as a read-only value. Its constructor's
+    instrumentation costs ten times as much (30 µs an object against 3), which a take of
+    30 works or a burst's mappings paid on every record."""
+    instance: ModelT = class_mapper(model).class_manager.new_instance()
+    instance.__dict__.update(values)
+    return instance
 
 
 def utcnow() -> datetime:

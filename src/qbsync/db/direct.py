@@ -70,18 +70,25 @@ class Direct:
 
 class _Compiled:
     def __init__(self, compiled: SQLCompiler) -> None:
-        self.compiled = compiled
         self.sql = compiled.string
-        self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
-        # JSON's serializer, for instance; no statement here binds a tuple (a list of them).
-        self.processors: Mapping[str, Callable[[Any], Any]] = compiled._bind_processors  # type: ignore[assignment]
+        # Per position: the parameter's name, the value it takes when the caller gives none
+        # (a literal the statement carries, such as ``sync_version + 1``'s 1), and its bind
+        # processor (JSON's serializer; no statement here binds a tuple).
+        processors: Mapping[str, Callable[[Any], Any]] = compiled._bind_processors  # type: ignore[assignment]
+        self.positions = [
+            (name, compiled.binds[name].value, processors.get(name))
+            for name in compiled.positiontup or ()
+        ]
+        self.required = {
+            name for name in compiled.positiontup or () if compiled.binds[name].required
+        }
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
-        values = self.compiled.construct_params(dict(params))
+        if not self.required <= params.keys():
+            raise KeyError(f"no value for {sorted(self.required - params.keys())}")
         out = []
-        for name in self.names:
-            value = values[name]
-            processor = self.processors.get(name)
+        for name, default, processor in self.positions:
+            value = params.get(name, default)
             out.append(processor(value) if processor is not None and value is not None else value)
         return out
 

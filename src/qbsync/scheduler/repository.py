@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.connections.models import QuickBooksConnection
 from qbsync.db import direct
-from qbsync.db.base import table_of
+from qbsync.db.base import detached, table_of
 from qbsync.db.shared import shared
 from qbsync.scheduler.models import PendingWork, Priority, RealmLease, WorkResult, WorkState
 from qbsync.scheduler.wakeups import CHANNEL
@@ -450,7 +450,7 @@ async def take_due(
         params["max_priority"] = int(max_priority)
     rows = await direct.fetch(session, statement, params)
     # Detached, as the scheduler uses them: read once, changed only by statements of their own.
-    taken = [PendingWork(**{key: row[key] for key in _WORK_COLUMNS}) for row in rows]
+    taken = [detached(PendingWork, {key: row[key] for key in _WORK_COLUMNS}) for row in rows]
     return sorted(taken, key=lambda work: (work.priority, work.run_at, work.id))
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from qbsync.connections import repository as connections
 from qbsync.connections.models import QuickBooksConnection
 from qbsync.db import direct
-from qbsync.db.base import table_of, utcnow
+from qbsync.db.base import detached, table_of, utcnow
 from qbsync.db.locks import (
     lock_key,
     lock_until_commit,
@@ -175,12 +175,12 @@ def _mapping_of(row: Row[Any] | None) -> Mapping | None:
     changes it through the ORM."""
     if row is None or row.id is None:
         return None
-    return Mapping(**{key: getattr(row, key) for key in _MAPPING_COLUMNS})
+    return detached(Mapping, {key: getattr(row, key) for key in _MAPPING_COLUMNS})
 
 
 def _mapping_from(record: direct.Row) -> Mapping:
     """``_mapping_of`` for a row read with ``direct``."""
-    return Mapping(**{key: record[key] for key in _MAPPING_COLUMNS})
+    return detached(Mapping, {key: record[key] for key in _MAPPING_COLUMNS})
 
 
 async def get_mapping(
