@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.db import direct
-from qbsync.db.base import table_of, utcnow
+from qbsync.db.base import detached, table_of, utcnow
 from qbsync.db.shared import shared
 from qbsync.sync.models import SyncLog, SyncStatus
 
@@ -48,29 +48,28 @@ async def write(
     """Add one row in the caller's unit of work (written now, so it has its id; a group
     member's row for its own record has an id reserved and is written with the group's
     others, db/shared.py). Text is made storable and cut to its column."""
-    entry = SyncLog(
-        organization_id=organization_id,
-        realm_id=realm_id,
-        entity_type=entity_type,
-        aforo_id=aforo_id,
-        quickbooks_id=quickbooks_id,
-        action=action,
-        status=status,
-        trigger=trigger,
-        attempt=attempt,
-        error_code=error_code[:50] if error_code else None,
-        error_category=error_category,
-        error_message=storable(error_message) if error_message else error_message,
-        intuit_tid=intuit_tid,
-        request_payload=request_payload,
-        response_payload=response_payload,
-        duration_ms=duration_ms,
-        correlation_id=storable(correlation_id)[:100] if correlation_id else None,
-        created_at=utcnow(),
-    )
+    values = {
+        "organization_id": organization_id,
+        "realm_id": realm_id,
+        "entity_type": entity_type,
+        "aforo_id": aforo_id,
+        "quickbooks_id": quickbooks_id,
+        "action": action,
+        "status": status,
+        "trigger": trigger,
+        "attempt": attempt,
+        "error_code": error_code[:50] if error_code else None,
+        "error_category": error_category,
+        "error_message": storable(error_message) if error_message else error_message,
+        "intuit_tid": intuit_tid,
+        "request_payload": request_payload,
+        "response_payload": response_payload,
+        "duration_ms": duration_ms,
+        "correlation_id": storable(correlation_id)[:100] if correlation_id else None,
+        "created_at": utcnow(),
+    }
     # One INSERT … RETURNING, without the ORM's flush (its bookkeeping cost more than the
     # row); the row is not in the session's identity map, which nothing here needs.
-    values = {column.key: getattr(entry, column.key) for column in _INSERTED}
     group = shared(session)
     reserved = None
     if group is not None:
@@ -78,15 +77,14 @@ async def write(
     if group is not None and reserved is not None:
         # A member of a group, on its own record: the id was taken with the record's lock
         # (sync/repository.prepare_group); the row is written with the group's others.
-        entry.id = reserved
+        log_id = reserved
         group.defer(_INSERT_WITH_ID, values | {"id": reserved})
     else:
         (row,) = await direct.fetch(session, _INSERT, values)
-        entry.id = row["id"]
-    return entry
+        log_id = row["id"]
+    return detached(SyncLog, values | {"id": log_id})
 
 
-_INSERTED = [column for column in table_of(SyncLog).columns if column.key != "id"]
 _INSERT = direct.Direct(insert(table_of(SyncLog)).returning(table_of(SyncLog).c.id))
 _INSERT_WITH_ID = direct.Direct(insert(table_of(SyncLog)))
 
