@@ -20,7 +20,7 @@ from qbsync.sync.mappers.credit_memos import (
 )
 from qbsync.sync.models import EntityType
 from qbsync.sync.results import Written
-from qbsync.sync.writes import write_key
+from qbsync.sync.writes import save_mapping, write_key
 
 ENTITY = EntityType.CREDIT_MEMO
 
@@ -155,16 +155,11 @@ async def _applied(ctx: SyncContext, kept: CreditMemo, aforo_id: str, relearned:
         return
     mapping = await ctx.mapping(ENTITY, aforo_id)
     assert mapping is not None
-    assert kept.id is not None
-    await repository.save_mapping(
-        ctx.session,
-        organization_id=ctx.organization_id,
-        realm_id=ctx.realm_id,
+    await save_mapping(
+        ctx,
+        kept,
         entity_type=ENTITY,
         aforo_id=aforo_id,
-        quickbooks_id=kept.id,
-        sync_token=kept.sync_token,
         payload_hash=mapping.payload_hash,
-        snapshot=kept,
+        keep_snapshot=True,
     )
-    ctx.saved(ENTITY, aforo_id)

@@ -115,8 +115,10 @@ async def save_mapping(
     entity_type: str,
     aforo_id: str,
     payload_hash: str | None,
+    keep_snapshot: bool = False,
 ) -> None:
-    """Remember the QBO record (and the SyncToken and payload it now has) for ``aforo_id``."""
+    """Remember the QBO record (and the SyncToken and payload it now has) for ``aforo_id``;
+    an invoice's (or, with ``keep_snapshot``, any record's) snapshot with it."""
     assert written.id is not None
     await repository.save_mapping(
         ctx.session,
@@ -128,6 +130,6 @@ async def save_mapping(
         sync_token=written.sync_token,
         payload_hash=payload_hash,
         # The invoice pages answer from this, not from a QuickBooks read per page view.
-        snapshot=written if entity_type == EntityType.INVOICE else None,
+        snapshot=written if keep_snapshot or entity_type == EntityType.INVOICE else None,
     )
     ctx.saved(entity_type, aforo_id)
