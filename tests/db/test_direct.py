@@ -52,14 +52,20 @@ async def _save(session: AsyncSession, org_id: int, aforo_id: str, qbo_id: str) 
     )
 
 
+async def _customers(
+    session: AsyncSession, org_id: int, *aforo_ids: str
+) -> dict[tuple[str, str], repository.Mapping | None]:
+    return await repository.get_mappings(
+        session,
+        organization_id=org_id,
+        realm_id=REALM,
+        records=[("CUSTOMER", aforo_id) for aforo_id in aforo_ids],
+    )
+
+
 async def _mapped(sessionmaker: async_sessionmaker[AsyncSession], org_id: int) -> list[str]:
     async with sessionmaker() as session:
-        found = await repository.get_mappings(
-            session,
-            organization_id=org_id,
-            realm_id=REALM,
-            records=[("CUSTOMER", "1"), ("CUSTOMER", "2"), ("ITEM", "1")],
-        )
+        found = await _customers(session, org_id, "1", "2", "3")
     return sorted(m.quickbooks_id for m in found.values() if m is not None)
 
 
@@ -91,12 +97,7 @@ async def test_rows_read_directly_match_what_the_orm_reads(
     async with sessionmaker() as session, session.begin():
         await _save(session, org_id, "1", "Q1")
     async with sessionmaker() as session:
-        found = await repository.get_mappings(
-            session,
-            organization_id=org_id,
-            realm_id=REALM,
-            records=[("CUSTOMER", "1"), ("CUSTOMER", "9")],
-        )
+        found = await _customers(session, org_id, "1", "9")
         orm = await repository.get_mapping(
             session,
             organization_id=org_id,
@@ -191,9 +192,7 @@ async def test_orm_changes_pending_in_the_session_are_flushed_first(
                 sync_version=1,
             )
         )
-        found = await repository.get_mappings(
-            session, organization_id=org_id, realm_id=REALM, records=[("CUSTOMER", "2")]
-        )
+        found = await _customers(session, org_id, "2")
     assert found[("CUSTOMER", "2")] is not None
 
 

@@ -100,6 +100,11 @@ async def fetch(session: AsyncSession, direct: Direct, params: Mapping[str, Any]
     return records  # type: ignore[no-any-return]
 
 
+async def execute(session: AsyncSession, direct: Direct, params: Mapping[str, Any]) -> None:
+    """``fetch`` for a statement whose rows nobody reads (a write without RETURNING)."""
+    await fetch(session, direct, params)
+
+
 async def executemany(
     session: AsyncSession, direct: Direct, rows: Sequence[Mapping[str, Any]]
 ) -> None:

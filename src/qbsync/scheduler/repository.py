@@ -88,7 +88,7 @@ async def enqueue_many(session: AsyncSession, requests: Sequence[WorkRequest]) -
     lanes: dict[str, bool] = {}
     for q, r in zip(answers, requests, strict=True):
         lanes[q.lane] = lanes.get(q.lane, False) or r.priority == Priority.INTERACTIVE
-    await direct.fetch(
+    await direct.execute(
         session,
         _LEASE_ROWS_AND_NOTIFY,
         {"lanes": list(lanes), "urgent": list(lanes.values()), "channel": CHANNEL},
@@ -467,7 +467,7 @@ async def finish(
     if group is not None:
         group.defer(_DELETE_WORK, {"work_id": work.id})  # with the group's others
     else:
-        await direct.fetch(session, _DELETE_WORK, {"work_id": work.id})
+        await direct.execute(session, _DELETE_WORK, {"work_id": work.id})
     if result is not None:
         await put_result(session, work.id, result)
 
@@ -623,7 +623,7 @@ async def replay(session: AsyncSession, work: PendingWork, *, max_attempts: int)
             )
     except IntegrityError:
         await session.execute(delete(PendingWork).where(PendingWork.id == work.id))
-    await direct.fetch(
+    await direct.execute(
         session,
         _LEASE_ROWS_AND_NOTIFY,
         {"lanes": [work.lane], "urgent": [False], "channel": CHANNEL},

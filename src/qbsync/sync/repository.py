@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Integer,
     Row,
+    RowMapping,
     String,
     and_,
     bindparam,
@@ -175,11 +176,11 @@ def _mapping_of(row: Row[Any] | None) -> Mapping | None:
     changes it through the ORM."""
     if row is None or row.id is None:
         return None
-    return detached(Mapping, {key: getattr(row, key) for key in _MAPPING_COLUMNS})
+    return _mapping_from(row._mapping)
 
 
-def _mapping_from(record: direct.Row) -> Mapping:
-    """``_mapping_of`` for a row read with ``direct``."""
+def _mapping_from(record: direct.Row | RowMapping) -> Mapping:
+    """A mapping from a row by column name (``direct``'s rows, a Core row's ``_mapping``)."""
     return detached(Mapping, {key: record[key] for key in _MAPPING_COLUMNS})
 
 
@@ -492,7 +493,7 @@ async def save_mapping(
     kept = {}
     if snapshot is not None:
         kept = snapshots.upsert_params(realm_id=realm_id, entity_type=entity_type, entity=snapshot)
-    await direct.fetch(
+    await direct.execute(
         session,
         _SAVE_MAPPING if snapshot is None else _SAVE_MAPPING_AND_SNAPSHOT,
         kept
