@@ -93,6 +93,14 @@ def batch_request_id(request_ids: list[str]) -> str:
     return ("b" + digest)[:MAX_BATCH_REQUEST_ID]
 
 
+def placed(request_ids: list[str]) -> dict[str, SentAs]:
+    """Where each of these creates goes in the one batch request they make, in this order:
+    the request's ``requestid`` (from all of theirs) and the item's ``bId`` (its place).
+    What ``_send`` sends and what the ledger records of it before (``record_new``)."""
+    request_id = batch_request_id(request_ids)
+    return {rid: SentAs(request_id, str(n)) for n, rid in enumerate(request_ids)}
+
+
 class WriteBatcher:
     """Pools creates for one realm; ``client`` sends the batches (its limiter paces them)."""
 
@@ -194,8 +202,9 @@ class WriteBatcher:
                 taken = await self._repeat_earlier(taken)
                 if not taken:
                     return
-            items = [BatchItem.create(str(n), w.entity) for n, w in enumerate(taken)]
-            request_id = batch_request_id([w.request_id for w in taken])
+            where = placed([w.request_id for w in taken])
+            items = [BatchItem.create(where[w.request_id].b_id, w.entity) for w in taken]
+            request_id = where[taken[0].request_id].batch_request_id
             results = await self._client.batch(items, request_id=request_id)
             left_out = [w.request_id for w, r in zip(taken, results, strict=True) if r.missing]
             if left_out and self._ledger is not None:
@@ -233,14 +242,8 @@ class WriteBatcher:
         on its own; the rest are returned for the new batch, recorded as it in the ledger
         (in the same transaction as the look-up)."""
         assert self._ledger is not None
-
-        def compose(fresh: list[str]) -> dict[str, SentAs]:
-            # The new batch as _send builds it: the same order, so the same bIds.
-            request_id = batch_request_id(fresh)
-            return {rid: SentAs(request_id, str(n)) for n, rid in enumerate(fresh)}
-
         earlier = await self._ledger.record_new(
-            self.realm_id, [w.request_id for w in taken], compose
+            self.realm_id, [w.request_id for w in taken], placed
         )
         for waiting in taken:
             sent = earlier.get(waiting.request_id)
