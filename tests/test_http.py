@@ -9,8 +9,10 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
+from tenacity import AsyncRetrying
 
-from qbsync.http import build_http_client
+from qbsync.errors import QbsyncError
+from qbsync.http import build_http_client, retry_policy, with_retries
 
 Answer = Callable[[bytes], bytes]
 
@@ -95,3 +97,50 @@ async def test_cookies_an_upstream_sets_are_not_sent_back_twice() -> None:
     cookie_lines = [line for line in heads[1].split(b"\r\n") if line.lower().startswith(b"cookie")]
     assert len(cookie_lines) <= 1
     assert all(line.count(b"s=1") == 1 for line in cookie_lines)
+
+
+class _Calls:
+    """A call that fails with the given errors in turn, then answers its call count."""
+
+    def __init__(self, *failures: Exception) -> None:
+        self.failures = list(failures)
+        self.count = 0
+        self.policies = 0
+
+    async def __call__(self) -> int:
+        self.count += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        return self.count
+
+    def policy(self, attempts: int = 3) -> AsyncRetrying:
+        self.policies += 1
+        return retry_policy(max_attempts=attempts, initial_s=0.001, max_backoff_s=0.001)
+
+
+def _retryable() -> QbsyncError:
+    return QbsyncError("upstream wobbled", retryable=True)
+
+
+async def test_a_first_success_never_builds_the_retry_policy() -> None:
+    calls = _Calls()
+    assert await with_retries(calls.policy, calls) == 1
+    assert calls.policies == 0
+
+
+async def test_a_retryable_failure_counts_as_the_policys_first_attempt() -> None:
+    calls = _Calls(_retryable(), _retryable())
+    assert await with_retries(calls.policy, calls) == 3
+    assert calls.policies == 1
+
+    exhausted = _Calls(_retryable(), _retryable(), _retryable(), _retryable())
+    with pytest.raises(QbsyncError, match="wobbled"):
+        await with_retries(exhausted.policy, exhausted)
+    assert exhausted.count == 3  # max_attempts in all, the first one included
+
+
+async def test_an_error_the_policy_does_not_retry_is_raised_after_one_call() -> None:
+    calls = _Calls(QbsyncError("refused"), _retryable())
+    with pytest.raises(QbsyncError, match="refused"):
+        await with_retries(calls.policy, calls)
+    assert calls.count == 1

@@ -7,6 +7,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Sequence
 
+from qbsync import heap
 from qbsync.config import Settings, get_settings
 from qbsync.errors import SettingsError
 from qbsync.logging import configure_logging
@@ -36,6 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if args.port:
         settings.server.port = args.port
     server = uvicorn.Server(server_config(create_app(settings), settings.server))
+    heap.settle()
     # Ctrl-C: uvicorn shuts down gracefully, then re-raises the signal.
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
@@ -50,10 +52,12 @@ def cmd_worker(_: argparse.Namespace) -> None:
 
     from qbsync.worker import run_worker
 
+    settings = _settings()
+    heap.settle()
     # uvloop, as ``serve`` has through uvicorn: the worker's event loop is a sixth of its CPU
     # an event on asyncio's own (docs/quickbooks-cost.md, "CPU per event").
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(run_worker(_settings()))
+        runner.run(run_worker(settings))
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import aiohttp
 import httpx
@@ -21,6 +21,8 @@ from tenacity import (
 from qbsync.errors import QbsyncError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 _KEEPALIVE = 20
@@ -120,3 +122,27 @@ def retry_policy(
     }
     options.update(overrides)
     return AsyncRetrying(**options)
+
+
+async def with_retries(policy: Callable[[], AsyncRetrying], call: Callable[[], Awaitable[T]]) -> T:
+    """``call()`` under ``policy()``, which is built and entered only once the first attempt
+    has failed: nearly every call succeeds at once, and tenacity's machinery cost more CPU
+    than the GET it wrapped (docs/quickbooks-cost.md, "CPU per event").
+
+    The first failure becomes the policy's first attempt, so attempts, waits, logging and
+    which errors are retried stay the policy's; only its time bound counts from that failure.
+    """
+    try:
+        return await call()
+    except Exception as exc:
+        first: Exception | None = exc
+
+    async def attempt() -> T:
+        nonlocal first
+        if first is not None:
+            failed, first = first, None
+            raise failed
+        return await call()
+
+    result: T = await policy()(attempt)
+    return result

@@ -91,6 +91,23 @@ async def test_direct_writes_are_in_the_sessions_transaction(
     assert await _mapped(sessionmaker, org_id) == ["Q1b", "Q2"]
 
 
+async def test_each_transaction_of_a_session_runs_on_its_own_connection(
+    sessionmaker: async_sessionmaker[AsyncSession], org_id: int
+) -> None:
+    backend = direct.Direct(select(func.pg_backend_pid().label("pid")))
+    async with sessionmaker() as session:
+        await session.begin()
+        (first,) = await direct.fetch(session, backend, {})
+        await (await session.connection()).invalidate()  # closed: the next takes another
+        await session.rollback()
+        async with session.begin():
+            await _save(session, org_id, "2", "Q2")
+            (second,) = await direct.fetch(session, backend, {})
+            assert second["pid"] == await session.scalar(select(func.pg_backend_pid()))
+    assert first["pid"] != second["pid"]
+    assert await _mapped(sessionmaker, org_id) == ["Q2"]
+
+
 async def test_rows_read_directly_match_what_the_orm_reads(
     sessionmaker: async_sessionmaker[AsyncSession], org_id: int
 ) -> None:

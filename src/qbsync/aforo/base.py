@@ -25,7 +25,7 @@ from qbsync.aforo.errors import (
     AforoService,
     AforoUnavailable,
 )
-from qbsync.http import is_retryable, retry_policy
+from qbsync.http import is_retryable, retry_policy, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -139,25 +139,26 @@ class AforoServiceClient:
         organization is answered exactly as a 404 is (same error, same retries), because
         metering serves any id to any token and nothing may tell the two apart.
         """
-        policy = retry_policy(
-            max_attempts=self._retry.max_attempts,
-            max_backoff_s=self._retry.max_backoff_s,
-            max_delay_s=self._retry.max_delay_s,
-            initial_s=self._retry.initial_s,
-            retry=_worth_another_get,
+        retry = self._retry
+        return await with_retries(
+            lambda: retry_policy(
+                max_attempts=retry.max_attempts,
+                max_backoff_s=retry.max_backoff_s,
+                max_delay_s=retry.max_delay_s,
+                initial_s=retry.initial_s,
+                retry=_worth_another_get,
+            ),
+            lambda: self._get_once(
+                path,
+                adapter,
+                org_id=org_id,
+                caller_token=caller_token,
+                what=what,
+                params=params,
+                not_found=not_found,
+                owner=owner,
+            ),
         )
-        result: T = await policy(
-            self._get_once,
-            path,
-            adapter,
-            org_id=org_id,
-            caller_token=caller_token,
-            what=what,
-            params=params,
-            not_found=not_found,
-            owner=owner,
-        )
-        return result
 
     async def _get_once(
         self,

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, runtime_checkable
 
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -128,23 +129,41 @@ async def _on_driver(session: AsyncSession, sql: str, method: str, *args: Any) -
 async def _run(session: AsyncSession, sql: str, method: str, *args: Any) -> Any:
     if session.autoflush and (session.new or session.deleted or session.dirty):
         await session.flush()  # as ``session.execute`` would: ORM changes go first
-    connection = await session.connection()
-    adapted = (await connection.get_raw_connection()).dbapi_connection
-    dialect = connection.dialect
-    async with adapted._execute_mutex:  # type: ignore[union-attr]
+    adapted, dialect = await _driver_connection(session)
+    async with adapted._execute_mutex:
         try:
-            if adapted._transaction is None:  # type: ignore[union-attr]
-                await adapted._start_transaction()  # type: ignore[union-attr]
-            prepared, _ = await adapted._prepare(  # type: ignore[union-attr]
+            if adapted._transaction is None:
+                await adapted._start_transaction()
+            prepared, _ = await adapted._prepare(
                 sql,
                 getattr(dialect, "_invalidate_schema_cache_asof", 0),
             )
             return await getattr(prepared, method)(*args)
         except Exception as error:
             try:
-                adapted._handle_exception(error)  # type: ignore[union-attr]
+                adapted._handle_exception(error)
             except dialect.loaded_dbapi.Error as translated:
                 raise DBAPIError.instance(
                     sql, None, translated, dialect.loaded_dbapi.Error, dialect=dialect
                 ) from error
             raise
+
+
+_DRIVER = "qbsync.direct.driver"
+
+
+async def _driver_connection(session: AsyncSession) -> tuple[Any, Dialect]:
+    """The asyncpg adapter under the session's transaction, looked up once per transaction:
+    ``session.connection()`` and the raw connection's lookup are two greenlet switches
+    each time, most of a statement's CPU outside the driver."""
+    found = session.info.get(_DRIVER)
+    if found is not None:
+        transaction, adapted, dialect = found
+        current = session.sync_session.get_transaction()
+        if current is not None and current is transaction and current.is_active:
+            return adapted, dialect
+    connection = await session.connection()
+    adapted = (await connection.get_raw_connection()).dbapi_connection
+    transaction = session.sync_session.get_transaction()
+    session.info[_DRIVER] = (transaction, adapted, connection.dialect)
+    return adapted, connection.dialect

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import httpx
 
 from qbsync.config import QuickBooksSettings
-from qbsync.http import retry_policy
+from qbsync.http import retry_policy, with_retries
 from qbsync.metrics import QBO_LATENCY, QBO_REQUESTS, QBO_THROTTLED
 from qbsync.quickbooks import wire
 from qbsync.quickbooks.errors import (
@@ -137,16 +137,16 @@ class RealmTransport:
             self._reads.admit(purpose)
         call = _Request(method, path, query, body, content_type, accept, count, kind, purpose)
         state = _CallState()
-        policy = retry_policy(
-            max_attempts=self._settings.max_attempts, max_backoff_s=self._settings.max_backoff_s
+        settings = self._settings
+        return await with_retries(
+            lambda: retry_policy(
+                max_attempts=settings.max_attempts, max_backoff_s=settings.max_backoff_s
+            ),
+            lambda: self._attempt(call, state),
         )
-        async for attempt in policy:
-            with attempt:
-                state.attempt += 1
-                return await self._attempt(call, state)
-        raise AssertionError("retry_policy re-raises instead of finishing without a result")
 
     async def _attempt(self, call: _Request, state: _CallState) -> QboResponse:
+        state.attempt += 1
         if state.token is None:
             state.token = await self._tokens.get_token()
         try:
