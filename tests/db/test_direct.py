@@ -4,11 +4,13 @@ transaction, same rows, same JSON handling, the same errors."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 import pytest
 from sqlalchemy import Enum, bindparam, func, insert, literal, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from qbsync.db import direct
 from qbsync.db.base import table_of, utcnow
@@ -153,6 +155,51 @@ async def test_executemany_in_a_shared_session_keeps_json_and_commits_with_the_g
         (base + 1, payload),
         (base + 2, {}),
     ]
+
+
+async def _log_ids(sessionmaker: async_sessionmaker[AsyncSession], org_id: int) -> list[int]:
+    async with sessionmaker() as session:
+        found = await session.scalars(
+            select(_LOG.c.id).where(_LOG.c.organization_id == org_id).order_by(_LOG.c.id)
+        )
+        return list(found)
+
+
+async def _insert_logs(
+    unit: Callable[[AsyncEngine], AbstractAsyncContextManager[AsyncConnection]],
+    engine: AsyncEngine,
+    rows: list[dict[str, object]],
+) -> None:
+    async with unit(engine) as connection:
+        for row in rows:
+            await direct.executemany(connection, _INSERT_LOG, [row])
+
+
+async def test_a_connections_transaction_commits_on_success_and_rolls_back_on_error(
+    sessionmaker: async_sessionmaker[AsyncSession], org_id: int
+) -> None:
+    engine = direct.engine_of(sessionmaker)
+    first, second = _log_row(org_id, org_id * 1000 + 1, {}), _log_row(org_id, org_id * 1000 + 2, {})
+    await _insert_logs(direct.transaction, engine, [first])
+    with pytest.raises(IntegrityError):
+        await _insert_logs(direct.transaction, engine, [second, first])
+    assert await _log_ids(sessionmaker, org_id) == [first["id"]]
+
+
+async def test_autocommit_statements_commit_each_and_leave_the_pool_transactional(
+    sessionmaker: async_sessionmaker[AsyncSession], org_id: int
+) -> None:
+    engine = direct.engine_of(sessionmaker)
+    first, second = _log_row(org_id, org_id * 1000 + 1, {}), _log_row(org_id, org_id * 1000 + 2, {})
+    with pytest.raises(IntegrityError):
+        await _insert_logs(direct.autocommit, engine, [first, first])
+    assert await _log_ids(sessionmaker, org_id) == [first["id"]]  # the first one stays
+    # The same pooled connections serve sessions afterwards, in transactions as before.
+    for _ in range(engine.pool.size() + 1):  # type: ignore[attr-defined]
+        async with sessionmaker() as session:
+            await direct.executemany(session, _INSERT_LOG, [second])
+            await session.rollback()
+    assert await _log_ids(sessionmaker, org_id) == [first["id"]]
 
 
 async def test_a_constraint_fails_as_sqlalchemy_reports_it(

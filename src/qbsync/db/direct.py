@@ -19,17 +19,20 @@ by tests/db/test_direct.py), which is why it is kept to one module and a few sta
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 Row = Mapping[str, Any]
+# Where a statement runs: a session's transaction, or a connection's (``transaction`` and
+# ``autocommit`` below) for the scheduler's short units that need no ORM session.
+Executor = AsyncSession | AsyncConnection
 
 
 @runtime_checkable
@@ -46,11 +49,13 @@ class Direct:
         self.statement = statement
         self._compiled: dict[frozenset[str], _Compiled] = {}
 
-    def compiled(self, session: AsyncSession, names: Sequence[str]) -> _Compiled:
+    def compiled(self, executor: Executor, names: Sequence[str]) -> _Compiled:
         key = frozenset(names)
         found = self._compiled.get(key)
         if found is None:
-            dialect = session.get_bind().dialect
+            dialect = (
+                executor.get_bind() if isinstance(executor, AsyncSession) else executor
+            ).dialect
             compiled = self.statement.compile(dialect=dialect, column_keys=list(names))
             assert isinstance(compiled, SQLCompiler)
             if compiled.insert_prefetch or compiled.update_prefetch:
@@ -94,45 +99,74 @@ class _Compiled:
         return out
 
 
-async def fetch(session: AsyncSession, direct: Direct, params: Mapping[str, Any]) -> list[Row]:
-    """The statement's rows (mappings by column name), in the session's transaction."""
-    statement = direct.compiled(session, list(params))
-    records = await _on_driver(session, statement.sql, "fetch", *statement.args(params))
+async def fetch(executor: Executor, direct: Direct, params: Mapping[str, Any]) -> list[Row]:
+    """The statement's rows (mappings by column name), in the executor's transaction."""
+    statement = direct.compiled(executor, list(params))
+    records = await _on_driver(executor, statement.sql, "fetch", *statement.args(params))
     return records  # type: ignore[no-any-return]
 
 
-async def execute(session: AsyncSession, direct: Direct, params: Mapping[str, Any]) -> None:
+async def execute(executor: Executor, direct: Direct, params: Mapping[str, Any]) -> None:
     """``fetch`` for a statement whose rows nobody reads (a write without RETURNING)."""
-    await fetch(session, direct, params)
+    await fetch(executor, direct, params)
 
 
 async def executemany(
-    session: AsyncSession, direct: Direct, rows: Sequence[Mapping[str, Any]]
+    executor: Executor, direct: Direct, rows: Sequence[Mapping[str, Any]]
 ) -> None:
     """The statement once for each of ``rows``, one round trip per set of parameter names."""
     by_names: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     for row in rows:
         by_names.setdefault(tuple(row), []).append(row)
     for names, same in by_names.items():
-        statement = direct.compiled(session, names)
+        statement = direct.compiled(executor, names)
         args = [statement.args(row) for row in same]
-        await _on_driver(session, statement.sql, "executemany", args)
+        await _on_driver(executor, statement.sql, "executemany", args)
 
 
-async def _on_driver(session: AsyncSession, sql: str, method: str, *args: Any) -> Any:
-    """``method`` of the statement prepared on the session's asyncpg connection."""
-    turn = session.serialized() if isinstance(session, Serialized) else contextlib.nullcontext()
+def engine_of(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    bind = sessionmaker.kw["bind"]
+    assert isinstance(bind, AsyncEngine)
+    return bind
+
+
+@contextlib.asynccontextmanager
+async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection in a transaction, committed on success: for units made only of
+    direct statements, a session's own begin, commit and close (≈ 120 µs of CPU here) is
+    their largest cost."""
+    async with engine.begin() as connection:
+        yield connection
+
+
+@contextlib.asynccontextmanager
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection with no transaction: each statement commits on its own. For one
+    statement that needs no company, it saves the BEGIN and COMMIT round trips as well
+    (≈ 270 µs of CPU against a session here)."""
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
+
+
+async def _on_driver(executor: Executor, sql: str, method: str, *args: Any) -> Any:
+    """``method`` of the statement prepared on the executor's asyncpg connection."""
+    turn = executor.serialized() if isinstance(executor, Serialized) else contextlib.nullcontext()
     async with turn:
-        return await _run(session, sql, method, *args)
+        return await _run(executor, sql, method, *args)
 
 
-async def _run(session: AsyncSession, sql: str, method: str, *args: Any) -> Any:
-    if session.autoflush and (session.new or session.deleted or session.dirty):
-        await session.flush()  # as ``session.execute`` would: ORM changes go first
-    adapted, dialect = await _driver_connection(session)
+async def _run(executor: Executor, sql: str, method: str, *args: Any) -> Any:
+    if isinstance(executor, AsyncSession):
+        if executor.autoflush and (executor.new or executor.deleted or executor.dirty):
+            await executor.flush()  # as ``session.execute`` would: ORM changes go first
+        adapted, dialect = await _driver_connection(executor)
+    else:
+        adapted = (await executor.get_raw_connection()).dbapi_connection
+        dialect = executor.dialect
     async with adapted._execute_mutex:
         try:
-            if adapted._transaction is None:
+            if adapted._transaction is None and not adapted.autocommit:
                 await adapted._start_transaction()
             prepared, _ = await adapted._prepare(
                 sql,

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from qbsync.db import direct
 from qbsync.scheduler import repository
 from qbsync.scheduler.errors import DatabaseUnavailable
 from qbsync.scheduler.execution import is_outage
@@ -32,7 +33,7 @@ class Enqueuer:
         *,
         on_committed: Callable[[repository.WorkRequest, repository.Enqueued], None],
     ) -> None:
-        self._sessionmaker = sessionmaker
+        self._engine = direct.engine_of(sessionmaker)
         self._on_committed = on_committed
         self._waiting: list[_Waiting] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -62,8 +63,8 @@ class Enqueuer:
                     _fail(batch, exc)
 
     async def _commit(self, batch: list[_Waiting]) -> None:
-        async with self._sessionmaker.begin() as session:
-            queued = await repository.enqueue_many(session, [request for request, _ in batch])
+        async with direct.transaction(self._engine) as connection:
+            queued = await repository.enqueue_many(connection, [request for request, _ in batch])
         for (request, done), enqueued in zip(batch, queued, strict=True):
             self._on_committed(request, enqueued)
             if not done.done():

@@ -68,7 +68,7 @@ async def enqueue(session: AsyncSession, request: WorkRequest) -> Enqueued:
     return queued
 
 
-async def enqueue_many(session: AsyncSession, requests: Sequence[WorkRequest]) -> list[Enqueued]:
+async def enqueue_many(session: direct.Executor, requests: Sequence[WorkRequest]) -> list[Enqueued]:
     """Enqueue a batch, in order: one INSERT … ON CONFLICT for all of it (a record asked for
     twice in the batch takes a second round), then one statement for the realms' lease rows
     and notifications."""
@@ -434,7 +434,7 @@ _WORK_COLUMNS = tuple(column.key for column in table_of(PendingWork).columns)
 
 
 async def take_due(
-    session: AsyncSession,
+    session: direct.Executor,
     *,
     lane: str,
     holder: str,

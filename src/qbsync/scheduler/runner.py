@@ -30,6 +30,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.config import SchedulerSettings
+from qbsync.db import direct
 from qbsync.metrics import REALM_LEASES, REALM_UTILISATION, SCHEDULER_PAUSED
 from qbsync.quickbooks.batch import MAX_BATCH_ITEMS
 from qbsync.quickbooks.batching import WriteBatcher, pooling_creates
@@ -142,6 +143,7 @@ class Scheduler:
         batching: Batching | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._engine = direct.engine_of(sessionmaker)
         self._execute = execute
         self._batching = batching
         self._pacing = RealmPacing(limiters, lease_s=settings.lease_s)
@@ -431,17 +433,23 @@ class Scheduler:
     async def _take_due(
         self, lane: _Lane, *, limit: int, max_priority: Priority | None = None
     ) -> list[PendingWork]:
-        crashed: list[PendingWork] = []
-        async with self._sessionmaker.begin() as session:
+        # One statement, atomic on its own: no transaction around it. A crash before the
+        # parking below leaves the works RUNNING, and the next holder's take parks them.
+        async with direct.autocommit(self._engine) as connection:
             taken = await repository.take_due(
-                session, lane=lane.lane, holder=self.holder, limit=limit, max_priority=max_priority
+                connection,
+                lane=lane.lane,
+                holder=self.holder,
+                limit=limit,
+                max_priority=max_priority,
             )
-            for work in taken:
-                if work.claims > work.max_attempts + CRASH_ALLOWANCE:
+        crashed = [work for work in taken if work.claims > work.max_attempts + CRASH_ALLOWANCE]
+        if crashed:
+            async with self._sessionmaker.begin() as session:
+                for work in crashed:
                     await park_crashed(session, work)
-                    crashed.append(work)
-        for work in crashed:
-            log.error("work parked: taken repeatedly without an outcome", extra={"id": work.id})
+            for work in crashed:
+                log.error("work parked: taken repeatedly without an outcome", extra={"id": work.id})
         return [work for work in taken if work not in crashed]
 
     async def _next(
@@ -712,6 +720,4 @@ def _pooled(batcher: WriteBatcher) -> Iterator[None]:
 
 
 def _engine_url(sessionmaker: async_sessionmaker[AsyncSession]) -> URL:
-    bind = sessionmaker.kw["bind"]
-    url: URL = bind.url
-    return url
+    return direct.engine_of(sessionmaker).url

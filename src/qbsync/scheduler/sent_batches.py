@@ -32,10 +32,11 @@ class SentBatches:
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
+        self._engine = direct.engine_of(sessionmaker)
 
     async def earlier(self, realm_id: str, request_ids: Sequence[str]) -> dict[str, SentAs]:
-        async with self._sessionmaker() as session:
-            return await _earlier(session, realm_id, request_ids)
+        async with direct.autocommit(self._engine) as connection:
+            return await _earlier(connection, realm_id, request_ids)
 
     async def record_new(
         self,
@@ -43,8 +44,8 @@ class SentBatches:
         request_ids: Sequence[str],
         compose: Callable[[list[str]], dict[str, SentAs]],
     ) -> dict[str, SentAs]:
-        async with self._sessionmaker.begin() as session:
-            earlier = await _earlier(session, realm_id, request_ids)
+        async with direct.transaction(self._engine) as connection:
+            earlier = await _earlier(connection, realm_id, request_ids)
             fresh = [request_id for request_id in request_ids if request_id not in earlier]
             if fresh:
                 now = utcnow()
@@ -59,7 +60,7 @@ class SentBatches:
                     }
                     for request_id, as_ in compose(fresh).items()
                 ]
-                await direct.executemany(session, _RECORD, rows)
+                await direct.executemany(connection, _RECORD, rows)
             return earlier
 
     async def unanswered(self, realm_id: str, request_ids: Sequence[str]) -> None:
@@ -84,10 +85,10 @@ class SentBatches:
 
 
 async def _earlier(
-    session: AsyncSession, realm_id: str, request_ids: Sequence[str]
+    executor: direct.Executor, realm_id: str, request_ids: Sequence[str]
 ) -> dict[str, SentAs]:
     rows = await direct.fetch(
-        session, _EARLIER, {"realm_id": realm_id, "request_ids": list(request_ids)}
+        executor, _EARLIER, {"realm_id": realm_id, "request_ids": list(request_ids)}
     )
     return {
         row["request_id"]: SentAs(row["batch_request_id"], row["b_id"], row["unanswered"])
