@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qbsync.connections.models import ConnectionStatus, OAuthState, QuickBooksConnection
@@ -20,12 +21,11 @@ _CONNECTIONS = table_of(QuickBooksConnection)
 READ_CONNECTION = select(_CONNECTIONS).where(_CONNECTIONS.c.organization_id == bindparam("org"))
 
 
-def connection_of(row: Row[Any] | None) -> QuickBooksConnection | None:
+def connection_of(row: Mapping[str, Any] | None) -> QuickBooksConnection | None:
+    """The model of a row read by column name (``direct``'s rows, a Core row's ``_mapping``)."""
     if row is None:
         return None
-    return detached(
-        QuickBooksConnection, {c.key: getattr(row, c.key) for c in _CONNECTIONS.columns}
-    )
+    return detached(QuickBooksConnection, {c.key: row[c.key] for c in _CONNECTIONS.columns})
 
 
 async def get_connection(

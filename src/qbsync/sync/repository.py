@@ -24,10 +24,12 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.sqltypes import NullType
 
 from qbsync.connections import repository as connections
 from qbsync.connections.models import QuickBooksConnection
@@ -91,10 +93,12 @@ async def _lock_in_group(group: SharedSession, name: str) -> None:
         await poll_until_commit(group, name, timeout_s=SHARED_LOCK_WAIT_S)
 
 
-_CONNECTION_AND_LOCK = connections.READ_CONNECTION.add_columns(
-    func.pg_try_advisory_xact_lock(bindparam("lock_key")).label("locked")
+_CONNECTION_AND_LOCK = direct.Direct(
+    connections.READ_CONNECTION.add_columns(
+        func.pg_try_advisory_xact_lock(bindparam("lock_key")).label("locked")
+    )
 )
-_CONNECTION = connections.READ_CONNECTION.add_columns(false().label("locked"))
+_CONNECTION = direct.Direct(connections.READ_CONNECTION.add_columns(false().label("locked")))
 
 
 async def connection_and_lock(
@@ -112,13 +116,12 @@ async def connection_and_lock(
         if claimed and not locked:
             group.unclaim(name)
         return group.prepared[("connection", organization_id)], locked
-    row = (
-        await session.execute(
-            _CONNECTION_AND_LOCK if claimed else _CONNECTION,
-            {"org": organization_id, "lock_key": lock_key(name)},
-        )
-    ).first()
-    locked = bool(row is not None and row.locked)
+    params: dict[str, Any] = {"org": organization_id}
+    if claimed:
+        params["lock_key"] = lock_key(name)
+    rows = await direct.fetch(session, _CONNECTION_AND_LOCK if claimed else _CONNECTION, params)
+    row = rows[0] if rows else None
+    locked = bool(row is not None and row["locked"])
     if group is not None and claimed and not locked:
         group.unclaim(name)
     return connections.connection_of(row), locked
@@ -337,20 +340,23 @@ async def record_state(
             },
         )
     ).one()
-    return _state_of(row)
+    return _state_of(row._mapping)
 
 
-def _state_of(row: Row[Any]) -> RecordState:
+def _state_of(row: direct.Row | RowMapping) -> RecordState:
+    """A record's state from a row by column name (``direct``'s rows, a Core row's
+    ``_mapping``)."""
     latest = None
-    if row.latest_id is not None:
+    if row["latest_id"] is not None:
         latest = LatestAttempt(
-            row.latest_id,
-            row.latest_status,
-            row.latest_error_code,
-            row.latest_correlation_id,
-            row.latest_created_at,
+            row["latest_id"],
+            row["latest_status"],
+            row["latest_error_code"],
+            row["latest_correlation_id"],
+            row["latest_created_at"],
         )
-    return RecordState(_mapping_of(row), latest, int(row.refused_writes))
+    mapping = None if row["id"] is None else _mapping_from(row)
+    return RecordState(mapping, latest, int(row["refused_writes"]))
 
 
 def _build_group_locks() -> Any:
@@ -363,8 +369,10 @@ def _build_group_locks() -> Any:
     log_ids = select(
         func.array_agg(func.nextval(func.pg_get_serial_sequence(_LOG.name, _LOG.c.id.name)))
     ).select_from(func.generate_series(1, bindparam("count", type_=Integer)))
+    # Lists of integers as the driver gives them: no conversion of SQLAlchemy's to run.
     return connections.READ_CONNECTION.add_columns(
-        locked.scalar_subquery().label("locked_keys"), log_ids.scalar_subquery().label("log_ids")
+        type_coerce(locked.scalar_subquery(), NullType()).label("locked_keys"),
+        type_coerce(log_ids.scalar_subquery(), NullType()).label("log_ids"),
     )
 
 
@@ -395,8 +403,8 @@ def _build_record_states() -> Any:
     )
 
 
-_GROUP_LOCKS = _build_group_locks()
-_RECORD_STATES = _build_record_states()
+_GROUP_LOCKS = direct.Direct(_build_group_locks())
+_RECORD_STATES = direct.Direct(_build_record_states())
 
 
 async def prepare_group(
@@ -409,24 +417,25 @@ async def prepare_group(
     is left to its member (``lock_entity``), as is everything of an organization that is
     not connected."""
     names = {lock_key(lock_name(organization_id, entity_type, a)): a for a in aforo_ids}
-    row = (
-        await group.execute(
-            _GROUP_LOCKS,
-            {"org": organization_id, "lock_keys": list(names), "count": len(aforo_ids)},
-        )
-    ).first()
+    rows = await direct.fetch(
+        group,
+        _GROUP_LOCKS,
+        {"org": organization_id, "lock_keys": list(names), "count": len(aforo_ids)},
+    )
+    row = rows[0] if rows else None
     connection = connections.connection_of(row)
     if row is None or connection is None:
         return
     group.prepared[("connection", organization_id)] = connection
-    locked = [names[key] for key in row.locked_keys or ()]
-    for aforo_id, log_id in zip(locked, row.log_ids, strict=False):
+    locked = [names[key] for key in row["locked_keys"] or ()]
+    for aforo_id, log_id in zip(locked, row["log_ids"], strict=False):
         group.prepared[("locked", lock_name(organization_id, entity_type, aforo_id))] = True
         group.prepared[("log_id", organization_id, entity_type, aforo_id)] = log_id
     if not locked:
         return
     realm_id = connection.realm_id
-    rows = await group.execute(
+    rows = await direct.fetch(
+        group,
         _RECORD_STATES,
         {
             "organization_id": organization_id,
@@ -436,7 +445,7 @@ async def prepare_group(
         },
     )
     for state_row in rows:
-        key = ("state", organization_id, realm_id, entity_type, state_row.record_aforo_id)
+        key = ("state", organization_id, realm_id, entity_type, state_row["record_aforo_id"])
         group.prepared[key] = _state_of(state_row)
 
 
