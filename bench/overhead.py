@@ -11,8 +11,8 @@ from __future__ import annotations
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bench import runs
-from bench.baseline import run_baseline
-from bench.results import Result
+from bench.baseline import BaselineRun, run_baseline
+from bench.results import Result, Target
 from bench.stack import Stack
 from bench.throughput import integrity_targets
 
@@ -29,6 +29,36 @@ class Options(BaseSettings):
     workers: int = 1
     baseline: bool = True
     timeout_s: float = 600
+
+
+# Issue #15's targets for this run.
+CPU_MS_PER_EVENT = 3.0
+REQUESTS_PER_EVENT = 1.05
+
+
+def cost_targets(measured: runs.Measured, base: BaselineRun | None) -> list[Target]:
+    cpu = measured.cpu_s_per_1000_events
+    speed = f"; the naive loop ran {base.records_per_s} rec/s beside it" if base else ""
+    return [
+        Target(
+            metric="cpu_ms_per_event",
+            value=cpu,
+            target=f"≤ {CPU_MS_PER_EVENT}",
+            met=cpu <= CPU_MS_PER_EVENT,
+            why=None
+            if cpu <= CPU_MS_PER_EVENT
+            else (
+                "qbsync's own CPU per event (docs/quickbooks-cost.md, 'CPU per event'); "
+                f"this machine's speed drifts by half within hours{speed}"
+            ),
+        ),
+        Target(
+            metric="qbo_requests_per_event",
+            value=measured.requests_per_event,
+            target=f"≤ {REQUESTS_PER_EVENT}",
+            met=measured.requests_per_event <= REQUESTS_PER_EVENT,
+        ),
+    ]
 
 
 async def run() -> Result:
@@ -60,7 +90,7 @@ async def run() -> Result:
         name=NAME,
         headline=headline,
         config=opts.model_dump() | {"limits": "none (1,000,000/min, 1,000,000 in flight)"},
-        targets=integrity_targets(measured),
+        targets=[*integrity_targets(measured), *cost_targets(measured, base)],
         data={
             "run": measured.model_dump(),
             "cpu_ms_per_event": cpu_ms_per_event,

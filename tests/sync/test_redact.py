@@ -54,3 +54,19 @@ def test_a_model_is_dumped_as_qbo_json_first() -> None:
         "DisplayName": "Wayne",
         "PrimaryEmailAddr": {"Address": "br***@wayne.example"},
     }
+
+
+def test_a_model_and_its_dump_are_redacted_alike_and_a_callers_dict_is_left_alone() -> None:
+    customer = Customer.model_validate(
+        {
+            "DisplayName": "Wayne",
+            "PrimaryEmailAddr": {"Address": "bruce@wayne.example"},
+            "PrimaryPhone": {"FreeFormNumber": "+1 (555) 010-4477"},
+            "BillAddr": {"Line1": "1007 Mountain Drive"},
+        }
+    )
+    dumped = customer.model_dump(mode="json", by_alias=True, exclude_none=True)
+    before = repr(dumped)
+    assert redact(customer) == redact(dumped)
+    assert repr(dumped) == before
+    assert redact(customer)["PrimaryPhone"] == {"FreeFormNumber": "***77"}  # type: ignore[index]

@@ -28,25 +28,52 @@ def _is_secret(key: str) -> bool:
 
 
 def _walk(value: Any, key: str = "") -> Any:
+    """A copy of ``value`` with secrets dropped and personal details masked."""
     if isinstance(value, dict):
         return {k: ("[redacted]" if _is_secret(k) else _walk(v, k)) for k, v in value.items()}
     if isinstance(value, list):
         return [_walk(item, key) for item in value]
-    if isinstance(value, str):
-        if key == "Address" and "@" in value:
-            return _mask_email(value)
-        if key == "FreeFormNumber":
-            return _mask_phone(value)
+    return _masked(value, key) if isinstance(value, str) else value
+
+
+def _masked(value: str, key: str) -> str:
+    if key == "Address" and "@" in value:
+        return _mask_email(value)
+    if key == "FreeFormNumber":
+        return _mask_phone(value)
     return value
+
+
+def _scrub(data: dict[str, Any]) -> None:
+    """``_walk`` in place, for a payload dumped for the log alone: only what changes is
+    written, nothing is copied (every sync-log row redacts two payloads)."""
+    for k, v in data.items():
+        if _is_secret(k):
+            data[k] = "[redacted]"
+        elif isinstance(v, dict):
+            _scrub(v)
+        elif isinstance(v, list):
+            _scrub_list(v, k)
+        elif isinstance(v, str):
+            data[k] = _masked(v, k)
+
+
+def _scrub_list(items: list[Any], key: str) -> None:
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            _scrub(item)
+        elif isinstance(item, list):
+            _scrub_list(item, key)
+        elif isinstance(item, str):
+            items[i] = _masked(item, key)
 
 
 def redact(payload: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None:
     if payload is None:
         return None
-    data = (
-        payload.model_dump(mode="json", by_alias=True, exclude_none=True)
-        if isinstance(payload, BaseModel)
-        else payload
-    )
-    redacted: dict[str, Any] = _walk(data)
+    if isinstance(payload, BaseModel):
+        dumped: dict[str, Any] = payload.model_dump(mode="json", by_alias=True, exclude_none=True)
+        _scrub(dumped)
+        return dumped
+    redacted: dict[str, Any] = _walk(payload)  # the caller's own: left as it is
     return redacted
