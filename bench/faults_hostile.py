@@ -65,12 +65,13 @@ async def run() -> Result:
         for n, message in enumerate(bad * opts.repeat):
             prefix = f"{stack.tag}-bad-{message.kind}-"
             expected[prefix] = set(message.allowed)
+            entity_type, aforo_id = message.record or (None, None)
             record = Published(
                 correlation_id=f"{prefix}{n}",
                 routing_key=message.routing_key,
-                entity_type=None,
-                aforo_id=None,
-                organization_id=None,
+                entity_type=entity_type,
+                aforo_id=aforo_id,
+                organization_id=orgs[0].organization_id if message.record else None,
                 at=0.0,
                 kind=message.kind,
             )

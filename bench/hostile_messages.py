@@ -6,6 +6,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from qbsync.sync.mappers.customers import CUSTOMER_IDS
+from qbsync.sync.mappers.invoices import INVOICE_IDS
+from qbsync.sync.mappers.payments import PAYMENT_IDS
+
 # Names a customer may legitimately have in Aforo; qbsync must sync every one of them as
 # itself (cleaned as its mapper specifies), never as a different record, never crashing.
 HOSTILE_NAMES = (
@@ -36,6 +40,10 @@ class Hostile:
     allowed: frozenset[str]  # outcomes this message may end in
     content_type: str | None = "application/json"
     content_encoding: str | None = "UTF-8"
+    # (entity type, sync-log id) of the record a well-formed event names: requests for one
+    # record coalesce while pending, so its copies (and a good event for the same record)
+    # may all be served by one attempt, logged under one of their correlation ids.
+    record: tuple[str, str] | None = None
 
 
 PARKED = frozenset({"parked"})
@@ -95,12 +103,14 @@ def hostile_messages(org_id: int, other_org_invoice: int, customer_id: int) -> l
             p,
             _j({"paymentId": "../../_emulator/reset", "organizationId": org_id}),
             PARKED_OR_SKIPPED,
+            record=("PAYMENT", PAYMENT_IDS.format("../../_emulator/reset")),
         ),
         Hostile(
             "payment_traversal",
             p,
             _j({"paymentId": "PAY-1?x=<script>#", "organizationId": org_id}),
             PARKED_OR_SKIPPED,
+            record=("PAYMENT", PAYMENT_IDS.format("PAY-1?x=<script>#")),
         ),
         Hostile(
             "long_event_id",
@@ -152,12 +162,14 @@ def hostile_messages(org_id: int, other_org_invoice: int, customer_id: int) -> l
             c,
             _j({"customerId": 424242424, "organizationId": org_id}),
             PARKED_OR_SKIPPED,
+            record=("CUSTOMER", CUSTOMER_IDS.format(424242424)),
         ),
         Hostile(
             "unknown_record",
             i,
             _j({"invoiceId": 424242425, "organizationId": org_id}),
             PARKED_OR_SKIPPED,
+            record=("INVOICE", INVOICE_IDS.format(424242425)),
         ),
         Hostile(
             "deep_nesting",
@@ -172,18 +184,20 @@ def hostile_messages(org_id: int, other_org_invoice: int, customer_id: int) -> l
             "log_forging",
             p,
             _j({"paymentId": "PAY-1\n2026-01-01 ERROR forged line", "organizationId": org_id}),
-            PARKED,
+            PARKED,  # refused as it arrives: no record id has a line break
         ),
         Hostile(
             "log_forging",
             c,
             _j({"customerId": customer_id, "organizationId": org_id, "eventId": "e\x1b[31m"}),
             frozenset({"synced", "skipped", "parked"}),  # an event id is no record id
+            record=("CUSTOMER", CUSTOMER_IDS.format(customer_id)),
         ),
         Hostile(
             "foreign_invoice",
             i,
             _j({"invoiceId": other_org_invoice, "organizationId": org_id}),
             PARKED_OR_SKIPPED,
+            record=("INVOICE", INVOICE_IDS.format(other_org_invoice)),
         ),
     ]

@@ -4,6 +4,7 @@ their arrival times from the emulator's request log, and the bounded wait for a 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -28,12 +29,21 @@ class Outcome:
     quickbooks_id: str | None
     error_code: str | None
     at: datetime
+    # Logged under another event's correlation id: a request for the same record that this
+    # event's request coalesced with (its parking, if any, is that event's too).
+    coalesced: bool = False
 
 
 async def outcomes(stack: Stack, published: list[Published]) -> dict[str, Outcome]:
     """The latest sync-log row of each event (by correlation id), for its own entity when
-    the event names one: dependencies synced on the way share the correlation id."""
+    the event names one: dependencies synced on the way share the correlation id.
+
+    Requests for one record coalesce while pending (scheduler/repository.enqueue): the
+    attempt that serves them is logged under one of their correlation ids. An event with no
+    final row of its own is judged by its record's latest row, when that is final and was
+    written after the event was published (it served the event's request)."""
     wanted = {p.correlation_id: p.aforo_id for p in published}
+    keyed = [p for p in published if p.organization_id and p.entity_type and p.aforo_id]
     connection = await stack.db()
     try:
         rows = await connection.fetch(
@@ -44,6 +54,21 @@ async def outcomes(stack: Stack, published: list[Published]) -> dict[str, Outcom
             ORDER BY correlation_id, aforo_id, id DESC
             """,
             list(wanted),
+        )
+        latest = await connection.fetch(
+            """
+            SELECT DISTINCT ON (l.organization_id, l.entity_type, l.aforo_id)
+                l.organization_id, l.entity_type, l.aforo_id, l.status, l.quickbooks_id,
+                l.error_code, l.created_at
+            FROM quickbooks_sync_log l
+            JOIN unnest($1::bigint[], $2::text[], $3::text[]) AS r(org, entity, aforo)
+                ON l.organization_id = r.org AND l.entity_type = r.entity
+                AND l.aforo_id = r.aforo
+            ORDER BY l.organization_id, l.entity_type, l.aforo_id, l.id DESC
+            """,
+            [p.organization_id for p in keyed],
+            [p.entity_type for p in keyed],
+            [p.aforo_id for p in keyed],
         )
     finally:
         await connection.close()
@@ -56,6 +81,22 @@ async def outcomes(stack: Stack, published: list[Published]) -> dict[str, Outcom
         outcome = Outcome(row["status"], row["quickbooks_id"], row["error_code"], row["created_at"])
         if cid not in found or outcome.at > found[cid].at:
             found[cid] = outcome
+    by_record = {
+        (r["organization_id"], r["entity_type"], r["aforo_id"]): Outcome(
+            r["status"], r["quickbooks_id"], r["error_code"], r["created_at"]
+        )
+        for r in latest
+    }
+    for p in keyed:
+        served = by_record.get((p.organization_id, p.entity_type, p.aforo_id))
+        own = classify(found.get(p.correlation_id))
+        if (
+            served is not None
+            and own in ("missing", "pending")
+            and classify(served) not in ("missing", "pending")
+            and served.at.timestamp() >= p.at
+        ):
+            found[p.correlation_id] = dataclasses.replace(served, coalesced=True)
     return found
 
 

@@ -132,7 +132,8 @@ def verdict(
         kind = classify(outcome)
         if kind == "missing" and p.correlation_id in parked_ids:
             kind = "parked"
-        if kind == "parked" and p.correlation_id not in parked_ids:
+        coalesced = outcome is not None and outcome.coalesced
+        if kind == "parked" and p.correlation_id not in parked_ids and not coalesced:
             kind = "failed_not_parked"
         classes[kind] += 1
         by_kind.setdefault(p.kind, Counter())[kind] += 1
