@@ -433,9 +433,10 @@ class Scheduler:
     async def _take_due(
         self, lane: _Lane, *, limit: int, max_priority: Priority | None = None
     ) -> list[PendingWork]:
-        # One statement, atomic on its own: no transaction around it. A crash before the
-        # parking below leaves the works RUNNING, and the next holder's take parks them.
-        async with direct.autocommit(self._engine) as connection:
+        # In a transaction, not autocommit: a connection lost during the statement rolls the
+        # take back rather than leave works RUNNING that nobody knows it took. A crash before
+        # the parking below leaves them RUNNING, and the next holder's take parks them.
+        async with direct.transaction(self._engine) as connection:
             taken = await repository.take_due(
                 connection,
                 lane=lane.lane,
