@@ -60,6 +60,12 @@ class QbsyncError(Exception):
     def __str__(self) -> str:
         return self.message if self.hint is None else f"{self.message} ({self.hint})"
 
+    def retries_after(self, attempt: int) -> bool:
+        """Whether attempt number ``attempt``, failed with this, is worth another: retryable
+        and within its retry budget. The sync log's status and the scheduler's decision both
+        ask this, so a row that says FAILED is never followed by a retry."""
+        return self.retryable and (self.retry_budget is None or attempt <= self.retry_budget)
+
 
 class InvalidInput(QbsyncError):
     code = "invalid_input"

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from qbsync.aforo.errors import AforoNotReady
 from qbsync.config import QuickBooksSettings, SchedulerSettings
 from qbsync.errors import DependencyUnavailable, InvalidInput
 from qbsync.quickbooks.limiter import RealmLimiters
@@ -221,6 +222,28 @@ class TestFailures:
         assert parked["invoice-1"].error_code == "dependency_unavailable"
         attempts = [r.attempt for r in executor.runs if r.aforo_id == "invoice-1"]
         assert attempts == [1, 2, 3]
+
+    async def test_an_error_with_a_retry_budget_parks_once_it_is_spent(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        schedulers: Callable[..., Scheduler],
+        org_id: int,
+    ) -> None:
+        # An invoice metering does not know is waited out briefly (AforoNotReady: two
+        # retries), even where the work would allow more attempts: the sync log says FAILED
+        # after the third, and the work must not run again after that row.
+        not_there = AforoNotReady("invoice 1: not found", service="billing", upstream_status=404)
+        executor = RecordingExecutor(duration_s=0.01, fail={"invoice-1": not_there})
+        await enqueue(sessionmaker, work(org_id, 1, max_attempts=6))
+        await schedulers(executor).start()
+
+        async def settled() -> bool:
+            return all(w.state == "PARKED" for w in await remaining(sessionmaker))
+
+        await until(settled)
+        [parked] = await remaining(sessionmaker)
+        assert (parked.park_reason, parked.attempts) == ("attempts_exhausted", 3)
+        assert [r.attempt for r in executor.runs] == [1, 2, 3]
 
     async def test_work_left_running_by_a_dead_instance_is_resumed_after_its_lease(
         self,

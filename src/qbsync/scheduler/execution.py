@@ -160,7 +160,7 @@ async def settle(
         # Only a person asked, and they have the answer; nothing retries a manual sync.
         await repository.finish(session, work, result=kept)
         return Settled.DONE
-    if result.error.retryable and attempt < work.max_attempts:
+    if attempt < work.max_attempts and result.error.retries_after(attempt):
         await repository.retry_later(
             session,
             work,

@@ -29,12 +29,7 @@ Work = Callable[[], Awaitable[Written]]
 def failure_status(error: QbsyncError, *, will_retry: bool, attempt: int = 1) -> SyncStatus:
     if error.category == ErrorCategory.NOT_CONNECTED:
         return SyncStatus.SKIPPED
-    within_budget = error.retry_budget is None or attempt <= error.retry_budget
-    return (
-        SyncStatus.RETRYING
-        if error.retryable and will_retry and within_budget
-        else SyncStatus.FAILED
-    )
+    return SyncStatus.RETRYING if will_retry and error.retries_after(attempt) else SyncStatus.FAILED
 
 
 async def record(
