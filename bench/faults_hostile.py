@@ -65,13 +65,13 @@ async def run() -> Result:
         for n, message in enumerate(bad * opts.repeat):
             prefix = f"{stack.tag}-bad-{message.kind}-"
             expected[prefix] = set(message.allowed)
-            entity_type, aforo_id = message.record or (None, None)
+            organization_id, entity_type, aforo_id = message.record or (None, None, None)
             record = Published(
                 correlation_id=f"{prefix}{n}",
                 routing_key=message.routing_key,
                 entity_type=entity_type,
                 aforo_id=aforo_id,
-                organization_id=orgs[0].organization_id if message.record else None,
+                organization_id=organization_id,
                 at=0.0,
                 kind=message.kind,
             )

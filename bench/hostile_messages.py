@@ -40,10 +40,11 @@ class Hostile:
     allowed: frozenset[str]  # outcomes this message may end in
     content_type: str | None = "application/json"
     content_encoding: str | None = "UTF-8"
-    # (entity type, sync-log id) of the record a well-formed event names: requests for one
-    # record coalesce while pending, so its copies (and a good event for the same record)
-    # may all be served by one attempt, logged under one of their correlation ids.
-    record: tuple[str, str] | None = None
+    # (organization, entity type, sync-log id) of the record a well-formed event names:
+    # requests for one record coalesce while pending, so its copies (and a good event for
+    # the same record) may all be served by one attempt, logged under one of their
+    # correlation ids.
+    record: tuple[int, str, str] | None = None
 
 
 PARKED = frozenset({"parked"})
@@ -103,14 +104,14 @@ def hostile_messages(org_id: int, other_org_invoice: int, customer_id: int) -> l
             p,
             _j({"paymentId": "../../_emulator/reset", "organizationId": org_id}),
             PARKED_OR_SKIPPED,
-            record=("PAYMENT", PAYMENT_IDS.format("../../_emulator/reset")),
+            record=(org_id, "PAYMENT", PAYMENT_IDS.format("../../_emulator/reset")),
         ),
         Hostile(
             "payment_traversal",
             p,
             _j({"paymentId": "PAY-1?x=<script>#", "organizationId": org_id}),
             PARKED_OR_SKIPPED,
-            record=("PAYMENT", PAYMENT_IDS.format("PAY-1?x=<script>#")),
+            record=(org_id, "PAYMENT", PAYMENT_IDS.format("PAY-1?x=<script>#")),
         ),
         Hostile(
             "long_event_id",
@@ -150,26 +151,28 @@ def hostile_messages(org_id: int, other_org_invoice: int, customer_id: int) -> l
             c,
             _j({"customerId": customer_id, "organizationId": 987654321}),
             frozenset({"skipped"}),
+            record=(987654321, "CUSTOMER", CUSTOMER_IDS.format(customer_id)),
         ),
         Hostile(
             "unknown_org",
             i,
             _j({"invoiceId": 5, "organizationId": 987654322}),
             frozenset({"skipped"}),
+            record=(987654322, "INVOICE", INVOICE_IDS.format(5)),
         ),
         Hostile(
             "unknown_record",
             c,
             _j({"customerId": 424242424, "organizationId": org_id}),
             PARKED_OR_SKIPPED,
-            record=("CUSTOMER", CUSTOMER_IDS.format(424242424)),
+            record=(org_id, "CUSTOMER", CUSTOMER_IDS.format(424242424)),
         ),
         Hostile(
             "unknown_record",
             i,
             _j({"invoiceId": 424242425, "organizationId": org_id}),
             PARKED_OR_SKIPPED,
-            record=("INVOICE", INVOICE_IDS.format(424242425)),
+            record=(org_id, "INVOICE", INVOICE_IDS.format(424242425)),
         ),
         Hostile(
             "deep_nesting",
@@ -191,13 +194,13 @@ def hostile_messages(org_id: int, other_org_invoice: int, customer_id: int) -> l
             c,
             _j({"customerId": customer_id, "organizationId": org_id, "eventId": "e\x1b[31m"}),
             frozenset({"synced", "skipped", "parked"}),  # an event id is no record id
-            record=("CUSTOMER", CUSTOMER_IDS.format(customer_id)),
+            record=(org_id, "CUSTOMER", CUSTOMER_IDS.format(customer_id)),
         ),
         Hostile(
             "foreign_invoice",
             i,
             _j({"invoiceId": other_org_invoice, "organizationId": org_id}),
             PARKED_OR_SKIPPED,
-            record=("INVOICE", INVOICE_IDS.format(other_org_invoice)),
+            record=(org_id, "INVOICE", INVOICE_IDS.format(other_org_invoice)),
         ),
     ]

@@ -40,8 +40,9 @@ async def outcomes(stack: Stack, published: list[Published]) -> dict[str, Outcom
 
     Requests for one record coalesce while pending (scheduler/repository.enqueue): the
     attempt that serves them is logged under one of their correlation ids. An event with no
-    final row of its own is judged by its record's latest row, when that is final and was
-    written after the event was published (it served the event's request)."""
+    final row of its own (none, or RETRYING) is judged by its record's latest row, when that
+    is final and was written after the event was published and after the event's own row.
+    A FAILED row is final: if its work was not parked, that is a finding, not a twin."""
     wanted = {p.correlation_id: p.aforo_id for p in published}
     keyed = [p for p in published if p.organization_id and p.entity_type and p.aforo_id]
     connection = await stack.db()
@@ -89,12 +90,13 @@ async def outcomes(stack: Stack, published: list[Published]) -> dict[str, Outcom
     }
     for p in keyed:
         served = by_record.get((p.organization_id, p.entity_type, p.aforo_id))
-        own = classify(found.get(p.correlation_id))
+        mine = found.get(p.correlation_id)
         if (
             served is not None
-            and own in ("missing", "pending")
+            and classify(mine) in ("missing", "pending")
             and classify(served) not in ("missing", "pending")
             and served.at.timestamp() >= p.at
+            and (mine is None or served.at > mine.at)
         ):
             found[p.correlation_id] = dataclasses.replace(served, coalesced=True)
     return found
