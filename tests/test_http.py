@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -88,6 +89,21 @@ async def test_a_silent_upstream_times_out_as_httpx_does() -> None:
     ):
         with pytest.raises(httpx.TimeoutException):
             await http.get(f"{url}/x")
+
+
+async def test_a_compressed_answer_arrives_decoded() -> None:
+    body = gzip.compress(b'{"ok": true, "amount": 12.50}')
+
+    def answer(_: bytes) -> bytes:
+        return (
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n"
+            f"content-length: {len(body)}\r\n\r\n"
+        ).encode() + body
+
+    async with raw_server(answer) as (url, heads), client() as http:
+        response = await http.get(f"{url}/z")
+    assert b"gzip" in heads[0].lower()  # asked for, as httpx does
+    assert response.content == b'{"ok": true, "amount": 12.50}'
 
 
 async def test_cookies_an_upstream_sets_are_never_sent_on() -> None:

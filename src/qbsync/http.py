@@ -37,9 +37,10 @@ class AiohttpWire(AiohttpTransport):
     spends outside the database (docs/quickbooks-cost.md, "CPU per event").
 
     Two things the stock transport leaves out: cookies are httpx's business (aiohttp would
-    keep a jar of its own and send them again), and an upstream's malformed answer, which aiohttp raises
-    as an error the transport does not translate, becomes httpx's ``RemoteProtocolError`` like
-    any other transport failure, so callers catch one family of errors.
+    keep a jar of its own and send them again), and an upstream's malformed answer, which
+    aiohttp raises as an error the transport does not translate, becomes httpx's
+    ``RemoteProtocolError`` like any other transport failure, so callers catch one family
+    of errors.
     """
 
     def get_client(self) -> aiohttp.ClientSession:
