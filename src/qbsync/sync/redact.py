@@ -45,27 +45,22 @@ def _masked(value: str, key: str) -> str:
 
 
 def _scrub(data: dict[str, Any]) -> None:
-    """``_walk`` in place, for a payload dumped for the log alone: only what changes is
-    written, nothing is copied (every sync-log row redacts two payloads)."""
+    """``_walk`` in place, for a payload dumped for the log alone: nothing is copied (every
+    sync-log row redacts two payloads)."""
     for k, v in data.items():
-        if _is_secret(k):
-            data[k] = "[redacted]"
-        elif isinstance(v, dict):
-            _scrub(v)
-        elif isinstance(v, list):
-            _scrub_list(v, k)
-        elif isinstance(v, str):
-            data[k] = _masked(v, k)
+        data[k] = "[redacted]" if _is_secret(k) else _scrubbed(v, k)
 
 
-def _scrub_list(items: list[Any], key: str) -> None:
-    for i, item in enumerate(items):
-        if isinstance(item, dict):
-            _scrub(item)
-        elif isinstance(item, list):
-            _scrub_list(item, key)
-        elif isinstance(item, str):
-            items[i] = _masked(item, key)
+def _scrubbed(value: Any, key: str) -> Any:
+    """``value`` with what it holds scrubbed in place, or a string masked as ``key`` asks."""
+    if isinstance(value, dict):
+        _scrub(value)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            value[i] = _scrubbed(item, key)
+    elif isinstance(value, str):
+        return _masked(value, key)
+    return value
 
 
 def redact(payload: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None:
