@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from typing import Any
@@ -27,15 +28,6 @@ def _is_secret(key: str) -> bool:
     return _SECRET_KEY.search(key) is not None
 
 
-def _walk(value: Any, key: str = "") -> Any:
-    """A copy of ``value`` with secrets dropped and personal details masked."""
-    if isinstance(value, dict):
-        return {k: ("[redacted]" if _is_secret(k) else _walk(v, k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_walk(item, key) for item in value]
-    return _masked(value, key) if isinstance(value, str) else value
-
-
 def _masked(value: str, key: str) -> str:
     if key == "Address" and "@" in value:
         return _mask_email(value)
@@ -45,8 +37,8 @@ def _masked(value: str, key: str) -> str:
 
 
 def _scrub(data: dict[str, Any]) -> None:
-    """``_walk`` in place, for a payload dumped for the log alone: nothing is copied (every
-    sync-log row redacts two payloads)."""
+    """Secrets dropped and personal details masked, in place: a model is dumped for the log
+    alone, so nothing needs copying (every sync-log row redacts two payloads)."""
     for k, v in data.items():
         data[k] = "[redacted]" if _is_secret(k) else _scrubbed(v, k)
 
@@ -67,8 +59,8 @@ def redact(payload: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None:
     if payload is None:
         return None
     if isinstance(payload, BaseModel):
-        dumped: dict[str, Any] = payload.model_dump(mode="json", by_alias=True, exclude_none=True)
-        _scrub(dumped)
-        return dumped
-    redacted: dict[str, Any] = _walk(payload)  # the caller's own: left as it is
-    return redacted
+        data: dict[str, Any] = payload.model_dump(mode="json", by_alias=True, exclude_none=True)
+    else:
+        data = copy.deepcopy(payload)  # the caller's own: left as it is
+    _scrub(data)
+    return data
