@@ -153,13 +153,9 @@ async def _on_driver(executor: Executor, sql: str, method: str, *args: Any) -> A
 
 
 async def _run(executor: Executor, sql: str, method: str, *args: Any) -> Any:
-    if isinstance(executor, AsyncSession):
-        if executor.autoflush and (executor.new or executor.deleted or executor.dirty):
-            await executor.flush()  # as ``session.execute`` would: ORM changes go first
-        adapted, dialect = await _driver_connection(executor)
-    else:
-        adapted = (await executor.get_raw_connection()).dbapi_connection
-        dialect = executor.dialect
+    if isinstance(executor, AsyncSession) and _has_changes(executor):
+        await executor.flush()  # as ``session.execute`` would: ORM changes go first
+    adapted, dialect = await _driver_connection(executor)
     async with adapted._execute_mutex:
         try:
             if adapted._transaction is None and not adapted.autocommit:
@@ -179,13 +175,20 @@ async def _run(executor: Executor, sql: str, method: str, *args: Any) -> Any:
             raise
 
 
+def _has_changes(session: AsyncSession) -> bool:
+    return session.autoflush and bool(session.new or session.deleted or session.dirty)
+
+
 _DRIVER = "qbsync.direct.driver"
 
 
-async def _driver_connection(session: AsyncSession) -> tuple[Any, Dialect]:
-    """The asyncpg adapter under the session's transaction, looked up once per transaction:
-    ``session.connection()`` and the raw connection's lookup are two greenlet switches
-    each time, most of a statement's CPU outside the driver."""
+async def _driver_connection(executor: Executor) -> tuple[Any, Dialect]:
+    """The asyncpg adapter under the executor's transaction; a session's is looked up once
+    per transaction: ``session.connection()`` and the raw connection's lookup are two
+    greenlet switches each time, most of a statement's CPU outside the driver."""
+    if isinstance(executor, AsyncConnection):
+        return (await executor.get_raw_connection()).dbapi_connection, executor.dialect
+    session = executor
     found = session.info.get(_DRIVER)
     if found is not None:
         transaction, adapted, dialect = found
