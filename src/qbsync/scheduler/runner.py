@@ -26,7 +26,6 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.config import SchedulerSettings
@@ -166,7 +165,7 @@ class Scheduler:
         self._claim_at = 0.0
         self._listener = (
             WorkListener(
-                listen_dsn(_engine_url(sessionmaker)),
+                listen_dsn(self._engine.url),
                 on_work=self._work_notified,
                 on_connected=self.wake,
             )
@@ -718,7 +717,3 @@ def _repeat(work: PendingWork) -> bool:
 def _pooled(batcher: WriteBatcher) -> Iterator[None]:
     with pooling_creates(batcher), batcher.taking_part():
         yield
-
-
-def _engine_url(sessionmaker: async_sessionmaker[AsyncSession]) -> URL:
-    return direct.engine_of(sessionmaker).url
