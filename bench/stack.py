@@ -36,6 +36,8 @@ from qbsync.connections.crypto import TokenCipher
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 # BENCH_AMQP_URL: another broker (e.g. one of the bench's own while the shared one is busy).
 AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+# Set, a run's database is left for a look afterwards (its name is printed), not dropped.
+KEEP_DB = bool(os.environ.get("BENCH_KEEP_DB"))
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,9 @@ class Stack:
                 print(f"bench: queues left on the broker: {sorted(left)}")
         except Exception as exc:  # the run's result matters more; say what was left
             print(f"bench: could not delete the AMQP topology {self.amqp.exchange}: {exc!r}")
-        if self._db_created:
+        if self._db_created and KEEP_DB:
+            print(f"bench: database {self.db_name} kept (BENCH_KEEP_DB)")
+        elif self._db_created:
             try:
                 await self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
             except Exception as exc:

@@ -88,10 +88,11 @@ async def enqueue_many(session: direct.Executor, requests: Sequence[WorkRequest]
     lanes: dict[str, bool] = {}
     for q, r in zip(answers, requests, strict=True):
         lanes[q.lane] = lanes.get(q.lane, False) or r.priority == Priority.INTERACTIVE
+    ordered = sorted(lanes)
     await direct.execute(
         session,
         _LEASE_ROWS_AND_NOTIFY,
-        {"lanes": list(lanes), "urgent": list(lanes.values()), "channel": CHANNEL},
+        {"lanes": ordered, "urgent": [lanes[lane] for lane in ordered], "channel": CHANNEL},
     )
     return answers
 
@@ -219,6 +220,11 @@ _ENQUEUE = direct.Direct(_build_enqueue())
 
 # The realms' lease rows, and a notification (sent at commit) for each realm nobody serves
 # or where a person waits: a realm's holder takes its new work itself, without being told.
+# A held lease is read FOR SHARE: a holder handing the realm back at this moment (its
+# UPDATE) waits for this commit and then sees the new work, or this waits for the hand-back
+# and then sees the realm free; without the lock each could miss the other and the work
+# wait for an idle poll. Lanes come sorted, as ``renew_leases`` takes them, so that two
+# transactions lock lease rows in one order and never deadlock.
 _LEASE_ROWS_AND_NOTIFY = direct.Direct(
     text("""
 WITH lease AS (
@@ -229,7 +235,8 @@ SELECT pg_notify(:channel, x.lane)
 FROM unnest(CAST(:lanes AS text[]), CAST(:urgent AS boolean[])) AS x(lane, urgent)
 WHERE x.urgent OR NOT EXISTS (
     SELECT 1 FROM quickbooks_realm_lease l
-    WHERE l.lane = x.lane AND l.holder IS NOT NULL AND l.lease_until > now())
+    WHERE l.lane = x.lane AND l.holder IS NOT NULL AND l.lease_until > now()
+    FOR SHARE)
 """)
 )
 
@@ -349,7 +356,7 @@ async def renew_leases(
     """Extend the leases still ours, saving each realm's recent pacing (what a successor
     reads if this process dies); the lanes missing from the answer were lost."""
     kept: set[str] = set()
-    for lane, (starts, paused) in pacing.items():
+    for lane, (starts, paused) in sorted(pacing.items()):  # the order enqueues lock in
         renewed = await session.scalar(
             update(RealmLease)
             .where(RealmLease.lane == lane, RealmLease.holder == holder)
