@@ -245,6 +245,31 @@ class TestFailures:
         assert (parked.park_reason, parked.attempts) == ("attempts_exhausted", 3)
         assert [r.attempt for r in executor.runs] == [1, 2, 3]
 
+    async def test_a_retry_starts_when_it_falls_due_not_at_the_next_idle_poll(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        schedulers: Callable[..., Scheduler],
+        org_id: int,
+    ) -> None:
+        # Nothing notifies when a retry's delay ends; an idle scheduler's polls meanwhile
+        # space out (0.25, 0.5, 1, 2, 4 s…): without looking at the due time it would find
+        # the retry only at the poll after it, about 6 s after the failure here.
+        delay_s = 2.5
+        executor = RecordingExecutor(
+            duration_s=0.01, fail={"invoice-1": DependencyUnavailable("metering is down")}
+        )
+        await enqueue(sessionmaker, work(org_id, 1, max_attempts=2))
+        await schedulers(
+            executor, poll_interval_s=0.25, idle_poll_max_s=10.0, retry_delays_s=[delay_s]
+        ).start()
+
+        async def retried() -> bool:
+            return len(executor.runs) == 2 and executor.runs[1].ended > 0
+
+        await until(retried)
+        first, second = executor.runs
+        assert delay_s <= second.started - first.ended < delay_s + 1.0
+
     async def test_work_left_running_by_a_dead_instance_is_resumed_after_its_lease(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],

@@ -379,7 +379,9 @@ async def release_lease(
     lane: str,
     recent_starts: list[float],
     paused_until: float | None,
-) -> None:
+) -> float | None:
+    """Hand the realm back; returns in how many seconds its next pending work is due (≤ 0:
+    now; None: none is pending)."""
     await session.execute(
         update(RealmLease)
         .where(RealmLease.lane == lane, RealmLease.holder == holder)
@@ -393,13 +395,17 @@ async def release_lease(
     )
     # Handed back with work left (its turn ended, or it came in as the holder looked):
     # instances with room are told, rather than left to find it at their next poll.
-    await session.execute(text(_NOTIFY_IF_DUE), {"lane": lane, "channel": CHANNEL})
+    due_in = await session.scalar(text(_NOTIFY_IF_DUE), {"lane": lane, "channel": CHANNEL})
+    return None if due_in is None else float(due_in)
 
 
 _NOTIFY_IF_DUE = """
-SELECT pg_notify(:channel, :lane) WHERE EXISTS (
-    SELECT 1 FROM quickbooks_pending_work w
-    WHERE w.lane = :lane AND w.state = 'PENDING' AND w.run_at <= now())
+WITH next AS (
+    SELECT min(w.run_at) AS run_at FROM quickbooks_pending_work w
+    WHERE w.lane = :lane AND w.state = 'PENDING')
+SELECT extract(epoch FROM next.run_at - now()),
+       (SELECT pg_notify(:channel, :lane) WHERE next.run_at <= now())
+FROM next
 """
 
 

@@ -163,6 +163,9 @@ class Scheduler:
         self._told = True
         self._poll_s = settings.poll_interval_s
         self._claim_at = 0.0
+        # When work of a realm this process handed back falls due (a retry's delay): nobody
+        # is told then, so the idle poll must not sleep past it.
+        self._due_at = math.inf
         self._listener = (
             WorkListener(
                 listen_dsn(self._engine.url),
@@ -400,7 +403,9 @@ class Scheduler:
             self._poll_s = min(self._poll_s * 2, longest)
         else:
             self._poll_s = settings.poll_interval_s
-        self._claim_at = now + self._poll_s
+        if self._due_at <= now:
+            self._due_at = math.inf  # this was the look it asked for
+        self._claim_at = min(now + self._poll_s, self._due_at)
         return bool(leases)
 
     async def _take(self, lane: _Lane) -> bool:
@@ -667,13 +672,15 @@ class Scheduler:
     async def _release(self, lane: _Lane) -> None:
         starts, paused = self._pacing.hand_over(lane.limiter)
         async with self._sessionmaker.begin() as session:
-            await repository.release_lease(
+            due_in = await repository.release_lease(
                 session,
                 holder=self.holder,
                 lane=lane.lane,
                 recent_starts=starts,
                 paused_until=paused,
             )
+        if due_in is not None and due_in > 0:
+            self._due_at = min(self._due_at, time.monotonic() + due_in)
         self._drop(lane.lane)
         self._claim_at = 0.0  # room for another realm
 
