@@ -47,6 +47,10 @@ class QbsyncError(Exception):
     # A retryable error that may be waited out only briefly: at most this many delayed
     # retries of an event (None: every step of QBSYNC_AMQP__RETRY_DELAYS_S).
     retry_budget: int | None = None
+    # A retryable error whose cause passes within moments (another sync holds the record
+    # and commits soon): its first retry comes after this many seconds instead of the first
+    # of the retry delays; later ones follow those.
+    first_retry_s: float | None = None
 
     def __init__(
         self, message: str, *, hint: str | None = None, retryable: bool | None = None

@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from qbsync.aforo.errors import AforoNotReady
 from qbsync.config import QuickBooksSettings, SchedulerSettings
+from qbsync.db.errors import RecordBusy
 from qbsync.errors import DependencyUnavailable, InvalidInput
 from qbsync.quickbooks.limiter import RealmLimiters
 from qbsync.scheduler import repository
 from qbsync.scheduler.models import PendingWork, Priority, RealmLease
 from qbsync.scheduler.runner import Scheduler
+from qbsync.sync.errors import DependencyFailed
 
 from .conftest import RecordingExecutor, work
 
@@ -269,6 +271,35 @@ class TestFailures:
         await until(retried)
         first, second = executor.runs
         assert delay_s <= second.started - first.ended < delay_s + 1.0
+
+    async def test_a_record_another_sync_holds_is_tried_again_within_moments(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        schedulers: Callable[..., Scheduler],
+        org_id: int,
+    ) -> None:
+        # The record (or one it needs) was locked by a sync under way: its first retry does
+        # not wait for the first retry delay, the holder is about to commit.
+        busy = RecordBusy("1:ITEM:plan-1 stayed locked by another sync for 2 s")
+        executor = RecordingExecutor(
+            duration_s=0.01,
+            fail={
+                "invoice-1": busy,
+                "invoice-2": DependencyFailed("item plan-1 could not be synced", cause=busy),
+            },
+        )
+        await enqueue(
+            sessionmaker, work(org_id, 1, max_attempts=2), work(org_id, 2, max_attempts=2)
+        )
+        await schedulers(executor, retry_delays_s=[60.0]).start()
+
+        async def retried() -> bool:
+            return len([r for r in executor.runs if r.ended]) == 4
+
+        await until(retried)
+        for aforo_id in ("invoice-1", "invoice-2"):
+            first, second = [r for r in executor.runs if r.aforo_id == aforo_id]
+            assert RecordBusy.first_retry_s <= second.started - first.ended < 5
 
     async def test_work_left_running_by_a_dead_instance_is_resumed_after_its_lease(
         self,

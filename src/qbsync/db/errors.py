@@ -15,3 +15,6 @@ from qbsync.errors import DependencyUnavailable
 
 class RecordBusy(DependencyUnavailable):
     code = "record_busy"
+    # The holder is a sync under way (its wait for QuickBooks' rate included): it is usually
+    # done well within a second of the waiter giving up.
+    first_retry_s = 0.5

@@ -140,8 +140,12 @@ def _error(result: SyncResult) -> tuple[str, str, str]:
     return result.error.code, result.error.category, result.message
 
 
-def retry_delay(delays: Sequence[float], attempt: int) -> float:
-    return delays[min(attempt, len(delays)) - 1] if delays else 0.0
+def retry_delay(delays: Sequence[float], attempt: int, error: QbsyncError) -> float:
+    """Seconds before the retry of attempt number ``attempt``, which failed with ``error``."""
+    delay = delays[min(attempt, len(delays)) - 1] if delays else 0.0
+    if attempt == 1 and error.first_retry_s is not None:
+        return min(delay, error.first_retry_s)
+    return delay
 
 
 async def settle(
@@ -164,7 +168,7 @@ async def settle(
         await repository.retry_later(
             session,
             work,
-            delay_s=retry_delay(delays, attempt),
+            delay_s=retry_delay(delays, attempt, result.error),
             log_id=result.log_id,
             error=_error(result),
             result=kept,

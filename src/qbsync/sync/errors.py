@@ -4,7 +4,7 @@ from quickbooks, aforo and connections, recorded as they are).
     QbsyncError
     └── DependencyFailed             424  something this entity needs could not be synced
                                           (DEPENDENCY; as retryable as its ``cause``,
-                                          for as long)
+                                          for as long, as soon)
     └── InvalidInput
         └── CurrencyMismatch         422  the record's currency is not the one its QuickBooks
                                           customer is fixed to (never posted wrong)
@@ -26,6 +26,7 @@ class DependencyFailed(QbsyncError):
     def __init__(self, message: str, *, cause: QbsyncError) -> None:
         super().__init__(message, hint=hint_for(cause), retryable=cause.retryable)
         self.retry_budget = cause.retry_budget
+        self.first_retry_s = cause.first_retry_s
         self.cause = cause
 
 
