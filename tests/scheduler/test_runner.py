@@ -280,7 +280,7 @@ class TestFailures:
     ) -> None:
         # The record (or one it needs) was locked by a sync under way: its first retry does
         # not wait for the first retry delay, the holder is about to commit.
-        busy = RecordBusy("1:ITEM:plan-1 stayed locked by another sync for 2 s")
+        busy = RecordBusy("1:ITEM:plan-1 stayed locked by another sync for 5 s")
         executor = RecordingExecutor(
             duration_s=0.01,
             fail={

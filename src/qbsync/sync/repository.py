@@ -57,9 +57,13 @@ def lock_name(organization_id: int, entity_type: str, aforo_id: str) -> str:
 
 # How long a sync sharing its group's transaction waits for a record's lock held by another
 # transaction (db/shared.py): past it, the sync fails retryably (RecordBusy) and the group's
-# other members go on. Short: the other transaction may be a group waiting on this one (two
-# bursts of invoices creating a customer each of them needs), which nothing else breaks.
-SHARED_LOCK_WAIT_S = 2.0
+# other members go on. Bounded: the other transaction may be a group waiting on this one
+# (two bursts of invoices creating a customer each of them needs), which nothing else
+# breaks. Not shorter: the usual holder is an invoice alone that created its plan's item
+# and waits its turn at the realm's rate before its own create commits (a second or more
+# while the realm is at its limit); giving up first costs a retry and, worse, the burst's
+# full batch request.
+SHARED_LOCK_WAIT_S = 5.0
 
 
 async def lock_entity(
