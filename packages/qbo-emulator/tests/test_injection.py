@@ -76,6 +76,21 @@ class TestQueuedFaults:
         log = await control.requests(SEED_REALM)
         assert [entry.fault for entry in log] == [None, None]
 
+    async def test_once_per_request_spreads_the_count_over_different_writes(
+        self, qbo: Qbo, control: EmulatorControl
+    ) -> None:
+        await control.queue_fault(
+            "http_500", method="POST", path_contains="/customer", count=2, once_per_request=True
+        )
+        first = {"DisplayName": "Once A"}
+        assert (await qbo.post("customer", first, requestid="req-a")).status_code == 500
+        # Its retry goes through; the next write takes the second hit.
+        assert (await qbo.post("customer", first, requestid="req-a")).status_code == 200
+        second = {"DisplayName": "Once B"}
+        assert (await qbo.post("customer", second, requestid="req-b")).status_code == 500
+        assert (await qbo.post("customer", second, requestid="req-b")).status_code == 200
+        assert (await qbo.post("customer", {"DisplayName": "C"}, requestid="c")).status_code == 200
+
 
 class TestRates:
     async def test_rate_one_hits_every_request_and_zero_none(

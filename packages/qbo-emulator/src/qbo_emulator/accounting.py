@@ -74,7 +74,12 @@ async def _run(
     if high > 0:
         await asyncio.sleep(random.uniform(low, high) / 1000)
     path = request.url.path
-    fault = state.injector.take(realm_id=realm.realm_id, method=request.method, path=path)
+    fault = state.injector.take(
+        realm_id=realm.realm_id,
+        method=request.method,
+        path=path,
+        request_id=request.query_params.get("requestid"),
+    )
     if fault is None:
         fault = state.injector.roll(config.error_rates, is_write=request.method == "POST")
     entry.fault = fault

@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -25,6 +25,10 @@ class FaultSpec(BaseModel):
     method: str | None = None
     path_contains: str | None = None
     count: int = Field(default=1, ge=1)
+    # Each request (its ``requestid``) is hit at most once: a retry of it goes through, as
+    # after a real lost answer, and the count is spread over that many different writes.
+    once_per_request: bool = False
+    _hit: set[str] = PrivateAttr(default_factory=set)
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -32,12 +36,20 @@ class FaultSpec(BaseModel):
         # The brief spells the SyncToken fault "stale(5010)"; accept both spellings.
         return "stale" if value in ("stale(5010)", "5010") else value
 
-    def matches(self, *, realm_id: str | None, method: str, path: str) -> bool:
+    def matches(
+        self, *, realm_id: str | None, method: str, path: str, request_id: str | None = None
+    ) -> bool:
         return (
             (self.realm_id is None or self.realm_id == realm_id)
             and (self.method is None or self.method.upper() == method.upper())
             and (self.path_contains is None or self.path_contains in path)
+            and not (self.once_per_request and request_id is not None and request_id in self._hit)
         )
+
+    def hit(self, request_id: str | None) -> None:
+        self.count -= 1
+        if self.once_per_request and request_id is not None:
+            self._hit.add(request_id)
 
 
 class FaultInjector:
@@ -52,7 +64,13 @@ class FaultInjector:
         return [spec.model_copy() for spec in self._queue]
 
     def take(
-        self, *, realm_id: str | None, method: str, path: str, named_only: bool = False
+        self,
+        *,
+        realm_id: str | None,
+        method: str,
+        path: str,
+        request_id: str | None = None,
+        named_only: bool = False,
     ) -> FaultKind | None:
         """The first queued fault matching this request, consuming one of its count.
 
@@ -62,8 +80,8 @@ class FaultInjector:
         for spec in self._queue:
             if named_only and spec.path_contains is None:
                 continue
-            if spec.matches(realm_id=realm_id, method=method, path=path):
-                spec.count -= 1
+            if spec.matches(realm_id=realm_id, method=method, path=path, request_id=request_id):
+                spec.hit(request_id)
                 if spec.count == 0:
                     self._queue.remove(spec)
                 return spec.kind

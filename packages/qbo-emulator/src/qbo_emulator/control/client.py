@@ -129,9 +129,15 @@ class EmulatorControl:
         method: str | None = None,
         path_contains: str | None = None,
         count: int = 1,
+        once_per_request: bool = False,
     ) -> None:
         spec = FaultSpec(
-            kind=kind, realm_id=realm_id, method=method, path_contains=path_contains, count=count
+            kind=kind,
+            realm_id=realm_id,
+            method=method,
+            path_contains=path_contains,
+            count=count,
+            once_per_request=once_per_request,
         )
         await self._call("POST", "/faults", spec.model_dump())
 
