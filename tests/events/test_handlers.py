@@ -3,6 +3,7 @@ a database outage is a retryable error, never a parked message."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -53,8 +54,12 @@ async def _work(sessionmaker: async_sessionmaker[AsyncSession], org: int) -> lis
 
 
 async def test_events_become_pending_work_that_coalesces(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, org_id: int
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    org_id: int,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="qbsync.events.handlers")
     handle = build_handler(_scheduling(sessionmaker, settings))
     for n in range(3):
         await handle(
@@ -69,6 +74,12 @@ async def test_events_become_pending_work_that_coalesces(
     assert (invoice.kind, invoice.aforo_id, invoice.coalesced) == ("INVOICE", "invoice-42", 2)
     assert invoice.priority == Priority.EVENT
     assert invoice.correlation_id == "c-0"
+    # The events that joined it are found by their own ids in the log, with the work.
+    joined = [r for r in caplog.records if r.getMessage().startswith("event joined")]
+    assert [(r.correlation_id, r.work_id) for r in joined] == [  # type: ignore[attr-defined]
+        ("c-1", invoice.id),
+        ("c-2", invoice.id),
+    ]
     assert (customer.kind, customer.aforo_id, customer.priority) == (
         "CUSTOMER",
         "CUST-6",

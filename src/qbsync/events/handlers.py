@@ -50,6 +50,17 @@ def build_handler(scheduling: Scheduling) -> Handler:
         )
         with log_context(correlation_id=ctx.correlation_id, org_id=event.organization_id):
             # Committed when this returns: the runner acks the message after it.
-            await scheduling.submit(request)
+            queued = await scheduling.submit(request)
+            if queued.coalesced:
+                # Its sync-log rows will carry the correlation id of the request it joined:
+                # this line is where this event's id leads.
+                log.info(
+                    "event joined the record's pending work",
+                    extra={
+                        "work_id": queued.work_id,
+                        "aforo_id": request.aforo_id,
+                        "correlation_id": ctx.correlation_id,
+                    },
+                )
 
     return handle
