@@ -395,17 +395,22 @@ async def release_lease(
     )
     # Handed back with work left (its turn ended, or it came in as the holder looked):
     # instances with room are told, rather than left to find it at their next poll.
-    due_in = await session.scalar(text(_NOTIFY_IF_DUE), {"lane": lane, "channel": CHANNEL})
+    due_in = await session.scalar(text(_NEXT_DUE_AND_NOTIFY), {"lane": lane, "channel": CHANNEL})
     return None if due_in is None else float(due_in)
 
 
-_NOTIFY_IF_DUE = """
-WITH next AS (
-    SELECT min(w.run_at) AS run_at FROM quickbooks_pending_work w
-    WHERE w.lane = :lane AND w.state = 'PENDING')
-SELECT extract(epoch FROM next.run_at - now()),
-       (SELECT pg_notify(:channel, :lane) WHERE next.run_at <= now())
-FROM next
+# Due now: notify (the first due row answers, however long the realm's backlog). Otherwise
+# the earliest of its pending rows, which are then all waiting out a delay (few).
+_NEXT_DUE_AND_NOTIFY = """
+WITH due AS (
+    SELECT EXISTS (
+        SELECT 1 FROM quickbooks_pending_work w
+        WHERE w.lane = :lane AND w.state = 'PENDING' AND w.run_at <= now()) AS at_once)
+SELECT CASE WHEN due.at_once THEN 0 ELSE (
+           SELECT extract(epoch FROM min(w.run_at) - now()) FROM quickbooks_pending_work w
+           WHERE w.lane = :lane AND w.state = 'PENDING') END,
+       (SELECT pg_notify(:channel, :lane) WHERE due.at_once)
+FROM due
 """
 
 
