@@ -56,6 +56,20 @@ class TestManualRoutesAndDiagnose:
             assert body["mapping"] is not None, body
             assert body["aforo"]["exists"] is True, body
 
+    @pytest.mark.parametrize("given", ["note-0", "note-x", "-1", "5.0"])
+    async def test_a_credit_note_id_its_event_cannot_carry_is_refused_when_queued(
+        self, client, org, given
+    ) -> None:
+        # The route takes text ids; a credit note's event wants the number of note-5.
+        refused = await client.post(
+            "/api/quickbooks/sync/creditmemo",
+            params={"creditMemoId": given, "async": "true"},
+            headers=auth_headers(org.organization_id),
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"] == "invalid_input"
+        assert "creditMemoId" in refused.json()["message"]
+
     async def test_a_credit_note_queued_by_hand_keeps_its_key(self, client, aforo, org) -> None:
         note = await aforo.credit_note(await aforo.customer(), ["3.00"])
         queued = await client.post(

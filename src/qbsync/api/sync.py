@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, create_model
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from qbsync.aforo.auth import org_id_from_claims
 from qbsync.api.auth import PrincipalDep, TenantDep, TokenVerifier, get_verifier
@@ -123,6 +123,17 @@ def _answer_model(kind: Kind, route: CompatRoute) -> type[BaseModel]:
     return create_model(f"Sync{kind.quickbooks_model.__name__}Answer", **fields)
 
 
+def _event_of(event: Any, organization_id: int, key: object, label: str) -> Any:
+    """The kind's event for ``?async=true``: its id field may be narrower than what the
+    route takes (a credit note's event wants the number of ``note-5``), so a key it refuses
+    is the caller's bad input (422), not a failure of ours."""
+    try:
+        return event(organization_id=organization_id, **{event.id_field: key})
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise InvalidInput(f"{label} {key!r} cannot be queued: {reason}") from None
+
+
 def _add_manual_route(kind: Kind, route: CompatRoute) -> None:
     """``POST /sync/<kind>``: sync one record now (or queue it with ``?async=true``)."""
     body_model = _body_model(kind, route)
@@ -141,7 +152,7 @@ def _add_manual_route(kind: Kind, route: CompatRoute) -> None:
         key = kind.codec.parse(raw, label=route.id_param)
         full_id = kind.aforo_id(key)
         if run_async and event is not None:
-            queued = event(organization_id=organization_id, **{event.id_field: key})
+            queued = _event_of(event, organization_id, key, route.id_param)
             return await _enqueue(resources, queued, full_id)
         waited = await resources.scheduling.sync_for_person(
             organization_id=organization_id,
