@@ -40,6 +40,17 @@ class TestDeclaredLength:
         assert response.json()["error"] == "body_too_large"
         assert body.sent <= len(CHUNK)  # at most what the transport pre-reads
 
+    async def test_a_body_a_little_over_the_limit_is_read_before_the_refusal(self, client) -> None:
+        # Closing on an unread body resets the connection, and the client may lose the 413.
+        body = Body(120 * 1024)
+        response = await client.post(
+            WEBHOOK,
+            content=body,
+            headers={"Content-Type": "application/json", "Content-Length": str(body.total)},
+        )
+        assert response.status_code == 413, response.text
+        assert body.sent == body.total
+
     async def test_a_length_that_is_no_number_is_a_400(self, client) -> None:
         response = await client.post(
             WEBHOOK,

@@ -9,12 +9,31 @@ has been parsed (the credential is in the body).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 WEBHOOK_PATH = "/api/quickbooks/webhook/invoice-created"
+
+# A declared body over the limit by no more than this is read and dropped before the 413: a
+# server that closes with a body unread resets the connection, and the client can lose the
+# answer with it (120 kB sent to the webhook's 16 kB limit got no status at all). A larger
+# one is refused unread: reading it is the cost the limit exists to avoid.
+DRAIN_MAX_BYTES = 1024 * 1024
+DRAIN_MAX_S = 2.0
+
+
+async def _drain(receive: Receive) -> None:
+    """Read and drop the request's body (a slow sender is given ``DRAIN_MAX_S``)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(DRAIN_MAX_S):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    return
 
 
 async def _refuse(send: Send, status: int, error: str, message: str) -> None:
@@ -55,6 +74,8 @@ class BodyLimitMiddleware:
                 await _refuse(send, 400, "invalid_input", "Content-Length is not a number")
                 return
             if int(text) > limit:
+                if int(text) <= DRAIN_MAX_BYTES:
+                    await _drain(receive)
                 await _refuse(send, 413, "body_too_large", too_large)
                 return
 
