@@ -1,6 +1,7 @@
 """Request-body limits: refuse what cannot be valid before reading it, and stop a stream early.
 
-A ``Content-Length`` over the limit is answered 413 without reading a byte. A chunked body
+A ``Content-Length`` over the limit is answered 413 without keeping a byte (up to
+``DRAIN_MAX_BYTES`` is read and dropped first, beyond it nothing is read). A chunked body
 (or one that lies about its length) is counted as it arrives, and answered 413 as soon as it
 passes the limit; the route then sees a disconnected client and whatever it would answer is
 dropped. Metering's webhook gets a much tighter limit: it is unauthenticated until its body
